@@ -1,0 +1,60 @@
+# Race Equality Peer Forum. `make run` for the local demo, `make test` for the suite.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+NHSUK := node_modules/nhsuk-frontend/dist/nhsuk
+VENDOR := static/vendor
+HOST ?= 127.0.0.1
+PORT ?= 8000
+SERVICES_DB ?= postgres://postgres@127.0.0.1:5432/forum
+SERVICES_REDIS ?= redis://127.0.0.1:6379/0
+
+.PHONY: setup run test test-services test-browser lint format bench clean
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -e ".[dev]"
+	touch $@
+
+$(VENDOR)/.installed: package.json
+	npm install --no-audit --no-fund --silent
+	rm -rf $(VENDOR) && mkdir -p $(VENDOR)/nhsuk $(VENDOR)/htmx $(VENDOR)/axe
+	cp $(NHSUK)/nhsuk-frontend.min.css $(NHSUK)/nhsuk-frontend.min.js $(VENDOR)/nhsuk/
+	cp -r $(NHSUK)/assets $(VENDOR)/nhsuk/assets
+	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/htmx/
+	cp node_modules/axe-core/axe.min.js $(VENDOR)/axe/
+	touch $@
+
+setup: $(VENV)/.installed $(VENDOR)/.installed
+	DEBUG=1 $(PY) manage.py collectstatic --noinput --verbosity 0
+
+run: setup
+	DEBUG=$${DEBUG:-1} $(PY) manage.py migrate --noinput
+	@if [ ! -f .demo-seeded ]; then DEBUG=$${DEBUG:-1} $(PY) manage.py seed_demo && touch .demo-seeded; fi
+	DEBUG=$${DEBUG:-1} $(VENV)/bin/daphne -b $(HOST) -p $(PORT) community.asgi:application
+
+test: setup
+	$(PY) -m pytest -q
+
+test-services: setup
+	DATABASE_URL=$(SERVICES_DB) REDIS_URL=$(SERVICES_REDIS) $(PY) -m pytest -q -p no:randomly
+
+test-browser: setup
+	FORUM_BROWSER_TESTS=1 $(PY) -m pytest -q -m browser tests/browser
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(VENV)/.installed
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+bench: setup
+	$(PY) bench/run.py $(BENCH_ARGS)
+
+clean:
+	rm -rf $(VENV) node_modules $(VENDOR) staticfiles db.sqlite3* .demo-seeded

@@ -1,0 +1,153 @@
+"""Forms for sign-up, profiles, spaces, membership and invitations."""
+
+from __future__ import annotations
+
+from allauth.account.forms import SignupForm as AllauthSignupForm
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from . import services
+from .adapters import INVITATION_SESSION_KEY, email_domain_allowed
+from .models import Invitation, User
+
+
+class SignupForm(AllauthSignupForm):
+    """allauth's sign-up plus the profile's required name and an optional invitation code."""
+
+    display_name = forms.CharField(
+        label="Display name",
+        max_length=80,
+        help_text="How other members will see you, for example “Amara Okafor”.",
+    )
+    organisation = forms.CharField(label="Organisation (optional)", max_length=120, required=False)
+    job_title = forms.CharField(label="Job title (optional)", max_length=120, required=False)
+    invitation = forms.CharField(
+        label="Invitation code (optional)",
+        max_length=64,
+        required=False,
+        help_text="Needed if your email address is not from a participating organisation.",
+    )
+
+    field_order = ["email", "display_name", "organisation", "job_title", "password1", "password2", "invitation"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = getattr(self, "request", None)
+        if request is not None and not self.is_bound:
+            token = request.session.get(INVITATION_SESSION_KEY)
+            if token:
+                self.fields["invitation"].initial = token
+
+    def clean_display_name(self) -> str:
+        name = self.cleaned_data["display_name"].strip()
+        if not name:
+            raise ValidationError("Enter the name other members will see.")
+        return name
+
+    def clean(self):
+        cleaned = super().clean()
+        email = (cleaned.get("email") or "").lower()
+        token = (cleaned.get("invitation") or "").strip()
+        self._invitation = None
+        if token:
+            invitation = Invitation.objects.usable().filter(token=token).first()
+            if invitation is None:
+                self.add_error("invitation", "This invitation has expired or has already been used.")
+                return cleaned
+            if invitation.email and email and invitation.email.lower() != email:
+                self.add_error("invitation", "This invitation was sent to a different email address.")
+                return cleaned
+            self._invitation = invitation
+        elif email and not email_domain_allowed(email):
+            self.add_error(
+                "email",
+                "Sign-up is open to participating organisations' email addresses. "
+                "Use your work address, or ask a moderator for an invitation.",
+            )
+        return cleaned
+
+    def save(self, request):
+        user = super().save(request)
+        user.display_name = self.cleaned_data["display_name"]
+        user.organisation = self.cleaned_data.get("organisation", "")
+        user.job_title = self.cleaned_data.get("job_title", "")
+        user.save(update_fields=["display_name", "organisation", "job_title"])
+        if self._invitation is not None:
+            services.redeem_invitation(user=user, token=self._invitation.token)
+            request.session.pop(INVITATION_SESSION_KEY, None)
+        return user
+
+
+class ProfileForm(forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ["display_name", "organisation", "job_title", "pronouns", "bio"]
+        widgets = {"bio": forms.Textarea(attrs={"rows": 4})}
+        help_texts = {
+            "pronouns": "Optional, for example she/her, he/him, they/them.",
+            "bio": "Optional. A sentence or two about your role; up to 600 characters.",
+        }
+
+    def clean_display_name(self) -> str:
+        name = self.cleaned_data["display_name"].strip()
+        if not name:
+            raise ValidationError("Enter the name other members will see.")
+        return name
+
+
+class JoinRequestForm(forms.Form):
+    message = forms.CharField(
+        label="Why would you like to join? (optional)",
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class RolesForm(forms.Form):
+    moderator = forms.BooleanField(required=False, label="Moderator")
+    facilitator = forms.BooleanField(required=False, label="Facilitator")
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label="Reason", max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class RequiredReasonForm(forms.Form):
+    reason = forms.CharField(
+        label="Reason (the member is told this)",
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": "Give a reason: the member is told why."},
+    )
+
+
+class InvitationForm(forms.Form):
+    email = forms.EmailField(
+        label="Email address (optional)",
+        required=False,
+        help_text="Only this address can use the invitation. Leave empty for anyone with the link.",
+    )
+    expires_at = forms.DateField(
+        label="Expires on",
+        required=False,
+        help_text="Defaults to 14 days from today.",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    def clean_expires_at(self):
+        value = self.cleaned_data.get("expires_at")
+        if value is None:
+            return None
+        moment = timezone.make_aware(
+            timezone.datetime.combine(value, timezone.datetime.max.time().replace(microsecond=0))
+        )
+        if moment <= timezone.now():
+            raise ValidationError("Choose an expiry date in the future.")
+        return moment
+
+
+class GuidelinesForm(forms.Form):
+    body = forms.CharField(label="Guidelines (Markdown)", widget=forms.Textarea(attrs={"rows": 14}), max_length=20000)
+    change_summary = forms.CharField(label="What changed", max_length=300, required=False)

@@ -1,0 +1,311 @@
+"""Members, profiles, spaces, membership, guidelines and invitations."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def _create_user(self, email: str, password: str | None, **extra) -> User:
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra) -> User:
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra) -> User:
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        extra.setdefault("display_name", "Administrator")
+        return self._create_user(email, password, **extra)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person with an account. The profile lives on the same row: one read per request."""
+
+    email = models.EmailField("email address", unique=True)
+    display_name = models.CharField(max_length=80)
+    organisation = models.CharField(max_length=120, blank=True)
+    job_title = models.CharField(max_length=120, blank=True)
+    pronouns = models.CharField(max_length=40, blank=True)
+    bio = models.TextField("short bio", max_length=600, blank=True)
+    is_staff = models.BooleanField(default=False)
+    is_active = models.BooleanField(default=True)
+    date_joined = models.DateTimeField(default=timezone.now)
+    suspended_until = models.DateTimeField(null=True, blank=True)
+    suspension_reason = models.CharField(max_length=500, blank=True)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["display_name"]
+
+    class Meta:
+        ordering = ["display_name"]
+
+    def __str__(self) -> str:
+        return self.display_name or self.email
+
+    def get_absolute_url(self) -> str:
+        return reverse("profile", args=[self.pk])
+
+    def get_full_name(self) -> str:
+        return self.display_name
+
+    def get_short_name(self) -> str:
+        return self.display_name
+
+    @property
+    def is_suspended(self) -> bool:
+        return self.suspended_until is not None and self.suspended_until > timezone.now()
+
+
+class JoinPolicy(models.TextChoices):
+    OPEN = "open", "Open: anyone can join"
+    REQUEST = "request", "Request: a moderator approves each request"
+    INVITE = "invite", "Invite only"
+
+
+class SpaceQuerySet(models.QuerySet["Space"]):
+    def visible_to(self, user) -> SpaceQuerySet:
+        """Spaces whose page (name, summary, guidelines) the user may see."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_staff:
+            return self.all()
+        return self.filter(
+            Q(listed=True)
+            | Q(
+                memberships__user=user,
+                memberships__status__in=[Membership.Status.ACTIVE, Membership.Status.PENDING],
+            )
+        ).distinct()
+
+    def readable_by(self, user) -> SpaceQuerySet:
+        """Spaces whose inside (threads, live sessions, members) the user may see."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_staff:
+            return self.all()
+        return self.filter(
+            memberships__user=user, memberships__status=Membership.Status.ACTIVE
+        ).distinct()
+
+    def moderated_by(self, user) -> SpaceQuerySet:
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_staff:
+            return self.all()
+        return self.filter(
+            memberships__user=user,
+            memberships__status=Membership.Status.ACTIVE,
+            memberships__is_moderator=True,
+        ).distinct()
+
+
+class Space(models.Model):
+    """A moderated topic space: one of the five action areas, or one created by staff."""
+
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=60, unique=True)
+    summary = models.TextField(max_length=1500)
+    join_policy = models.CharField(
+        max_length=10, choices=JoinPolicy.choices, default=JoinPolicy.OPEN
+    )
+    listed = models.BooleanField(
+        default=True, help_text="Listed spaces appear in the directory for every member."
+    )
+    premoderation_count = models.PositiveIntegerField(
+        default=0, help_text="A member's first N posts here wait for a moderator's approval."
+    )
+    autohide_threshold = models.PositiveIntegerField(
+        default=3, help_text="Hide an item once this many different members flag it."
+    )
+    slow_mode_seconds = models.PositiveIntegerField(default=0)
+    position = models.PositiveIntegerField(default=100)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = SpaceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["position", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("space_detail", args=[self.slug])
+
+
+class MembershipQuerySet(models.QuerySet["Membership"]):
+    def active(self) -> MembershipQuerySet:
+        return self.filter(status=Membership.Status.ACTIVE)
+
+
+class Membership(models.Model):
+    """One member's standing in one space. Roles are flags: one person may hold several."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Asked to join"
+        ACTIVE = "active", "Active"
+        BANNED = "banned", "Banned"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    space = models.ForeignKey(Space, on_delete=models.CASCADE, related_name="memberships")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    is_moderator = models.BooleanField(default=False)
+    is_facilitator = models.BooleanField(default=False)
+    muted_until = models.DateTimeField(null=True, blank=True)
+    mute_reason = models.CharField(max_length=500, blank=True)
+    ban_reason = models.CharField(max_length=500, blank=True)
+    request_message = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "space"], name="one_membership_per_space")
+        ]
+        indexes = [models.Index(fields=["space", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.space} ({self.status})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == self.Status.ACTIVE
+
+    @property
+    def is_muted(self) -> bool:
+        return self.muted_until is not None and self.muted_until > timezone.now()
+
+    @property
+    def role_labels(self) -> list[str]:
+        labels = ["Member"]
+        if self.is_moderator:
+            labels.append("Moderator")
+        if self.is_facilitator:
+            labels.append("Facilitator")
+        return labels
+
+
+class GuidelinesVersion(models.Model):
+    """One version of the community's (space is null) or a space's guidelines. Never edited."""
+
+    space = models.ForeignKey(
+        Space, null=True, blank=True, on_delete=models.CASCADE, related_name="guidelines_versions"
+    )
+    version = models.PositiveIntegerField()
+    body = models.TextField()
+    body_html = models.TextField(editable=False)
+    change_summary = models.CharField(max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["space", "version"], name="unique_space_guidelines_version"
+            ),
+            models.UniqueConstraint(
+                fields=["version"],
+                condition=Q(space__isnull=True),
+                name="unique_community_guidelines_version",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        where = self.space.name if self.space_id else "Community"
+        return f"{where} guidelines v{self.version}"
+
+
+class GuidelinesAcceptance(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="guidelines_acceptances"
+    )
+    version = models.ForeignKey(GuidelinesVersion, on_delete=models.CASCADE, related_name="acceptances")
+    accepted_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "version"], name="accept_guidelines_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} accepted {self.version}"
+
+
+def _invitation_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def _invitation_expiry():
+    return timezone.now() + timedelta(days=14)
+
+
+class InvitationQuerySet(models.QuerySet["Invitation"]):
+    def usable(self) -> InvitationQuerySet:
+        return self.filter(used_at__isnull=True, revoked=False, expires_at__gt=timezone.now())
+
+
+class Invitation(models.Model):
+    """A single-use, expiring invitation to the forum, optionally into one space."""
+
+    token = models.CharField(max_length=64, unique=True, default=_invitation_token, editable=False)
+    email = models.EmailField(blank=True, help_text="Leave empty to let anyone with the link use it.")
+    space = models.ForeignKey(
+        Space, null=True, blank=True, on_delete=models.CASCADE, related_name="invitations"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="invitations_sent"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(default=_invitation_expiry)
+    used_at = models.DateTimeField(null=True, blank=True)
+    used_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="invitations_used",
+    )
+    revoked = models.BooleanField(default=False)
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        target = self.space.name if self.space_id else "the forum"
+        return f"Invitation to {target} ({self.email or 'anyone with the link'})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("invitation_accept", args=[self.token])
+
+    @property
+    def is_usable(self) -> bool:
+        return self.used_at is None and not self.revoked and self.expires_at > timezone.now()

@@ -1,0 +1,184 @@
+"""Who may do what with members, spaces, memberships, guidelines and invitations.
+
+Pure functions, no writes. ``can_*`` answer for templates; ``check_*`` raise: ``Http404`` when the
+actor may not know the object exists, ``PermissionDenied`` with a sentence a person understands
+when they may see it but not act.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.utils import timezone
+from django.utils.formats import date_format
+
+from .models import GuidelinesVersion, JoinPolicy, Membership, Space
+
+
+def _when(moment) -> str:
+    return date_format(timezone.localtime(moment), "j F Y, H:i")
+
+
+def membership_of(user, space: Space) -> Membership | None:
+    """The user's membership of ``space``, cached on the space object for the request."""
+    if not user.is_authenticated:
+        return None
+    cache = space.__dict__.setdefault("_membership_cache", {})
+    if user.pk not in cache:
+        cache[user.pk] = Membership.objects.filter(user=user, space=space).first()
+    return cache[user.pk]
+
+
+def is_active_member(user, space: Space) -> bool:
+    membership = membership_of(user, space)
+    return membership is not None and membership.is_active
+
+
+def can_see_space(user, space: Space) -> bool:
+    """The space's page (name, summary, guidelines, join button)."""
+    if not user.is_authenticated:
+        return False
+    if user.is_staff or space.listed:
+        return True
+    membership = membership_of(user, space)
+    return membership is not None and membership.status != Membership.Status.BANNED
+
+
+def check_see_space(user, space: Space) -> None:
+    if not can_see_space(user, space):
+        raise Http404("No such space.")
+
+
+def can_read_space(user, space: Space) -> bool:
+    """The inside of a space: its threads, sessions and members."""
+    if not user.is_authenticated:
+        return False
+    return user.is_staff or is_active_member(user, space)
+
+
+def check_read_space(user, space: Space) -> None:
+    if not can_read_space(user, space):
+        raise Http404("No such space.")
+
+
+def can_moderate_space(user, space: Space) -> bool:
+    if not user.is_authenticated:
+        return False
+    if user.is_staff:
+        return True
+    membership = membership_of(user, space)
+    return membership is not None and membership.is_active and membership.is_moderator
+
+
+def check_moderate_space(user, space: Space) -> None:
+    check_see_space(user, space)
+    if not can_moderate_space(user, space):
+        raise PermissionDenied("Only this space's moderators can do that.")
+
+
+def can_facilitate_space(user, space: Space) -> bool:
+    if can_moderate_space(user, space):
+        return True
+    membership = membership_of(user, space)
+    return membership is not None and membership.is_active and membership.is_facilitator
+
+
+def can_invite_to_space(user, space: Space) -> bool:
+    return can_moderate_space(user, space)
+
+
+def can_invite_to_site(user) -> bool:
+    return user.is_authenticated and user.is_staff
+
+
+def check_join(user, space: Space) -> None:
+    """Raise unless ``user`` may join (open) or ask to join (request) ``space`` now."""
+    check_see_space(user, space)
+    membership = membership_of(user, space)
+    if membership is not None:
+        if membership.status == Membership.Status.BANNED:
+            raise PermissionDenied("You have been banned from this space, so you cannot rejoin it.")
+        if membership.status == Membership.Status.ACTIVE:
+            raise PermissionDenied("You are already a member of this space.")
+        if membership.status == Membership.Status.PENDING:
+            raise PermissionDenied("Your request to join is waiting for a moderator.")
+    if space.join_policy == JoinPolicy.INVITE:
+        raise PermissionDenied("This space is invite only. Ask one of its moderators for an invitation.")
+    check_not_suspended(user)
+
+
+def can_join(user, space: Space) -> bool:
+    try:
+        check_join(user, space)
+    except (PermissionDenied, Http404):
+        return False
+    return True
+
+
+def check_leave(user, space: Space) -> Membership:
+    check_see_space(user, space)
+    membership = membership_of(user, space)
+    if membership is None or membership.status == Membership.Status.BANNED:
+        raise PermissionDenied("You are not a member of this space.")
+    return membership
+
+
+def check_not_suspended(user) -> None:
+    if getattr(user, "is_suspended", False):
+        raise PermissionDenied(
+            f"Your account is suspended until {_when(user.suspended_until)}. "
+            "You can still read and export your data."
+        )
+
+
+def check_participate(user, space: Space) -> None:
+    """Raise unless ``user`` may post, react or flag inside ``space`` right now."""
+    check_read_space(user, space)
+    check_not_suspended(user)
+    membership = membership_of(user, space)
+    if membership is not None and membership.is_muted:
+        raise PermissionDenied(
+            f"You are muted in {space.name} until {_when(membership.muted_until)}"
+            + (f": {membership.mute_reason}" if membership.mute_reason else ".")
+        )
+
+
+def can_participate(user, space: Space) -> bool:
+    try:
+        check_participate(user, space)
+    except (PermissionDenied, Http404):
+        return False
+    return True
+
+
+def check_manage_membership(actor, membership: Membership) -> None:
+    """Approve, decline, change roles, remove or ban: the space's moderators and staff only."""
+    check_moderate_space(actor, membership.space)
+
+
+def check_set_roles(actor, membership: Membership, *, moderator: bool, facilitator: bool) -> None:
+    check_manage_membership(actor, membership)
+    if membership.status != Membership.Status.ACTIVE:
+        raise PermissionDenied("Only active members can be given a role.")
+    if membership.user_id == actor.pk and not actor.is_staff and not moderator:
+        raise PermissionDenied("Ask another moderator or staff to remove your own moderator role.")
+
+
+def pending_guidelines(user, space: Space | None = None) -> list[GuidelinesVersion]:
+    """The current guidelines versions ``user`` must accept before posting (community first)."""
+    from .selectors import current_guidelines
+
+    wanted = [current_guidelines(None)]
+    if space is not None:
+        wanted.append(current_guidelines(space))
+    wanted = [version for version in wanted if version is not None]
+    if not wanted or not user.is_authenticated:
+        return wanted
+    accepted = set(
+        user.guidelines_acceptances.filter(version__in=wanted).values_list("version_id", flat=True)
+    )
+    return [version for version in wanted if version.pk not in accepted]
+
+
+def has_accepted_guidelines(user, space: Space | None = None) -> bool:
+    return not pending_guidelines(user, space)

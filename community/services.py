@@ -1,0 +1,251 @@
+"""Every write for members, spaces, memberships, guidelines and invitations.
+
+Each service checks policy, validates, saves and returns whether anything changed, so that a
+repeated action is harmless. Moderation actions write their audit entry in the same transaction
+through :func:`moderation.services.record` once that app provides it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from threads.rendering import render_markdown
+
+from . import policy
+from .models import (
+    GuidelinesAcceptance,
+    GuidelinesVersion,
+    Invitation,
+    JoinPolicy,
+    Membership,
+    Space,
+    User,
+)
+
+
+def _audit(*, actor, action: str, space: Space | None, target, reason: str = "") -> None:
+    """Record a moderation action when the moderation app provides the audit log."""
+    try:
+        from moderation.services import record_audit
+    except ImportError:  # pragma: no cover - before the moderation app exists
+        return
+    record_audit(actor=actor, action=action, space=space, target=target, reason=reason)
+
+
+def _forget_cached_membership(space: Space, user) -> None:
+    space.__dict__.get("_membership_cache", {}).pop(user.pk, None)
+
+
+@transaction.atomic
+def accept_guidelines(*, actor: User, version: GuidelinesVersion) -> bool:
+    if version.space_id is not None:
+        policy.check_see_space(actor, version.space)
+    _, created = GuidelinesAcceptance.objects.get_or_create(user=actor, version=version)
+    return created
+
+
+@transaction.atomic
+def publish_guidelines(
+    *, actor: User | None, space: Space | None, body: str, change_summary: str = ""
+) -> GuidelinesVersion:
+    """A new version of the community's or a space's guidelines; members accept it again."""
+    if actor is not None:
+        if space is None and not actor.is_staff:
+            raise PermissionDenied("Only staff can change the community guidelines.")
+        if space is not None:
+            policy.check_moderate_space(actor, space)
+    body = (body or "").strip()
+    if not body:
+        raise ValidationError({"body": "Write the guidelines before publishing them."})
+    scope = GuidelinesVersion.objects.select_for_update().filter(space=space) if space else (
+        GuidelinesVersion.objects.select_for_update().filter(space__isnull=True)
+    )
+    last = scope.order_by("-version").first()
+    version = GuidelinesVersion.objects.create(
+        space=space,
+        version=(last.version + 1) if last else 1,
+        body=body,
+        body_html=render_markdown(body),
+        change_summary=change_summary.strip(),
+        created_by=actor,
+    )
+    if actor is not None and last is not None:
+        _audit(actor=actor, action="guidelines.publish", space=space, target=version, reason=change_summary)
+    return version
+
+
+@transaction.atomic
+def join_space(*, actor: User, space: Space, message: str = "") -> Membership:
+    """Join an open space, or ask to join a request-only one. The caller checked guidelines."""
+    space = Space.objects.select_for_update().get(pk=space.pk)
+    policy.check_join(actor, space)
+    status = Membership.Status.ACTIVE if space.join_policy == JoinPolicy.OPEN else Membership.Status.PENDING
+    membership, created = Membership.objects.get_or_create(
+        user=actor, space=space, defaults={"status": status, "request_message": message[:500]}
+    )
+    if not created:
+        membership.status = status
+        membership.request_message = message[:500]
+        membership.save(update_fields=["status", "request_message", "updated_at"])
+    _forget_cached_membership(space, actor)
+    return membership
+
+
+@transaction.atomic
+def leave_space(*, actor: User, space: Space) -> bool:
+    membership = policy.check_leave(actor, space)
+    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    if membership.status == Membership.Status.BANNED:
+        return False
+    if membership.is_muted:
+        # Leaving and rejoining must not be a way out of a mute.
+        raise PermissionDenied("You can leave this space once your mute ends.")
+    membership.delete()
+    _forget_cached_membership(space, actor)
+    return True
+
+
+def _locked_membership(actor: User, membership: Membership) -> Membership:
+    locked = Membership.objects.select_for_update().select_related("space", "user").get(pk=membership.pk)
+    policy.check_manage_membership(actor, locked)
+    return locked
+
+
+@transaction.atomic
+def approve_request(*, actor: User, membership: Membership) -> bool:
+    membership = _locked_membership(actor, membership)
+    if membership.status != Membership.Status.PENDING:
+        return False
+    membership.status = Membership.Status.ACTIVE
+    membership.save(update_fields=["status", "updated_at"])
+    _audit(actor=actor, action="membership.approve", space=membership.space, target=membership.user)
+    return True
+
+
+@transaction.atomic
+def decline_request(*, actor: User, membership: Membership, reason: str = "") -> bool:
+    membership = _locked_membership(actor, membership)
+    if membership.status != Membership.Status.PENDING:
+        return False
+    user, space = membership.user, membership.space
+    membership.delete()
+    _audit(actor=actor, action="membership.decline", space=space, target=user, reason=reason)
+    return True
+
+
+@transaction.atomic
+def set_roles(*, actor: User, membership: Membership, moderator: bool, facilitator: bool) -> bool:
+    membership = _locked_membership(actor, membership)
+    policy.check_set_roles(actor, membership, moderator=moderator, facilitator=facilitator)
+    if (membership.is_moderator, membership.is_facilitator) == (moderator, facilitator):
+        return False
+    membership.is_moderator = moderator
+    membership.is_facilitator = facilitator
+    membership.save(update_fields=["is_moderator", "is_facilitator", "updated_at"])
+    roles = ", ".join(membership.role_labels)
+    _audit(actor=actor, action="membership.roles", space=membership.space, target=membership.user, reason=roles)
+    return True
+
+
+@transaction.atomic
+def remove_member(*, actor: User, membership: Membership, reason: str = "") -> bool:
+    membership = _locked_membership(actor, membership)
+    if membership.user_id == actor.pk:
+        raise PermissionDenied("Use “Leave this space” to leave it yourself.")
+    if membership.status != Membership.Status.ACTIVE:
+        return False
+    user, space = membership.user, membership.space
+    membership.delete()
+    _audit(actor=actor, action="membership.remove", space=space, target=user, reason=reason)
+    return True
+
+
+@transaction.atomic
+def ban_member(*, actor: User, membership: Membership, reason: str) -> bool:
+    membership = _locked_membership(actor, membership)
+    if membership.user_id == actor.pk:
+        raise PermissionDenied("You cannot ban yourself.")
+    if not reason.strip():
+        raise ValidationError({"reason": "Give a reason: the member is told why they were banned."})
+    if membership.status == Membership.Status.BANNED:
+        return False
+    membership.status = Membership.Status.BANNED
+    membership.ban_reason = reason.strip()[:500]
+    membership.is_moderator = membership.is_facilitator = False
+    membership.save()
+    _audit(actor=actor, action="membership.ban", space=membership.space, target=membership.user, reason=reason)
+    return True
+
+
+@transaction.atomic
+def unban_member(*, actor: User, membership: Membership) -> bool:
+    membership = _locked_membership(actor, membership)
+    if membership.status != Membership.Status.BANNED:
+        return False
+    user, space = membership.user, membership.space
+    membership.delete()
+    _audit(actor=actor, action="membership.unban", space=space, target=user)
+    return True
+
+
+@transaction.atomic
+def create_invitation(
+    *, actor: User, space: Space | None, email: str = "", expires_at: datetime | None = None
+) -> Invitation:
+    if space is None:
+        if not policy.can_invite_to_site(actor):
+            raise PermissionDenied("Only staff can invite people to the forum.")
+    else:
+        policy.check_see_space(actor, space)
+        if not policy.can_invite_to_space(actor, space):
+            raise PermissionDenied("Only this space's moderators can invite people to it.")
+    invitation = Invitation(space=space, email=email.strip().lower(), created_by=actor)
+    if expires_at is not None:
+        if expires_at <= timezone.now():
+            raise ValidationError({"expires_at": "Choose an expiry date in the future."})
+        invitation.expires_at = expires_at
+    invitation.full_clean()
+    invitation.save()
+    return invitation
+
+
+@transaction.atomic
+def redeem_invitation(*, user: User, token: str) -> Invitation:
+    """Use an invitation once: marks it used and, for a space, makes ``user`` active there."""
+    invitation = Invitation.objects.select_for_update().filter(token=token).first()
+    if invitation is None or not invitation.is_usable:
+        raise ValidationError("This invitation has expired or has already been used.")
+    if invitation.email and invitation.email.lower() != user.email.lower():
+        raise ValidationError("This invitation was sent to a different email address.")
+    invitation.used_at = timezone.now()
+    invitation.used_by = user
+    invitation.save(update_fields=["used_at", "used_by"])
+    if invitation.space_id:
+        membership = Membership.objects.select_for_update().filter(user=user, space=invitation.space).first()
+        if membership is not None and membership.status == Membership.Status.BANNED:
+            raise ValidationError("You have been banned from this space, so this invitation cannot be used.")
+        if membership is None:
+            try:
+                Membership.objects.create(user=user, space=invitation.space, status=Membership.Status.ACTIVE)
+            except IntegrityError:  # pragma: no cover - raced with another join
+                pass
+        elif membership.status == Membership.Status.PENDING:
+            membership.status = Membership.Status.ACTIVE
+            membership.save(update_fields=["status", "updated_at"])
+    return invitation
+
+
+@transaction.atomic
+def update_profile(*, actor: User, data: dict) -> bool:
+    fields = ["display_name", "organisation", "job_title", "pronouns", "bio"]
+    changed = [f for f in fields if f in data and getattr(actor, f) != data[f]]
+    for field in changed:
+        setattr(actor, field, data[field])
+    if changed:
+        actor.full_clean(exclude=["password"])
+        actor.save(update_fields=changed)
+    return bool(changed)
