@@ -1,0 +1,327 @@
+"""Threads, posts, revisions, reactions, following, notifications and read state.
+
+Visibility is written once, here: ``Thread.objects.visible_to(user)`` and
+``Post.objects.visible_to(user)``. Every list, page, search, feed, notification and email starts
+from them.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from community.models import Space
+
+TITLE_MAX = 200
+BODY_MAX = 20_000
+ANONYMOUS_LABEL = "A member of this space"
+FORMER_MEMBER_LABEL = "Former member"
+
+
+class ThreadKind(models.TextChoices):
+    DISCUSSION = "discussion", "Discussion"
+    QUESTION = "question", "Question"
+    CASE_STUDY = "case-study", "Case study"
+    RESOURCE = "resource", "Resource"
+
+
+class ThreadVisibility(models.TextChoices):
+    SPACE = "space", "Members of this space only"
+    COMMUNITY = "community", "All signed-in members of the forum"
+
+
+class ThreadQuerySet(models.QuerySet["Thread"]):
+    def visible_to(self, user) -> ThreadQuerySet:
+        """Threads ``user`` may know exist.
+
+        Active members of a space (and its moderators, and staff) see its threads; every signed-in
+        member sees ``community`` threads of listed spaces. A hidden or not yet approved thread is
+        seen only by its author and the space's moderators.
+        """
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_staff:
+            return self.all()
+        readable = Space.objects.readable_by(user).values("pk")
+        moderated = Space.objects.moderated_by(user).values("pk")
+        reach = Q(space__in=readable) | Q(visibility=ThreadVisibility.COMMUNITY, space__listed=True)
+        shown = Q(is_hidden=False, is_pending=False) | Q(author=user) | Q(space__in=moderated)
+        return self.filter(reach & shown)
+
+
+class Thread(models.Model):
+    """A conversation in a space. Counters are kept by :mod:`threads.services`."""
+
+    space = models.ForeignKey(Space, on_delete=models.CASCADE, related_name="threads")
+    title = models.CharField(max_length=TITLE_MAX)
+    kind = models.CharField(
+        max_length=12, choices=ThreadKind.choices, default=ThreadKind.DISCUSSION
+    )
+    visibility = models.CharField(
+        max_length=10, choices=ThreadVisibility.choices, default=ThreadVisibility.SPACE
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="threads_started",
+    )
+    anonymous = models.BooleanField(default=False)
+    content_note = models.CharField(
+        max_length=120, blank=True, help_text="A short warning; the body stays folded until opened."
+    )
+    is_pinned = models.BooleanField(default=False)
+    is_locked = models.BooleanField(default=False)
+    is_hidden = models.BooleanField(default=False)
+    hidden_reason = models.CharField(max_length=500, blank=True)
+    # True while the opening post waits for a moderator's approval (pre-moderation).
+    is_pending = models.BooleanField(default=False)
+    slow_mode_seconds = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_post_at = models.DateTimeField(default=timezone.now)
+    # Published, not deleted posts, the opening post included.
+    post_count = models.PositiveIntegerField(default=0)
+
+    objects = ThreadQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-is_pinned", "-last_post_at"]
+        indexes = [
+            models.Index(
+                fields=["space", "-is_pinned", "-last_post_at"], name="thread_space_activity"
+            ),
+            models.Index(fields=["visibility"], name="thread_visibility"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("thread_detail", args=[self.space.slug, self.pk])
+
+    @property
+    def reply_count(self) -> int:
+        return max(self.post_count - 1, 0)
+
+
+class PostStatus(models.TextChoices):
+    PUBLISHED = "published", "Published"
+    PENDING = "pending", "Awaiting approval"
+    HIDDEN = "hidden", "Hidden by a moderator"
+
+
+class PostQuerySet(models.QuerySet["Post"]):
+    def visible_to(self, user) -> PostQuerySet:
+        """Posts ``user`` may read: in a visible thread, and published, or their own (pending or
+        hidden, so they can see why), or in a space they moderate (everything, deleted too)."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_staff:
+            return self.all()
+        threads = Thread.objects.visible_to(user).values("pk")
+        moderated = Space.objects.moderated_by(user).values("pk")
+        shown = (
+            Q(status=PostStatus.PUBLISHED, is_deleted=False)
+            | Q(author=user, is_deleted=False)
+            | Q(thread__space__in=moderated)
+        )
+        return self.filter(Q(thread__in=threads) & shown)
+
+
+class Post(models.Model):
+    """One message in a thread. ``body_html`` is rendered by threads.rendering when saved."""
+
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="posts")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="posts",
+    )
+    anonymous = models.BooleanField(default=False)
+    is_opening = models.BooleanField(default=False, help_text="The thread's first post.")
+    body = models.TextField(max_length=BODY_MAX)
+    body_html = models.TextField(editable=False)
+    renderer_version = models.PositiveSmallIntegerField(default=0, editable=False)
+    quote_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="quoted_by"
+    )
+    status = models.CharField(
+        max_length=10, choices=PostStatus.choices, default=PostStatus.PUBLISHED
+    )
+    hidden_reason = models.CharField(max_length=500, blank=True)
+    is_deleted = models.BooleanField(default=False)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    edited_at = models.DateTimeField(null=True, blank=True)
+
+    objects = PostQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [
+            models.Index(fields=["thread", "created_at"], name="post_thread_created"),
+            models.Index(fields=["author", "created_at"], name="post_author_created"),
+            models.Index(fields=["status"], name="post_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Post {self.pk} in {self.thread_id}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("post_jump", args=[self.thread.space.slug, self.thread_id, self.pk])
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == PostStatus.PUBLISHED and not self.is_deleted
+
+
+class PostRevision(models.Model):
+    """The text of a post before an edit. Moderators and staff may read these; peers may not."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="revisions")
+    body = models.TextField()
+    title = models.CharField(max_length=TITLE_MAX, blank=True)
+    edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reason = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Revision of post {self.post_id} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class ReactionKind(models.TextChoices):
+    THANKS = "thanks", "Thank you"
+    RELATE = "relate", "I relate"
+    INSIGHTFUL = "insightful", "Insightful"
+
+
+class Reaction(models.Model):
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="reactions")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reactions"
+    )
+    kind = models.CharField(max_length=12, choices=ReactionKind.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["post", "user", "kind"], name="one_reaction_of_a_kind")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on post {self.post_id}"
+
+
+class ThreadFollow(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="thread_follows"
+    )
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="follows")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "thread"], name="follow_thread_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} follows thread {self.thread_id}"
+
+
+class SpaceFollow(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="space_follows"
+    )
+    space = models.ForeignKey(Space, on_delete=models.CASCADE, related_name="follows")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "space"], name="follow_space_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} follows space {self.space_id}"
+
+
+class NotificationKind(models.TextChoices):
+    REPLY = "reply", "New reply"
+    QUOTE = "quote", "Quoted you"
+    NEW_THREAD = "new_thread", "New thread"
+    MODERATION = "moderation", "From the moderators"
+
+
+class NotificationQuerySet(models.QuerySet["Notification"]):
+    def visible_to(self, user) -> NotificationQuerySet:
+        """The member's notifications about things they can still see (or about no thread)."""
+        if not user.is_authenticated:
+            return self.none()
+        return (
+            self.filter(recipient=user)
+            .filter(
+                Q(thread__isnull=True) | Q(thread__in=Thread.objects.visible_to(user).values("pk"))
+            )
+            .filter(Q(post__isnull=True) | Q(post__in=Post.objects.visible_to(user).values("pk")))
+        )
+
+    def unread(self) -> NotificationQuerySet:
+        return self.filter(read_at__isnull=True)
+
+
+class Notification(models.Model):
+    """In-app notice. ``actor`` is left empty for anonymous posts: no trace of who wrote it."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(max_length=12, choices=NotificationKind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    thread = models.ForeignKey(
+        Thread, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
+    )
+    post = models.ForeignKey(
+        Post, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
+    )
+    text = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["recipient", "read_at"], name="notification_unread"),
+            models.Index(fields=["emailed_at", "created_at"], name="notification_email"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} for {self.recipient_id}"
+
+
+class ReadState(models.Model):
+    """How far a member has read a thread: posts created after ``last_read_at`` are new."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="read_states"
+    )
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="read_states")
+    last_read_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "thread"], name="read_state_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} read {self.thread_id} to {self.last_read_at}"
