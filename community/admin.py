@@ -14,7 +14,15 @@ class MembershipInline(admin.TabularInline):
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     ordering = ["email"]
-    list_display = ["email", "display_name", "organisation", "is_staff", "is_active", "suspended_until", "date_joined"]
+    list_display = [
+        "email",
+        "display_name",
+        "organisation",
+        "is_staff",
+        "is_active",
+        "suspended_until",
+        "date_joined",
+    ]
     list_filter = ["is_staff", "is_superuser", "is_active"]
     search_fields = ["email", "display_name", "organisation"]
     inlines = [MembershipInline]
@@ -22,15 +30,28 @@ class UserAdmin(BaseUserAdmin):
         (None, {"fields": ["email", "password"]}),
         ("Profile", {"fields": ["display_name", "organisation", "job_title", "pronouns", "bio"]}),
         ("Sanctions", {"fields": ["suspended_until", "suspension_reason"]}),
-        ("Permissions", {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]}),
+        (
+            "Permissions",
+            {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]},
+        ),
         ("Dates", {"fields": ["last_login", "date_joined"]}),
     ]
-    add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "display_name", "password1", "password2"]})]
+    add_fieldsets = [
+        (None, {"classes": ["wide"], "fields": ["email", "display_name", "password1", "password2"]})
+    ]
 
 
 @admin.register(Space)
 class SpaceAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "join_policy", "listed", "premoderation_count", "autohide_threshold", "slow_mode_seconds"]
+    list_display = [
+        "name",
+        "slug",
+        "join_policy",
+        "listed",
+        "premoderation_count",
+        "autohide_threshold",
+        "slow_mode_seconds",
+    ]
     list_filter = ["join_policy", "listed"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
@@ -38,7 +59,15 @@ class SpaceAdmin(admin.ModelAdmin):
 
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
-    list_display = ["user", "space", "status", "is_moderator", "is_facilitator", "muted_until", "created_at"]
+    list_display = [
+        "user",
+        "space",
+        "status",
+        "is_moderator",
+        "is_facilitator",
+        "muted_until",
+        "created_at",
+    ]
     list_filter = ["status", "is_moderator", "is_facilitator", "space"]
     search_fields = ["user__email", "user__display_name", "space__name"]
     autocomplete_fields = ["user", "space"]

@@ -28,12 +28,36 @@ class DemoContext:
 
 
 PEOPLE = [
-    ("staff@example.org", "Sam Okoye", "Programme team", "Programme director", {"is_staff": True, "is_superuser": True}),
-    ("moderator@example.org", "Maya Patel", "Northfield NHS Foundation Trust", "Head of Equality, Diversity and Inclusion", {}),
-    ("facilitator@example.org", "Femi Adeyemi", "Riverside Mental Health Trust", "Staff network chair", {}),
+    (
+        "staff@example.org",
+        "Sam Okoye",
+        "Programme team",
+        "Programme director",
+        {"is_staff": True, "is_superuser": True},
+    ),
+    (
+        "moderator@example.org",
+        "Maya Patel",
+        "Northfield NHS Foundation Trust",
+        "Head of Equality, Diversity and Inclusion",
+        {},
+    ),
+    (
+        "facilitator@example.org",
+        "Femi Adeyemi",
+        "Riverside Mental Health Trust",
+        "Staff network chair",
+        {},
+    ),
     ("member@example.org", "Mel Chen", "Eastgate Hospitals NHS Trust", "Director of Nursing", {}),
     ("newcomer@example.org", "Nadia Hussain", "Westbrook Community Health", "Recruitment lead", {}),
-    ("outsider@example.org", "Oliver Grant", "Southmoor Ambulance Service", "Operations manager", {}),
+    (
+        "outsider@example.org",
+        "Oliver Grant",
+        "Southmoor Ambulance Service",
+        "Operations manager",
+        {},
+    ),
 ]
 
 
@@ -73,7 +97,9 @@ def seed_accounts(*, password: str = DEFAULT_PASSWORD, extra_members: int = 0) -
     for slug, space in ctx.spaces.items():
         _member(ctx.users["moderator"], space, status=active, is_moderator=True)
         _member(ctx.users["member"], space, status=active)
-        _member(ctx.users["facilitator"], space, status=active, is_facilitator=(slug == "safe-spaces"))
+        _member(
+            ctx.users["facilitator"], space, status=active, is_facilitator=(slug == "safe-spaces")
+        )
     _member(ctx.users["newcomer"], ctx.spaces["allyship"], status=active)
     _member(
         ctx.users["newcomer"],
@@ -83,7 +109,11 @@ def seed_accounts(*, password: str = DEFAULT_PASSWORD, extra_members: int = 0) -
     )
     for number in range(1, extra_members + 1):
         user = _user(
-            f"member{number}@example.org", f"Demo Member {number}", "Demo NHS Trust", "Manager", password
+            f"member{number}@example.org",
+            f"Demo Member {number}",
+            "Demo NHS Trust",
+            "Manager",
+            password,
         )
         ctx.users[f"member{number}"] = user
         for space in ctx.spaces.values():

@@ -1,12 +1,14 @@
 """Friendly 403, 404 and 500 pages in the house design."""
 
+from django.http import HttpResponseServerError
 from django.shortcuts import render
 from django.template import loader
-from django.http import HttpResponseServerError
 
 
 def permission_denied(request, exception=None):
-    message = str(exception) if exception and str(exception) else "You do not have permission to do that."
+    message = (
+        str(exception) if exception and str(exception) else "You do not have permission to do that."
+    )
     return render(request, "403.html", {"message": message}, status=403)
 
 

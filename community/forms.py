@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from allauth.account.forms import SignupForm as AllauthSignupForm
+from allauth.core import context as allauth_context
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -29,11 +30,19 @@ class SignupForm(AllauthSignupForm):
         help_text="Needed if your email address is not from a participating organisation.",
     )
 
-    field_order = ["email", "display_name", "organisation", "job_title", "password1", "password2", "invitation"]
+    field_order = [
+        "email",
+        "display_name",
+        "organisation",
+        "job_title",
+        "password1",
+        "password2",
+        "invitation",
+    ]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        request = getattr(self, "request", None)
+        request = allauth_context.request
         if request is not None and not self.is_bound:
             token = request.session.get(INVITATION_SESSION_KEY)
             if token:
@@ -53,10 +62,14 @@ class SignupForm(AllauthSignupForm):
         if token:
             invitation = Invitation.objects.usable().filter(token=token).first()
             if invitation is None:
-                self.add_error("invitation", "This invitation has expired or has already been used.")
+                self.add_error(
+                    "invitation", "This invitation has expired or has already been used."
+                )
                 return cleaned
             if invitation.email and email and invitation.email.lower() != email:
-                self.add_error("invitation", "This invitation was sent to a different email address.")
+                self.add_error(
+                    "invitation", "This invitation was sent to a different email address."
+                )
                 return cleaned
             self._invitation = invitation
         elif email and not email_domain_allowed(email):
@@ -111,7 +124,9 @@ class RolesForm(forms.Form):
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(label="Reason", max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(
+        label="Reason", max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class RequiredReasonForm(forms.Form):
@@ -149,5 +164,7 @@ class InvitationForm(forms.Form):
 
 
 class GuidelinesForm(forms.Form):
-    body = forms.CharField(label="Guidelines (Markdown)", widget=forms.Textarea(attrs={"rows": 14}), max_length=20000)
+    body = forms.CharField(
+        label="Guidelines (Markdown)", widget=forms.Textarea(attrs={"rows": 14}), max_length=20000
+    )
     change_summary = forms.CharField(label="What changed", max_length=300, required=False)

@@ -21,19 +21,16 @@ class RobotsTagMiddleware:
 
 
 def holds_power(user) -> bool:
+    """Staff, and moderators or facilitators of any space."""
+    from django.db.models import Q
+
     from .models import Membership
 
     if user.is_staff:
         return True
     return Membership.objects.filter(
-        user=user, status=Membership.Status.ACTIVE
-    ).filter(models_q_power()).exists()
-
-
-def models_q_power():
-    from django.db.models import Q
-
-    return Q(is_moderator=True) | Q(is_facilitator=True)
+        Q(is_moderator=True) | Q(is_facilitator=True), user=user, status=Membership.Status.ACTIVE
+    ).exists()
 
 
 class MfaRequiredMiddleware:

@@ -168,7 +168,9 @@ class Membership(models.Model):
         ACTIVE = "active", "Active"
         BANNED = "banned", "Banned"
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
     space = models.ForeignKey(Space, on_delete=models.CASCADE, related_name="memberships")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
     is_moderator = models.BooleanField(default=False)
@@ -246,7 +248,9 @@ class GuidelinesAcceptance(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="guidelines_acceptances"
     )
-    version = models.ForeignKey(GuidelinesVersion, on_delete=models.CASCADE, related_name="acceptances")
+    version = models.ForeignKey(
+        GuidelinesVersion, on_delete=models.CASCADE, related_name="acceptances"
+    )
     accepted_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -275,12 +279,17 @@ class Invitation(models.Model):
     """A single-use, expiring invitation to the forum, optionally into one space."""
 
     token = models.CharField(max_length=64, unique=True, default=_invitation_token, editable=False)
-    email = models.EmailField(blank=True, help_text="Leave empty to let anyone with the link use it.")
+    email = models.EmailField(
+        blank=True, help_text="Leave empty to let anyone with the link use it."
+    )
     space = models.ForeignKey(
         Space, null=True, blank=True, on_delete=models.CASCADE, related_name="invitations"
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="invitations_sent"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="invitations_sent",
     )
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField(default=_invitation_expiry)

@@ -103,7 +103,9 @@ def check_join(user, space: Space) -> None:
         if membership.status == Membership.Status.PENDING:
             raise PermissionDenied("Your request to join is waiting for a moderator.")
     if space.join_policy == JoinPolicy.INVITE:
-        raise PermissionDenied("This space is invite only. Ask one of its moderators for an invitation.")
+        raise PermissionDenied(
+            "This space is invite only. Ask one of its moderators for an invitation."
+        )
     check_not_suspended(user)
 
 

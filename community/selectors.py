@@ -8,7 +8,11 @@ from .models import GuidelinesVersion, Invitation, Membership, Space, User
 
 
 def current_guidelines(space: Space | None) -> GuidelinesVersion | None:
-    qs = GuidelinesVersion.objects.filter(space=space) if space else GuidelinesVersion.objects.filter(space__isnull=True)
+    qs = (
+        GuidelinesVersion.objects.filter(space=space)
+        if space
+        else GuidelinesVersion.objects.filter(space__isnull=True)
+    )
     return qs.order_by("-version").first()
 
 
@@ -33,10 +37,16 @@ def spaces_for_directory(user) -> QuerySet[Space]:
 
 
 def member_spaces(user) -> QuerySet[Space]:
-    return Space.objects.readable_by(user).order_by("position", "name") if not user.is_staff else (
-        Space.objects.filter(memberships__user=user, memberships__status=Membership.Status.ACTIVE)
-        .distinct()
-        .order_by("position", "name")
+    return (
+        Space.objects.readable_by(user).order_by("position", "name")
+        if not user.is_staff
+        else (
+            Space.objects.filter(
+                memberships__user=user, memberships__status=Membership.Status.ACTIVE
+            )
+            .distinct()
+            .order_by("position", "name")
+        )
     )
 
 
@@ -49,11 +59,19 @@ def space_members(space: Space) -> QuerySet[Membership]:
 
 
 def pending_requests(space: Space) -> QuerySet[Membership]:
-    return Membership.objects.filter(space=space, status=Membership.Status.PENDING).select_related("user").order_by("created_at")
+    return (
+        Membership.objects.filter(space=space, status=Membership.Status.PENDING)
+        .select_related("user")
+        .order_by("created_at")
+    )
 
 
 def banned_members(space: Space) -> QuerySet[Membership]:
-    return Membership.objects.filter(space=space, status=Membership.Status.BANNED).select_related("user").order_by("user__display_name")
+    return (
+        Membership.objects.filter(space=space, status=Membership.Status.BANNED)
+        .select_related("user")
+        .order_by("user__display_name")
+    )
 
 
 def profile_visible_to(viewer, user_id: int) -> User | None:

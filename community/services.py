@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from threads.rendering import render_markdown
@@ -61,8 +61,10 @@ def publish_guidelines(
     body = (body or "").strip()
     if not body:
         raise ValidationError({"body": "Write the guidelines before publishing them."})
-    scope = GuidelinesVersion.objects.select_for_update().filter(space=space) if space else (
-        GuidelinesVersion.objects.select_for_update().filter(space__isnull=True)
+    scope = (
+        GuidelinesVersion.objects.select_for_update().filter(space=space)
+        if space
+        else (GuidelinesVersion.objects.select_for_update().filter(space__isnull=True))
     )
     last = scope.order_by("-version").first()
     version = GuidelinesVersion.objects.create(
@@ -74,7 +76,13 @@ def publish_guidelines(
         created_by=actor,
     )
     if actor is not None and last is not None:
-        _audit(actor=actor, action="guidelines.publish", space=space, target=version, reason=change_summary)
+        _audit(
+            actor=actor,
+            action="guidelines.publish",
+            space=space,
+            target=version,
+            reason=change_summary,
+        )
     return version
 
 
@@ -83,7 +91,11 @@ def join_space(*, actor: User, space: Space, message: str = "") -> Membership:
     """Join an open space, or ask to join a request-only one. The caller checked guidelines."""
     space = Space.objects.select_for_update().get(pk=space.pk)
     policy.check_join(actor, space)
-    status = Membership.Status.ACTIVE if space.join_policy == JoinPolicy.OPEN else Membership.Status.PENDING
+    status = (
+        Membership.Status.ACTIVE
+        if space.join_policy == JoinPolicy.OPEN
+        else Membership.Status.PENDING
+    )
     membership, created = Membership.objects.get_or_create(
         user=actor, space=space, defaults={"status": status, "request_message": message[:500]}
     )
@@ -110,7 +122,9 @@ def leave_space(*, actor: User, space: Space) -> bool:
 
 
 def _locked_membership(actor: User, membership: Membership) -> Membership:
-    locked = Membership.objects.select_for_update().select_related("space", "user").get(pk=membership.pk)
+    locked = (
+        Membership.objects.select_for_update().select_related("space", "user").get(pk=membership.pk)
+    )
     policy.check_manage_membership(actor, locked)
     return locked
 
@@ -147,7 +161,13 @@ def set_roles(*, actor: User, membership: Membership, moderator: bool, facilitat
     membership.is_facilitator = facilitator
     membership.save(update_fields=["is_moderator", "is_facilitator", "updated_at"])
     roles = ", ".join(membership.role_labels)
-    _audit(actor=actor, action="membership.roles", space=membership.space, target=membership.user, reason=roles)
+    _audit(
+        actor=actor,
+        action="membership.roles",
+        space=membership.space,
+        target=membership.user,
+        reason=roles,
+    )
     return True
 
 
@@ -177,7 +197,13 @@ def ban_member(*, actor: User, membership: Membership, reason: str) -> bool:
     membership.ban_reason = reason.strip()[:500]
     membership.is_moderator = membership.is_facilitator = False
     membership.save()
-    _audit(actor=actor, action="membership.ban", space=membership.space, target=membership.user, reason=reason)
+    _audit(
+        actor=actor,
+        action="membership.ban",
+        space=membership.space,
+        target=membership.user,
+        reason=reason,
+    )
     return True
 
 
@@ -225,14 +251,17 @@ def redeem_invitation(*, user: User, token: str) -> Invitation:
     invitation.used_by = user
     invitation.save(update_fields=["used_at", "used_by"])
     if invitation.space_id:
-        membership = Membership.objects.select_for_update().filter(user=user, space=invitation.space).first()
+        membership = (
+            Membership.objects.select_for_update().filter(user=user, space=invitation.space).first()
+        )
         if membership is not None and membership.status == Membership.Status.BANNED:
-            raise ValidationError("You have been banned from this space, so this invitation cannot be used.")
+            raise ValidationError(
+                "You have been banned from this space, so this invitation cannot be used."
+            )
         if membership is None:
-            try:
-                Membership.objects.create(user=user, space=invitation.space, status=Membership.Status.ACTIVE)
-            except IntegrityError:  # pragma: no cover - raced with another join
-                pass
+            Membership.objects.get_or_create(
+                user=user, space=invitation.space, defaults={"status": Membership.Status.ACTIVE}
+            )
         elif membership.status == Membership.Status.PENDING:
             membership.status = Membership.Status.ACTIVE
             membership.save(update_fields=["status", "updated_at"])

@@ -30,8 +30,14 @@ urlpatterns = [
         name="membership_action",
     ),
     path("spaces/<slug:slug>/guidelines/", views.space_guidelines, name="space_guidelines"),
-    path("spaces/<slug:slug>/guidelines/edit/", views.guidelines_edit, name="space_guidelines_edit"),
-    path("spaces/<slug:slug>/invitations/new/", views.invitation_create, name="space_invitation_create"),
+    path(
+        "spaces/<slug:slug>/guidelines/edit/", views.guidelines_edit, name="space_guidelines_edit"
+    ),
+    path(
+        "spaces/<slug:slug>/invitations/new/",
+        views.invitation_create,
+        name="space_invitation_create",
+    ),
     path("", include("threads.urls")),
     path("", include("moderation.urls")),
     path("", include("realtime.urls")),

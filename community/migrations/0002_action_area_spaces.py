@@ -13,14 +13,22 @@ def create_spaces(apps, schema_editor):
     now = timezone.now()
     if not GuidelinesVersion.objects.filter(space__isnull=True).exists():
         GuidelinesVersion.objects.create(
-            space=None, version=1, body=COMMUNITY_GUIDELINES,
-            body_html=render_markdown(COMMUNITY_GUIDELINES), created_at=now,
+            space=None,
+            version=1,
+            body=COMMUNITY_GUIDELINES,
+            body_html=render_markdown(COMMUNITY_GUIDELINES),
+            created_at=now,
         )
     for data in SPACES:
         space, created = Space.objects.get_or_create(
             slug=data["slug"],
-            defaults={"name": data["name"], "summary": data["summary"], "position": data["position"],
-                      "join_policy": "open", "listed": True},
+            defaults={
+                "name": data["name"],
+                "summary": data["summary"],
+                "position": data["position"],
+                "join_policy": "open",
+                "listed": True,
+            },
         )
         if not GuidelinesVersion.objects.filter(space=space).exists():
             body = space_guidelines(data["name"])

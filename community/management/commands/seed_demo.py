@@ -13,7 +13,9 @@ CONTENT_MODULES = ["threads.demo", "realtime.demo", "moderation.demo"]
 
 
 class Command(BaseCommand):
-    help = "Create the demo accounts, memberships and content (refuses with DEBUG off unless --force)."
+    help = (
+        "Create the demo accounts, memberships and content (refuses with DEBUG off unless --force)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--password", default=DEFAULT_PASSWORD)

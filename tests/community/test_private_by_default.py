@@ -1,0 +1,50 @@
+import pytest
+from django.urls import reverse
+
+PUBLIC = ["/", "/accounts/login/", "/accounts/signup/", "/accounts/password/reset/", "/healthz"]
+PRIVATE = [
+    "/spaces/",
+    "/account/",
+    "/account/profile/",
+    "/guidelines/",
+    "/members/1/",
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", PUBLIC)
+def test_public_pages_answer_a_visitor(client, path):
+    response = client.get(path)
+    assert response.status_code == 200
+    assert response["X-Robots-Tag"] == "noindex, nofollow"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", PRIVATE)
+def test_visitor_is_sent_to_sign_in_for_everything_else(client, path):
+    response = client.get(path)
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_login"))
+    assert response["X-Robots-Tag"] == "noindex, nofollow"
+
+
+@pytest.mark.django_db
+def test_visitor_gets_no_space_inside(client, space):
+    response = client.get(space.get_absolute_url())
+    assert response.status_code == 302
+    assert space.name not in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_pages_load_nothing_from_another_origin(login, member):
+    html = login(member).get("/").content.decode()
+    assert "http://" not in html.replace("http://www.w3.org", "")
+    assert "https://" not in html.replace("https://www.w3.org", "")
+
+
+@pytest.mark.django_db
+def test_not_found_page_uses_house_design(login, member):
+    response = login(member).get("/no-such-page/")
+    assert response.status_code == 404
+    assert b"nhsuk-header" in response.content
+    assert b"Page not found" in response.content
