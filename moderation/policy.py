@@ -1,0 +1,69 @@
+"""Who may moderate what. Pure functions, no writes (see community/policy.py for the style).
+
+An actor who cannot read the space an item lives in gets ``Http404`` (the item must look
+missing); one who can read it but does not moderate it gets ``PermissionDenied``.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from community import policy as community_policy
+from community.models import Space
+
+
+def can_moderate(user, space: Space) -> bool:
+    return community_policy.can_moderate_space(user, space)
+
+
+def check_moderate(user, space: Space) -> None:
+    """Act on an item inside ``space`` (a post, a thread, a member's standing there)."""
+    if not community_policy.can_read_space(user, space):
+        raise Http404("No such item.")
+    if not can_moderate(user, space):
+        raise PermissionDenied("Only this space's moderators can do that.")
+
+
+def can_see_queue(user) -> bool:
+    if not user.is_authenticated:
+        return False
+    return user.is_staff or Space.objects.moderated_by(user).exists()
+
+
+def check_see_queue(user) -> None:
+    if not can_see_queue(user):
+        raise PermissionDenied("Only moderators and staff can see the moderation pages.")
+
+
+def can_suspend(user) -> bool:
+    return user.is_authenticated and user.is_staff
+
+
+def check_suspend(actor, member) -> None:
+    if not can_suspend(actor):
+        raise PermissionDenied("Only staff can suspend or reinstate an account.")
+    if member.pk == actor.pk:
+        raise PermissionDenied("You cannot suspend yourself.")
+
+
+def check_sanction(actor, space: Space, member) -> None:
+    """Warn, mute or ban ``member`` in ``space``."""
+    check_moderate(actor, space)
+    if member.pk == actor.pk:
+        raise PermissionDenied("You cannot sanction yourself.")
+    if member.is_staff and not actor.is_staff:
+        raise PermissionDenied("Staff accounts can only be sanctioned by other staff.")
+
+
+def check_edit_watched_words(actor, space: Space | None) -> None:
+    if space is None:
+        if not (actor.is_authenticated and actor.is_staff):
+            raise PermissionDenied("Only staff can change the site-wide watched words.")
+        return
+    community_policy.check_moderate_space(actor, space)
+
+
+def check_flag(actor, space: Space) -> None:
+    """Flag something in ``space``: suspended and muted members cannot (SPEC.md "Roles")."""
+    community_policy.check_participate(actor, space)
