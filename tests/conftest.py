@@ -171,3 +171,25 @@ def login():
         return client
 
     return factory
+
+
+@pytest.fixture
+def thread(space, member):
+    """A published discussion in ``space`` started by ``member``."""
+    from threads.services import create_thread
+
+    return create_thread(
+        actor=member, space=space, title="How do we make reverse mentoring stick?",
+        body="We started reverse mentoring for our board last year.",
+    )
+
+
+@pytest.fixture
+def anonymous_thread(space, other_member):
+    """A thread in ``space`` that ``other_member`` (“Olu Other”) started anonymously."""
+    from threads.services import create_thread
+
+    return create_thread(
+        actor=other_member, space=space, title="I was passed over again",
+        body="I would rather not say who I am, but this keeps happening.", anonymous=True,
+    )

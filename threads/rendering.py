@@ -8,7 +8,10 @@ final release; docs/security.md says how to swap :func:`sanitize` for nh3.
 
 from __future__ import annotations
 
+import html
+import re
 from functools import lru_cache
+from html import escape
 
 import bleach
 from bleach.linkifier import LinkifyFilter
@@ -93,3 +96,33 @@ def render_markdown(text: str) -> str:
 def render_plain(text: str) -> str:
     """A one-line, tag-free rendering (titles, previews, email subjects)."""
     return bleach.clean(text or "", tags=set(), strip=True).strip()
+
+
+def plain_text(markdown: str) -> str:
+    """The words of a post without markup, for snippets and emails (not HTML-escaped)."""
+    text = bleach.clean(_markdown().render(markdown or ""), tags=set(), strip=True)
+    return " ".join(html.unescape(text).split())
+
+
+def highlight_snippet(markdown: str, terms: list[str], *, width: int = 240) -> str:
+    """An escaped excerpt around the first matching term with every term in ``<mark>``: safe to
+    print with ``|safe`` because every character of member text is escaped here."""
+    text = plain_text(markdown)
+    lowered = text.lower()
+    hits = [lowered.find(term.lower()) for term in terms if term]
+    hits = [hit for hit in hits if hit >= 0]
+    start = max(min(hits) - width // 3, 0) if hits else 0
+    excerpt = text[start : start + width]
+    prefix = "… " if start > 0 else ""
+    suffix = " …" if start + width < len(text) else ""
+    if not terms:
+        return escape(prefix + excerpt + suffix)
+    pattern = re.compile("|".join(re.escape(term) for term in terms if term), re.IGNORECASE)
+    pieces: list[str] = []
+    position = 0
+    for match in pattern.finditer(excerpt):
+        pieces.append(escape(excerpt[position : match.start()]))
+        pieces.append(f"<mark>{escape(match.group(0))}</mark>")
+        position = match.end()
+    pieces.append(escape(excerpt[position:]))
+    return escape(prefix) + "".join(pieces) + escape(suffix)

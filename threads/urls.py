@@ -1,1 +1,24 @@
-urlpatterns: list = []
+from django.urls import path
+
+from . import views
+
+THREAD = "spaces/<slug:slug>/threads/<int:thread_id>/"
+POST = THREAD + "posts/<int:post_id>/"
+
+urlpatterns = [
+    path("spaces/<slug:slug>/threads/new/", views.thread_create, name="thread_create"),
+    path("spaces/<slug:slug>/threads/follow/", views.space_follow, name="space_follow"),
+    path(THREAD, views.thread_detail, name="thread_detail"),
+    path(THREAD + "reply/", views.thread_reply, name="thread_reply"),
+    path(THREAD + "unread/", views.thread_unread, name="thread_unread"),
+    path(THREAD + "follow/", views.thread_follow, name="thread_follow"),
+    path(POST, views.post_jump, name="post_jump"),
+    path(POST + "edit/", views.post_edit, name="post_edit"),
+    path(POST + "delete/", views.post_delete, name="post_delete"),
+    path(POST + "react/", views.post_react, name="post_react"),
+    path(POST + "revisions/", views.post_revisions, name="post_revisions"),
+    path("search/", views.search, name="search"),
+    path("notifications/", views.notifications, name="notifications"),
+    path("notifications/read/", views.notifications_read, name="notifications_read"),
+    path("notifications/<int:notification_id>/", views.notification_open, name="notification_open"),
+]

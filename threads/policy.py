@@ -1,0 +1,137 @@
+"""Who may do what with threads and posts.
+
+Pure functions, no writes. ``can_*`` answer for templates; ``check_*`` raise ``Http404`` when the
+actor may not know the object exists, ``PermissionDenied`` with a sentence a person understands
+when they may see it but not act.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from community import policy as community_policy
+from community.models import Space
+
+from .models import Post, PostStatus, Thread
+
+
+def _refused(check, *args) -> bool:
+    try:
+        check(*args)
+    except (PermissionDenied, Http404):
+        return True
+    return False
+
+
+def can_see_thread(user, thread: Thread) -> bool:
+    """Object-level mirror of ``Thread.objects.visible_to`` (one query)."""
+    return Thread.objects.visible_to(user).filter(pk=thread.pk).exists()
+
+
+def check_see_thread(user, thread: Thread) -> None:
+    if not can_see_thread(user, thread):
+        raise Http404("No such thread.")
+
+
+def can_see_post(user, post: Post) -> bool:
+    return Post.objects.visible_to(user).filter(pk=post.pk).exists()
+
+
+def check_see_post(user, post: Post) -> None:
+    if not can_see_post(user, post):
+        raise Http404("No such post.")
+
+
+def can_moderate(user, space: Space) -> bool:
+    """Moderators of the space and staff: they see real authors, revisions, hidden posts."""
+    return community_policy.can_moderate_space(user, space)
+
+
+def can_see_real_author(user, space: Space) -> bool:
+    return can_moderate(user, space)
+
+
+def can_read_revisions(user, post: Post) -> bool:
+    return can_moderate(user, post.thread.space)
+
+
+def _check_participate_in(user, space: Space) -> None:
+    """Like community's check_participate, but a reader of a ``community`` thread who is not a
+    member of its space is told to join rather than shown a 404 for a thread they can see."""
+    if not community_policy.can_read_space(user, space):
+        raise PermissionDenied(f"Join {space.name} to take part in its threads.")
+    community_policy.check_participate(user, space)
+
+
+def can_participate_in(user, space: Space) -> bool:
+    return not _refused(_check_participate_in, user, space)
+
+
+def check_start_thread(user, space: Space) -> None:
+    community_policy.check_participate(user, space)
+
+
+def can_start_thread(user, space: Space) -> bool:
+    return not _refused(check_start_thread, user, space)
+
+
+def check_reply(user, thread: Thread) -> None:
+    """Raise unless ``user`` may reply to ``thread`` now. The caller knows the thread is visible."""
+    _check_participate_in(user, thread.space)
+    if thread.is_locked and not can_moderate(user, thread.space):
+        raise PermissionDenied("This thread is locked, so it cannot take new replies.")
+    if thread.is_hidden and not can_moderate(user, thread.space):
+        raise PermissionDenied("This thread has been hidden by a moderator.")
+
+
+def can_reply(user, thread: Thread) -> bool:
+    return not _refused(check_reply, user, thread)
+
+
+def check_edit_post(user, post: Post) -> None:
+    """Authors edit their own posts; moderators and staff edit any (with a reason)."""
+    space = post.thread.space
+    if post.is_deleted and not can_moderate(user, space):
+        raise Http404("No such post.")
+    if post.author_id != user.pk and not can_moderate(user, space):
+        raise PermissionDenied("You can only edit your own posts.")
+    if post.author_id == user.pk and not can_moderate(user, space):
+        _check_participate_in(user, space)
+        if post.thread.is_locked:
+            raise PermissionDenied("This thread is locked, so its posts cannot be edited.")
+        if post.status == PostStatus.HIDDEN:
+            raise PermissionDenied("A moderator hid this post, so it cannot be edited.")
+
+
+def can_edit_post(user, post: Post) -> bool:
+    return not _refused(check_edit_post, user, post)
+
+
+def check_delete_post(user, post: Post) -> None:
+    space = post.thread.space
+    if post.is_deleted:
+        raise Http404("No such post.")
+    if post.author_id != user.pk and not can_moderate(user, space):
+        raise PermissionDenied("You can only delete your own posts.")
+
+
+def can_delete_post(user, post: Post) -> bool:
+    return not _refused(check_delete_post, user, post)
+
+
+def check_react(user, post: Post) -> None:
+    """The caller knows the post is visible to ``user``."""
+    if not post.is_published:
+        raise PermissionDenied("You can react only to published posts.")
+    if post.author_id == user.pk:
+        raise PermissionDenied("You cannot react to your own post.")
+    _check_participate_in(user, post.thread.space)
+
+
+def check_follow_thread(user, thread: Thread) -> None:
+    check_see_thread(user, thread)
+
+
+def check_follow_space(user, space: Space) -> None:
+    community_policy.check_read_space(user, space)

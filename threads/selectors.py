@@ -1,0 +1,252 @@
+"""Reads for threads, posts, notifications and search. Everything starts from ``visible_to``.
+
+Each page-sized read runs a fixed number of queries whatever the page or data size.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from django.core.paginator import Page, Paginator
+from django.db import connection
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.http import Http404
+
+from community.models import Space
+
+from .models import (
+    Notification,
+    Post,
+    PostRevision,
+    Reaction,
+    ReactionKind,
+    ReadState,
+    SpaceFollow,
+    Thread,
+    ThreadFollow,
+    ThreadKind,
+    ThreadVisibility,
+)
+
+THREADS_PER_PAGE = 25
+POSTS_PER_PAGE = 30
+RESULTS_PER_PAGE = 20
+NOTIFICATIONS_PER_PAGE = 30
+
+
+def _page(qs, number, per_page: int) -> Page:
+    return Paginator(qs, per_page).get_page(number)
+
+
+def thread_in_space(user, slug: str, thread_id: int) -> Thread:
+    """The thread, if visible to ``user`` and really in the space named in the URL; else 404."""
+    thread = (
+        Thread.objects.visible_to(user)
+        .select_related("space", "author")
+        .filter(pk=thread_id, space__slug=slug)
+        .first()
+    )
+    if thread is None:
+        raise Http404("No such thread.")
+    return thread
+
+
+def post_in_thread(user, thread: Thread, post_id: int) -> Post:
+    post = (
+        Post.objects.visible_to(user)
+        .select_related("author")
+        .filter(pk=post_id, thread=thread)
+        .first()
+    )
+    if post is None:
+        raise Http404("No such post.")
+    post.thread = thread
+    return post
+
+
+def space_threads(user, space: Space, *, full: bool = True, kind: str = "") -> QuerySet[Thread]:
+    """A space's threads for its list, pinned first then latest activity, each with
+    ``last_read_at`` (None when never opened) for the unread marker."""
+    qs = Thread.objects.visible_to(user).filter(space=space)
+    if not full:
+        qs = qs.filter(visibility=ThreadVisibility.COMMUNITY)
+    if kind in ThreadKind.values:
+        qs = qs.filter(kind=kind)
+    if user.is_authenticated:
+        qs = qs.annotate(
+            last_read_at=Subquery(
+                ReadState.objects.filter(user=user, thread=OuterRef("pk")).values("last_read_at")[
+                    :1
+                ]
+            )
+        )
+    return qs.select_related("author").order_by("-is_pinned", "-last_post_at", "-pk")
+
+
+def space_threads_page(user, space: Space, *, full: bool, kind: str = "", page=1) -> Page:
+    result = _page(space_threads(user, space, full=full, kind=kind), page, THREADS_PER_PAGE)
+    for thread in result.object_list:
+        thread.space = space
+        read = getattr(thread, "last_read_at", None)
+        thread.has_unread = read is None or thread.last_post_at > read
+        thread.never_read = read is None
+    return result
+
+
+def thread_posts(user, thread: Thread) -> QuerySet[Post]:
+    return Post.objects.visible_to(user).filter(thread=thread).order_by("created_at", "pk")
+
+
+@dataclass
+class ReactionSummary:
+    kind: str
+    label: str
+    count: int = 0
+    mine: bool = False
+
+
+def attach_reactions(user, posts: list[Post]) -> None:
+    """Give each post ``reaction_summary``: every kind with its count and whether ``user`` gave
+    it. One query for the whole page."""
+    ids = [post.pk for post in posts]
+    counts: dict[tuple[int, str], tuple[int, int]] = {}
+    if ids:
+        rows = (
+            Reaction.objects.filter(post_id__in=ids)
+            .values("post_id", "kind")
+            .annotate(n=Count("pk"), mine=Count("pk", filter=Q(user_id=user.pk)))
+            .order_by()
+        )
+        counts = {(row["post_id"], row["kind"]): (row["n"], row["mine"]) for row in rows}
+    for post in posts:
+        post.reaction_summary = [
+            ReactionSummary(
+                kind=kind,
+                label=label,
+                count=counts.get((post.pk, kind), (0, 0))[0],
+                mine=bool(counts.get((post.pk, kind), (0, 0))[1]),
+            )
+            for kind, label in ReactionKind.choices
+        ]
+
+
+def thread_posts_page(user, thread: Thread, page=1) -> Page:
+    result = _page(thread_posts(user, thread).select_related("author"), page, POSTS_PER_PAGE)
+    posts = list(result.object_list)
+    for post in posts:
+        post.thread = thread
+    attach_reactions(user, posts)
+    result.object_list = posts
+    return result
+
+
+def post_page_number(user, thread: Thread, post: Post) -> int:
+    """Which page of the thread ``post`` is on, for this viewer."""
+    before = (
+        thread_posts(user, thread)
+        .filter(Q(created_at__lt=post.created_at) | Q(created_at=post.created_at, pk__lt=post.pk))
+        .count()
+    )
+    return before // POSTS_PER_PAGE + 1
+
+
+def first_unread_post(user, thread: Thread) -> Post | None:
+    state = ReadState.objects.filter(user=user, thread=thread).first()
+    posts = thread_posts(user, thread)
+    if state is not None:
+        posts = posts.filter(created_at__gt=state.last_read_at)
+    return posts.first()
+
+
+def is_following_thread(user, thread: Thread) -> bool:
+    return ThreadFollow.objects.filter(user=user, thread=thread).exists()
+
+
+def is_following_space(user, space: Space) -> bool:
+    return SpaceFollow.objects.filter(user=user, space=space).exists()
+
+
+def post_revisions(post: Post) -> QuerySet[PostRevision]:
+    """Callers check ``policy.can_read_revisions`` first."""
+    return PostRevision.objects.filter(post=post).select_related("edited_by")
+
+
+# Notifications -------------------------------------------------------------------------------
+
+
+def notifications_for(user) -> QuerySet[Notification]:
+    return Notification.objects.visible_to(user).select_related("actor", "thread__space", "post")
+
+
+def notifications_page(user, page=1) -> Page:
+    return _page(notifications_for(user), page, NOTIFICATIONS_PER_PAGE)
+
+
+def unread_notification_count(user) -> int:
+    """For the header (community.context_processors): one query."""
+    if not user.is_authenticated:
+        return 0
+    return Notification.objects.visible_to(user).unread().count()
+
+
+# Search ---------------------------------------------------------------------------------------
+
+SEARCH_MAX_LENGTH = 200
+
+
+def _terms(query: str) -> list[str]:
+    return [term for term in re.findall(r"\w+", query.lower()) if len(term) > 1][:10]
+
+
+def search_posts(user, query: str, *, space: Space | None = None) -> QuerySet[Post]:
+    """Published posts ``user`` may read that match ``query``, best first.
+
+    PostgreSQL: full-text search over body and thread title (GIN indexes from migration 0002).
+    SQLite: every term must appear in the body or the title (icontains).
+    """
+    query = (query or "").strip()[:SEARCH_MAX_LENGTH]
+    terms = _terms(query)
+    if not terms:
+        return Post.objects.none()
+    qs = (
+        Post.objects.visible_to(user)
+        .filter(status="published", is_deleted=False)
+        .select_related("author", "thread__space")
+    )
+    if space is not None:
+        qs = qs.filter(thread__space=space)
+    if connection.vendor == "postgresql":
+        from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+
+        search = SearchQuery(query, config="english", search_type="websearch")
+        body = SearchVector("body", config="english")
+        title = SearchVector("thread__title", config="english")
+        return (
+            qs.annotate(body_vector=body, title_vector=title)
+            .filter(Q(body_vector=search) | Q(title_vector=search))
+            .annotate(rank=SearchRank(body, search) + SearchRank(title, search))
+            .order_by("-rank", "-created_at", "-pk")
+        )
+    for term in terms:
+        qs = qs.filter(Q(body__icontains=term) | Q(thread__title__icontains=term))
+    return qs.order_by("-created_at", "-pk")
+
+
+def search_page(user, query: str, *, space: Space | None = None, page=1) -> Page:
+    from .rendering import highlight_snippet
+
+    result = _page(search_posts(user, query, space=space), page, RESULTS_PER_PAGE)
+    terms = _terms(query)
+    for post in result.object_list:
+        post.snippet_html = highlight_snippet(post.body, terms)
+        post.title_html = highlight_snippet(post.thread.title, terms, width=TITLE_WIDTH)
+    return result
+
+
+TITLE_WIDTH = 400
+
+
+def searchable_spaces(user) -> QuerySet[Space]:
+    """The spaces offered in the search filter: the ones whose threads ``user`` may read."""
+    return Space.objects.readable_by(user).order_by("position", "name")

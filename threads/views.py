@@ -1,0 +1,477 @@
+"""Thin views for threads, posts, reactions, following, notifications and search."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.views.decorators.http import require_POST
+
+from community import policy as community_policy
+from community.models import Space
+from community.views import guidelines_redirect
+
+from . import policy, selectors, services
+from .forms import EditPostForm, ReactionForm, ReplyForm, SearchForm, ThreadForm
+from .models import Post, Thread, ThreadKind
+
+DRAFT_KEY = "threads-draft:{}"
+
+
+# Helpers --------------------------------------------------------------------------------------
+
+
+def _space_or_404(request: HttpRequest, slug: str) -> Space:
+    space = get_object_or_404(Space, slug=slug)
+    community_policy.check_see_space(request.user, space)
+    return space
+
+
+def _form_errors(form, exc: ValidationError) -> None:
+    """Put a service's ValidationError on the form's fields (or on the form as a whole)."""
+    if hasattr(exc, "error_dict"):
+        for name, errors in exc.message_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+def _guidelines_first(request: HttpRequest, space: Space) -> HttpResponse | None:
+    """Send the member to accept pending guidelines, keeping a POSTed draft for their return."""
+    response = guidelines_redirect(request, space)
+    if response is not None and request.method == "POST":
+        draft = {
+            key: request.POST.get(key, "") for key in request.POST if key != "csrfmiddlewaretoken"
+        }
+        request.session[DRAFT_KEY.format(request.path)] = draft
+        # guidelines_redirect sends them back to this path with GET: the form is refilled there.
+    return response
+
+
+def _saved_draft(request: HttpRequest) -> dict | None:
+    return request.session.pop(DRAFT_KEY.format(request.path), None)
+
+
+def _back(request: HttpRequest, fallback: str) -> str:
+    target = request.POST.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return fallback
+
+
+def _is_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _thread_crumbs(space: Space) -> list[tuple[str, str]]:
+    return [("Spaces", reverse("space_list")), (space.name, space.get_absolute_url())]
+
+
+# Space thread list (called by community.views.space_detail) -----------------------------------
+
+
+def space_threads_context(request: HttpRequest, space: Space, full: bool) -> dict:
+    """The thread list for a space page. ``full`` is False for a non-member looking at a listed
+    space: only threads shared with the whole community are shown."""
+    kind = request.GET.get("kind", "")
+    if kind not in ThreadKind.values:
+        kind = ""
+    page = selectors.space_threads_page(
+        request.user, space, full=full, kind=kind, page=request.GET.get("page")
+    )
+    return {
+        "threads_page": page,
+        "page_obj": page,
+        "query_prefix": f"kind={kind}" if kind else "",
+        "thread_kind": kind,
+        "thread_kinds": ThreadKind.choices,
+        "threads_full": full,
+        "can_start_thread": full and policy.can_start_thread(request.user, space),
+        "following_space": full and selectors.is_following_space(request.user, space),
+    }
+
+
+# Threads --------------------------------------------------------------------------------------
+
+
+def thread_create(request: HttpRequest, slug: str) -> HttpResponse:
+    space = _space_or_404(request, slug)
+    community_policy.check_read_space(request.user, space)
+    try:
+        policy.check_start_thread(request.user, space)
+    except PermissionDenied as exc:
+        messages.error(request, str(exc))
+        return redirect(space)
+    pending = _guidelines_first(request, space)
+    if pending is not None:
+        return pending
+    draft = _saved_draft(request) if request.method == "GET" else None
+    form = ThreadForm(request.POST if request.method == "POST" else None, initial=draft or {})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            thread = services.create_thread(
+                actor=request.user,
+                space=space,
+                title=data["title"],
+                body=data["body"],
+                kind=data["kind"],
+                visibility=data["visibility"],
+                content_note=data["content_note"],
+                anonymous=data["anonymous"],
+            )
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        except PermissionDenied as exc:
+            form.add_error(None, str(exc))
+        else:
+            if thread.is_pending:
+                messages.success(
+                    request,
+                    "Thank you. Your thread has been saved and will appear once a moderator "
+                    "approves it.",
+                )
+            else:
+                messages.success(request, "Your thread has been posted.")
+            return redirect(thread)
+    return render(
+        request,
+        "threads/thread_form.html",
+        {"space": space, "form": form, "crumbs": _thread_crumbs(space)},
+    )
+
+
+def thread_detail(request: HttpRequest, slug: str, thread_id: int) -> HttpResponse:
+    thread = selectors.thread_in_space(request.user, slug, thread_id)
+    space = thread.space
+    user = request.user
+    page = selectors.thread_posts_page(user, thread, request.GET.get("page"))
+    posts = page.object_list
+    if posts:
+        services.mark_thread_read(actor=user, thread=thread, up_to=max(p.created_at for p in posts))
+    can_moderate = policy.can_moderate(user, space)
+    participant = policy.can_participate_in(user, space)
+    for post in posts:
+        post.can_edit = policy.can_edit_post(user, post)
+        post.can_delete = policy.can_delete_post(user, post)
+        post.can_react = participant and post.is_published and post.author_id != user.pk
+    draft = _saved_draft(request)
+    return render(
+        request,
+        "threads/thread_detail.html",
+        {
+            "space": space,
+            "thread": thread,
+            "page_obj": page,
+            "posts": posts,
+            "can_moderate": can_moderate,
+            "can_reply": policy.can_reply(user, thread),
+            "is_member": community_policy.can_read_space(user, space),
+            "following": selectors.is_following_thread(user, thread),
+            "reply_form": ReplyForm(
+                initial=draft or {"anonymous": _default_anonymous(user, thread)}
+            ),
+            "crumbs": _thread_crumbs(space),
+        },
+    )
+
+
+def _default_anonymous(user, thread: Thread) -> bool:
+    """The author of an anonymous thread replies anonymously unless they choose otherwise."""
+    return thread.anonymous and thread.author_id == user.pk
+
+
+def thread_reply(request: HttpRequest, slug: str, thread_id: int) -> HttpResponse:
+    """GET: the reply page (with a quote when ``?quote=ID``). POST: store the reply."""
+    thread = selectors.thread_in_space(request.user, slug, thread_id)
+    space = thread.space
+    try:
+        policy.check_reply(request.user, thread)
+    except PermissionDenied as exc:
+        if request.method == "POST":
+            form = ReplyForm(request.POST)
+            form.is_valid()
+            form.add_error(None, str(exc))
+            return _reply_page(request, thread, form, None, status=403)
+        messages.error(request, str(exc))
+        return redirect(thread)
+    pending = _guidelines_first(request, space)
+    if pending is not None:
+        return pending
+    if request.method == "POST":
+        form = ReplyForm(request.POST)
+        quoted = None
+        if form.is_valid():
+            quote_id = form.cleaned_data.get("quote")
+            quoted = selectors.post_in_thread(request.user, thread, quote_id) if quote_id else None
+            try:
+                post = services.create_reply(
+                    actor=request.user,
+                    thread=thread,
+                    body=form.cleaned_data["body"],
+                    quote=quoted,
+                    anonymous=form.cleaned_data["anonymous"],
+                )
+            except ValidationError as exc:
+                _form_errors(form, exc)
+            except PermissionDenied as exc:
+                form.add_error(None, str(exc))
+            else:
+                if post.is_published:
+                    messages.success(request, "Your reply has been posted.")
+                else:
+                    messages.success(
+                        request,
+                        "Thank you. Your reply has been saved and will appear once a moderator "
+                        "approves it.",
+                    )
+                return redirect(post.get_absolute_url())
+        return _reply_page(request, thread, form, quoted)
+    draft = _saved_draft(request)
+    quote_id = request.GET.get("quote")
+    quoted, text = (
+        services.quote_for_reply(
+            actor=request.user, thread=thread, post_id=int(quote_id) if quote_id.isdigit() else None
+        )
+        if quote_id
+        else (None, "")
+    )
+    initial = draft or {
+        "body": text,
+        "quote": quoted.pk if quoted else None,
+        "anonymous": _default_anonymous(request.user, thread),
+    }
+    return _reply_page(request, thread, ReplyForm(initial=initial), quoted)
+
+
+def _reply_page(request, thread: Thread, form, quoted: Post | None, status: int = 200):
+    return render(
+        request,
+        "threads/reply_form.html",
+        {
+            "space": thread.space,
+            "thread": thread,
+            "form": form,
+            "quoted": quoted,
+            "can_moderate": policy.can_moderate(request.user, thread.space),
+            "crumbs": [*_thread_crumbs(thread.space), (thread.title, thread.get_absolute_url())],
+        },
+        status=status,
+    )
+
+
+def thread_unread(request: HttpRequest, slug: str, thread_id: int) -> HttpResponse:
+    """Jump to the first post the member has not read yet (or the last page)."""
+    thread = selectors.thread_in_space(request.user, slug, thread_id)
+    post = selectors.first_unread_post(request.user, thread)
+    if post is None:
+        post = selectors.thread_posts(request.user, thread).last()
+        if post is None:
+            return redirect(thread)
+    return _redirect_to_post(request, thread, post)
+
+
+def _redirect_to_post(request: HttpRequest, thread: Thread, post: Post) -> HttpResponse:
+    number = selectors.post_page_number(request.user, thread, post)
+    query = f"?page={number}" if number > 1 else ""
+    return redirect(f"{thread.get_absolute_url()}{query}#post-{post.pk}")
+
+
+def post_jump(request: HttpRequest, slug: str, thread_id: int, post_id: int) -> HttpResponse:
+    thread = selectors.thread_in_space(request.user, slug, thread_id)
+    post = selectors.post_in_thread(request.user, thread, post_id)
+    return _redirect_to_post(request, thread, post)
+
+
+@require_POST
+def thread_follow(request: HttpRequest, slug: str, thread_id: int) -> HttpResponse:
+    thread = selectors.thread_in_space(request.user, slug, thread_id)
+    if request.POST.get("action") == "unfollow":
+        services.unfollow_thread(actor=request.user, thread=thread)
+        messages.success(request, "You will no longer be notified about this thread.")
+    else:
+        services.follow_thread(actor=request.user, thread=thread)
+        messages.success(request, "You will be notified of new replies to this thread.")
+    return redirect(thread)
+
+
+@require_POST
+def space_follow(request: HttpRequest, slug: str) -> HttpResponse:
+    space = _space_or_404(request, slug)
+    community_policy.check_read_space(request.user, space)
+    if request.POST.get("action") == "unfollow":
+        services.unfollow_space(actor=request.user, space=space)
+        messages.success(request, f"You will no longer be notified of new threads in {space.name}.")
+    else:
+        services.follow_space(actor=request.user, space=space)
+        messages.success(request, f"You will be notified of new threads in {space.name}.")
+    return redirect(space)
+
+
+# Posts ----------------------------------------------------------------------------------------
+
+
+def post_edit(request: HttpRequest, slug: str, thread_id: int, post_id: int) -> HttpResponse:
+    thread = selectors.thread_in_space(request.user, slug, thread_id)
+    post = selectors.post_in_thread(request.user, thread, post_id)
+    policy.check_edit_post(request.user, post)
+    moderating = post.author_id != request.user.pk
+    options = {"with_title": post.is_opening, "with_reason": moderating}
+    if request.method == "POST":
+        form = EditPostForm(request.POST, **options)
+        if form.is_valid():
+            try:
+                changed = services.edit_post(
+                    actor=request.user,
+                    post=post,
+                    body=form.cleaned_data["body"],
+                    title=form.cleaned_data.get("title") if post.is_opening else None,
+                    reason=form.cleaned_data.get("reason", ""),
+                )
+            except ValidationError as exc:
+                _form_errors(form, exc)
+            except PermissionDenied as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(
+                    request, "Your changes have been saved." if changed else "Nothing was changed."
+                )
+                return redirect(post.get_absolute_url())
+    else:
+        form = EditPostForm(initial={"body": post.body, "title": thread.title}, **options)
+    return render(
+        request,
+        "threads/post_edit.html",
+        {
+            "space": thread.space,
+            "thread": thread,
+            "post": post,
+            "form": form,
+            "moderating": moderating,
+            "crumbs": [*_thread_crumbs(thread.space), (thread.title, thread.get_absolute_url())],
+        },
+    )
+
+
+def post_delete(request: HttpRequest, slug: str, thread_id: int, post_id: int) -> HttpResponse:
+    thread = selectors.thread_in_space(request.user, slug, thread_id)
+    post = selectors.post_in_thread(request.user, thread, post_id)
+    policy.check_delete_post(request.user, post)
+    if request.method == "POST":
+        services.delete_post(actor=request.user, post=post)
+        messages.success(request, "The post has been deleted.")
+        return redirect(thread)
+    return render(
+        request,
+        "threads/post_delete.html",
+        {
+            "space": thread.space,
+            "thread": thread,
+            "post": post,
+            "crumbs": [*_thread_crumbs(thread.space), (thread.title, thread.get_absolute_url())],
+        },
+    )
+
+
+@require_POST
+def post_react(request: HttpRequest, slug: str, thread_id: int, post_id: int) -> HttpResponse:
+    thread = selectors.thread_in_space(request.user, slug, thread_id)
+    post = selectors.post_in_thread(request.user, thread, post_id)
+    form = ReactionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose one of the reactions offered.")
+        return redirect(post.get_absolute_url())
+    try:
+        services.toggle_reaction(actor=request.user, post=post, kind=form.cleaned_data["kind"])
+    except PermissionDenied as exc:
+        if _is_htmx(request):
+            raise
+        messages.error(request, str(exc))
+    if _is_htmx(request):
+        selectors.attach_reactions(request.user, [post])
+        post.can_react = True
+        return render(
+            request,
+            "threads/_reactions.html",
+            {"post": post, "thread": thread, "space": thread.space},
+        )
+    return redirect(_back(request, post.get_absolute_url()))
+
+
+def post_revisions(request: HttpRequest, slug: str, thread_id: int, post_id: int) -> HttpResponse:
+    thread = selectors.thread_in_space(request.user, slug, thread_id)
+    post = selectors.post_in_thread(request.user, thread, post_id)
+    if not policy.can_read_revisions(request.user, post):
+        raise Http404("No such page.")
+    return render(
+        request,
+        "threads/post_revisions.html",
+        {
+            "space": thread.space,
+            "thread": thread,
+            "post": post,
+            "can_moderate": True,
+            "revisions": selectors.post_revisions(post),
+            "crumbs": [*_thread_crumbs(thread.space), (thread.title, thread.get_absolute_url())],
+        },
+    )
+
+
+# Search and notifications ---------------------------------------------------------------------
+
+
+def search(request: HttpRequest) -> HttpResponse:
+    spaces = list(selectors.searchable_spaces(request.user))
+    form = SearchForm(request.GET or None, spaces=spaces)
+    page = None
+    query = ""
+    space = None
+    if form.is_valid():
+        query = form.cleaned_data["q"].strip()
+        slug = form.cleaned_data.get("space") or ""
+        space = next((s for s in spaces if s.slug == slug), None)
+        if query:
+            page = selectors.search_page(
+                request.user, query, space=space, page=request.GET.get("page")
+            )
+    moderated = {s.pk for s in spaces if community_policy.can_moderate_space(request.user, s)}
+    if page is not None:
+        for post in page.object_list:
+            post.show_real_author = post.thread.space_id in moderated
+    prefix = urlencode({"q": query, **({"space": space.slug} if space else {})})
+    return render(
+        request,
+        "threads/search.html",
+        {"form": form, "page_obj": page, "query": query, "query_prefix": prefix},
+    )
+
+
+def notifications(request: HttpRequest) -> HttpResponse:
+    page = selectors.notifications_page(request.user, request.GET.get("page"))
+    return render(request, "threads/notifications.html", {"page_obj": page})
+
+
+@require_POST
+def notifications_read(request: HttpRequest) -> HttpResponse:
+    count = services.mark_notifications_read(actor=request.user)
+    messages.success(
+        request,
+        f"{count} notification{'s' if count != 1 else ''} marked as read."
+        if count
+        else "You have no unread notifications.",
+    )
+    return redirect("notifications")
+
+
+def notification_open(request: HttpRequest, notification_id: int) -> HttpResponse:
+    notification = services.open_notification(actor=request.user, notification_id=notification_id)
+    if notification.post_id:
+        return redirect(notification.post.get_absolute_url())
+    if notification.thread_id:
+        return redirect(notification.thread)
+    return redirect("notifications")
