@@ -8,8 +8,8 @@ from django.shortcuts import redirect
 from django.urls import reverse
 
 
-class RobotsTagMiddleware:
-    """Nothing here is for search engines: every response says so."""
+class SecurityHeadersMiddleware:
+    """Nothing here is for search engines, and no page may use powerful browser features."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -17,6 +17,7 @@ class RobotsTagMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         response["X-Robots-Tag"] = "noindex, nofollow"
+        response.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
         return response
 
 

@@ -48,3 +48,15 @@ def test_not_found_page_uses_house_design(login, member):
     assert response.status_code == 404
     assert b"nhsuk-header" in response.content
     assert b"Page not found" in response.content
+
+
+@pytest.mark.django_db
+def test_every_response_carries_security_headers(client):
+    response = client.get("/accounts/login/")
+    csp = response["Content-Security-Policy"]
+    assert "default-src 'self'" in csp
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert "frame-ancestors 'none'" in csp
+    assert response["Referrer-Policy"] == "same-origin"
+    assert "camera=()" in response["Permissions-Policy"]
+    assert response["X-Frame-Options"] == "DENY"
