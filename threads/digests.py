@@ -1,0 +1,95 @@
+"""Batched email of followed activity (``manage.py send_digests``, for cron).
+
+Visibility is checked when the email is sent, not when the notification was made: someone who
+left a space since gets nothing from it. An anonymous author is never named.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from community.models import User
+
+from .models import ANONYMOUS_LABEL, Notification, NotificationKind
+from .rendering import plain_text
+
+EXCERPT_CHARS = 200
+
+
+def _line(note: Notification) -> dict:
+    if note.kind == NotificationKind.MODERATION:
+        return {"summary": f"From the moderators: {note.text}", "excerpt": "", "path": ""}
+    if note.actor_id and not (note.post and note.post.anonymous):
+        who = note.actor.display_name
+    else:
+        who = ANONYMOUS_LABEL
+    verb = {
+        NotificationKind.REPLY: "replied to",
+        NotificationKind.QUOTE: "quoted you in",
+        NotificationKind.NEW_THREAD: "started",
+    }.get(note.kind, "posted in")
+    excerpt = plain_text(note.post.body)[:EXCERPT_CHARS] if note.post_id else ""
+    path = note.post.get_absolute_url() if note.post_id else note.thread.get_absolute_url()
+    return {
+        "summary": f"{who} {verb} “{note.thread.title}” in {note.thread.space.name}",
+        "excerpt": excerpt,
+        "path": path,
+    }
+
+
+def send_digest(user: User, *, base_url: str, connection=None) -> int:
+    """Email ``user`` what they have not been emailed about yet. Returns the items sent."""
+    with transaction.atomic():
+        pending = list(
+            Notification.objects.select_for_update()
+            .filter(recipient=user, emailed_at__isnull=True, read_at__isnull=True)
+            .values_list("pk", flat=True)
+        )
+        if not pending:
+            return 0
+        visible = list(
+            Notification.objects.visible_to(user)
+            .filter(pk__in=pending)
+            .select_related("actor", "post__thread__space", "thread__space")
+            .order_by("created_at")
+        )
+        # Everything pending is settled now, visible or not: nothing stale is sent later.
+        Notification.objects.filter(pk__in=pending).update(emailed_at=timezone.now())
+    if not visible:
+        return 0
+    items = [_line(note) for note in visible]
+    context = {"user": user, "items": items, "base_url": base_url.rstrip("/")}
+    subject = (
+        f"{len(items)} update{'s' if len(items) != 1 else ''} from the Race Equality Peer Forum"
+    )
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=render_to_string("threads/email/digest.txt", context),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[user.email],
+        connection=connection,
+    )
+    message.attach_alternative(render_to_string("threads/email/digest.html", context), "text/html")
+    message.send()
+    return len(items)
+
+
+def send_digests(*, base_url: str) -> tuple[int, int]:
+    """Send every member with unread, un-emailed notifications one digest. (members, items)."""
+    users = User.objects.filter(
+        is_active=True,
+        notifications__emailed_at__isnull=True,
+        notifications__read_at__isnull=True,
+    ).distinct()
+    members = items = 0
+    connection = get_connection()
+    for user in users.iterator():
+        sent = send_digest(user, base_url=base_url, connection=connection)
+        if sent:
+            members += 1
+            items += sent
+    return members, items
