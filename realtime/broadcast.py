@@ -1,0 +1,92 @@
+"""The one way anything reaches a WebSocket: after commit, through the channel layer.
+
+The layer is a best-effort hint, never the record (channels-redis drops group messages when a
+channel is over capacity): every stored event carries its ``seq`` and the consumer and the
+client fill gaps from the database. Each frame is encoded to JSON once here, not per recipient.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+
+logger = logging.getLogger(__name__)
+
+
+def encode(frame: dict) -> str:
+    return json.dumps(frame, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def session_group(session_id: int) -> str:
+    return f"live.{session_id}"
+
+
+def member_group(session_id: int, user_id: int) -> str:
+    """Every connection of one member to one room (to notify or disconnect them)."""
+    return f"live.{session_id}.user.{user_id}"
+
+
+def thread_group(thread_id: int) -> str:
+    return f"thread.{thread_id}"
+
+
+def notify_group(user_id: int) -> str:
+    return f"notify.{user_id}"
+
+
+def _group_send(group: str, message: dict) -> None:
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    try:
+        async_to_sync(layer.group_send)(group, message)
+    except Exception:  # the record is in the database; clients catch up by seq
+        logger.exception("Broadcast to %s failed", group)
+
+
+def broadcast_on_commit(group: str, event: dict, *, handler: str | None = None) -> None:
+    """Send ``event`` to ``group`` once the current transaction commits (at once outside one).
+
+    Events with a ``seq`` go to the consumers' ordered path (``live.event``); others are pushes.
+    """
+    if handler is None:
+        handler = "live.event" if "seq" in event else "live.push"
+    message = {"type": handler, "text": encode(event)}
+    if "seq" in event:
+        message["seq"] = event["seq"]
+    transaction.on_commit(lambda: _group_send(group, message))
+
+
+def control_on_commit(session_id: int, user_id: int, *, action: str, frame: dict) -> None:
+    """Tell one member's open connections to a room something (``notice``) or to leave (``kick``)."""
+    message = {"type": "live.control", "action": action, "text": encode(frame)}
+    transaction.on_commit(lambda: _group_send(member_group(session_id, user_id), message))
+
+
+def thread_post_created(post) -> None:
+    """Push a new reply to open pages of its thread (threads' services call this after commit)."""
+    from django.template import TemplateDoesNotExist
+    from django.template.loader import render_to_string
+
+    try:
+        html = render_to_string("threads/includes/post.html", {"post": post, "live": True})
+    except TemplateDoesNotExist:
+        html = ""
+    frame = {
+        "type": "post.created",
+        "thread_id": post.thread_id,
+        "post_id": post.pk,
+        "html": html,
+    }
+    broadcast_on_commit(thread_group(post.thread_id), frame, handler="thread.push")
+
+
+def notification_count_changed(user_id: int, count: int) -> None:
+    """Update the header's unread count on the member's open thread pages."""
+    broadcast_on_commit(
+        notify_group(user_id), {"type": "notifications", "unread": count}, handler="thread.push"
+    )

@@ -1,0 +1,229 @@
+"""Live facilitated sessions: the session, registrations, and one append-only event stream."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from community.models import Space
+
+
+class LiveSessionQuerySet(models.QuerySet["LiveSession"]):
+    def visible_to(self, user) -> LiveSessionQuerySet:
+        """Sessions in spaces whose inside the user may see (active members and staff)."""
+        return self.filter(space__in=Space.objects.readable_by(user))
+
+    def upcoming_or_current(self) -> LiveSessionQuerySet:
+        return self.exclude(status=LiveSession.Status.ENDED).order_by("starts_at", "pk")
+
+
+class LiveSession(models.Model):
+    """A facilitated live conversation in a space. ``last_seq`` is the stream's high-water mark."""
+
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", "Scheduled"
+        OPEN = "open", "Lobby open"
+        LIVE = "live", "Live"
+        ENDED = "ended", "Ended"
+
+    space = models.ForeignKey(Space, on_delete=models.CASCADE, related_name="live_sessions")
+    title = models.CharField(max_length=160)
+    description = models.TextField(max_length=4000, blank=True)
+    description_html = models.TextField(blank=True, editable=False)
+    facilitators = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="facilitated_sessions", blank=True
+    )
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    capacity = models.PositiveIntegerField(
+        default=100, help_text="How many members can register. 0 means no limit."
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.SCHEDULED)
+    chatham_house = models.BooleanField(
+        "Chatham House rule",
+        default=True,
+        help_text="Names are shown live; the transcript kept afterwards carries no names.",
+    )
+    retention_days = models.PositiveIntegerField(
+        "keep the transcript for (days)",
+        default=30,
+        help_text="0 means the transcript is not kept.",
+    )
+    locked = models.BooleanField(default=False)
+    slow_mode_seconds = models.PositiveIntegerField(default=0)
+    prompt = models.CharField(max_length=500, blank=True)
+    spotlight_seq = models.PositiveBigIntegerField(null=True, blank=True)
+    last_seq = models.PositiveBigIntegerField(default=0, editable=False)
+    started_at = models.DateTimeField(null=True, blank=True, editable=False)
+    ended_at = models.DateTimeField(null=True, blank=True, editable=False)
+    transcript_purged_at = models.DateTimeField(null=True, blank=True, editable=False)
+    reminder_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = LiveSessionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["starts_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=models.F("starts_at")), name="live_session_ends_after_start"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("live_room", args=[self.pk])
+
+    @property
+    def is_live(self) -> bool:
+        return self.status == self.Status.LIVE
+
+    @property
+    def group_name(self) -> str:
+        return f"live.{self.pk}"
+
+    def state(self) -> dict:
+        """The room state every client mirrors (the ``session`` of ``welcome`` and ``state``)."""
+        return {
+            "id": self.pk,
+            "title": self.title,
+            "status": self.status,
+            "locked": self.locked,
+            "slow_mode": self.slow_mode_seconds,
+            "prompt": self.prompt,
+            "spotlight": self.spotlight_seq,
+        }
+
+
+class Registration(models.Model):
+    session = models.ForeignKey(LiveSession, on_delete=models.CASCADE, related_name="registrations")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="live_registrations"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["session", "user"], name="register_once_per_session")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} for {self.session}"
+
+
+class LiveEvent(models.Model):
+    """One entry of a session's append-only stream. ``seq`` runs 1, 2, 3… without gaps."""
+
+    class Kind(models.TextChoices):
+        MESSAGE = "message", "Message"
+        QUESTION = "question", "Question"
+        REMOVED = "message.removed", "Message removed"
+        STATE = "state", "State change"
+
+    session = models.ForeignKey(LiveSession, on_delete=models.CASCADE, related_name="events")
+    seq = models.PositiveBigIntegerField()
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="live_events",
+    )
+    anonymous = models.BooleanField(default=False)
+    body = models.TextField(blank=True)
+    body_html = models.TextField(blank=True)
+    # NULL, not "", for events without one: the unique constraint ignores NULLs.
+    client_msg_id = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
+    reply_to = models.PositiveBigIntegerField(null=True, blank=True, help_text="seq replied to")
+    target_seq = models.PositiveBigIntegerField(null=True, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    removed = models.BooleanField(default=False)
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["session", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["session", "seq"], name="live_event_seq_unique"),
+            models.UniqueConstraint(
+                fields=["session", "client_msg_id"], name="live_event_client_msg_id_unique"
+            ),
+        ]
+        indexes = [models.Index(fields=["session", "author", "created"])]
+
+    def __str__(self) -> str:
+        return f"{self.session_id}#{self.seq} {self.kind}"
+
+
+class QuestionUpvote(models.Model):
+    question = models.ForeignKey(LiveEvent, on_delete=models.CASCADE, related_name="upvotes")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["question", "user"], name="upvote_question_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} upvoted {self.question_id}"
+
+
+class RaisedHand(models.Model):
+    """A raised hand, in the order raised; lowering deletes the row."""
+
+    session = models.ForeignKey(LiveSession, on_delete=models.CASCADE, related_name="hands")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    raised_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["raised_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["session", "user"], name="one_hand_per_member")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}'s hand in {self.session_id}"
+
+
+class Presence(models.Model):
+    """One open connection to a room. Rows are shared by every daphne process through the DB."""
+
+    session = models.ForeignKey(LiveSession, on_delete=models.CASCADE, related_name="presences")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    channel_name = models.CharField(max_length=200, unique=True)
+    connected_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["session", "user"])]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} in {self.session_id} ({self.channel_name})"
+
+
+class ParticipantRemoval(models.Model):
+    """A member a facilitator removed from one session: they cannot rejoin it."""
+
+    session = models.ForeignKey(LiveSession, on_delete=models.CASCADE, related_name="removals")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    removed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reason = models.CharField(max_length=500, blank=True)
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["session", "user"], name="remove_once_per_session")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} removed from {self.session_id}"

@@ -1,0 +1,123 @@
+"""Reads for live sessions; every one starts from ``LiveSession.objects.visible_to``."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db.models import Count, Exists, OuterRef, QuerySet
+
+from .models import LiveEvent, LiveSession, Presence, RaisedHand, Registration
+
+
+def backfill_cap() -> int:
+    """The most events one ``hello`` replays; beyond it the client is told to ``resync``."""
+    return int(getattr(settings, "LIVE_BACKFILL_MAX", 1000))
+
+
+def sessions_for_member(user) -> QuerySet[LiveSession]:
+    """Upcoming and current sessions in the member's spaces, with registration figures."""
+    return (
+        LiveSession.objects.visible_to(user)
+        .upcoming_or_current()
+        .select_related("space")
+        .annotate(
+            registered_count=Count("registrations", distinct=True),
+            is_registered=Exists(Registration.objects.filter(session=OuterRef("pk"), user=user)),
+        )
+    )
+
+
+def past_sessions_for_member(user) -> QuerySet[LiveSession]:
+    return (
+        LiveSession.objects.visible_to(user)
+        .filter(status=LiveSession.Status.ENDED)
+        .select_related("space")
+        .order_by("-starts_at")
+    )
+
+
+def visible_session(user, session_id: int) -> LiveSession | None:
+    return (
+        LiveSession.objects.visible_to(user).select_related("space").filter(pk=session_id).first()
+    )
+
+
+def person(user) -> dict:
+    return {"id": user.pk, "display_name": user.display_name}
+
+
+def event_frame(event: LiveEvent, *, upvotes: int | None = None) -> dict:
+    """The protocol frame of a stored event. A removed message is replayed without its body."""
+    frame: dict = {"type": event.kind, "seq": event.seq, "created": event.created.isoformat()}
+    if event.kind in (LiveEvent.Kind.MESSAGE, LiveEvent.Kind.QUESTION):
+        show_author = event.author_id is not None and not event.anonymous and not event.removed
+        frame.update(
+            author=person(event.author) if show_author else None,
+            body_html="" if event.removed else event.body_html,
+            client_msg_id=event.client_msg_id,
+            reply_to=event.reply_to,
+        )
+        if event.removed:
+            frame["removed"] = True
+        if event.kind == LiveEvent.Kind.QUESTION:
+            frame["anonymous"] = event.anonymous
+            frame["upvotes"] = upvotes if upvotes is not None else event.upvotes.count()
+    elif event.kind == LiveEvent.Kind.REMOVED:
+        frame["target_seq"] = event.target_seq
+    else:
+        frame.update(change=event.data.get("change"), session=event.data.get("session", {}))
+    return frame
+
+
+def events_after(session_id: int, after_seq: int, *, until_seq: int | None = None, limit: int):
+    """Stored events with ``after_seq < seq <= until_seq``, in order, at most ``limit``."""
+    qs = (
+        LiveEvent.objects.filter(session_id=session_id, seq__gt=after_seq)
+        .select_related("author")
+        .annotate(upvote_count=Count("upvotes"))
+        .order_by("seq")
+    )
+    if until_seq is not None:
+        qs = qs.filter(seq__lte=until_seq)
+    return [event_frame(event, upvotes=event.upvote_count) for event in qs[:limit]]
+
+
+def present(session_id: int) -> list[dict]:
+    """Members with at least one open connection to the room, by name."""
+    rows = (
+        Presence.objects.filter(session_id=session_id)
+        .values_list("user_id", "user__display_name")
+        .distinct()
+        .order_by("user__display_name", "user_id")
+    )
+    return [{"id": uid, "display_name": name} for uid, name in rows]
+
+
+def hands(session_id: int) -> list[dict]:
+    return [
+        {
+            "id": hand.user_id,
+            "display_name": hand.user.display_name,
+            "raised_at": hand.raised_at.isoformat(),
+        }
+        for hand in RaisedHand.objects.filter(session_id=session_id).select_related("user")
+    ]
+
+
+def recent_events(session: LiveSession, *, limit: int = 200) -> list[dict]:
+    """The latest events for the room page's first paint, oldest first."""
+    start = max(0, session.last_seq - limit)
+    return events_after(session.pk, start, until_seq=session.last_seq, limit=limit)
+
+
+def transcript(session: LiveSession) -> QuerySet[LiveEvent]:
+    """What the transcript keeps: messages and questions not removed, in order."""
+    return (
+        LiveEvent.objects.filter(
+            session=session,
+            kind__in=[LiveEvent.Kind.MESSAGE, LiveEvent.Kind.QUESTION],
+            removed=False,
+        )
+        .select_related("author")
+        .annotate(upvote_count=Count("upvotes"))
+        .order_by("seq")
+    )

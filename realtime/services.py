@@ -1,0 +1,700 @@
+"""Every write for live sessions. The consumer, the HTTP views and moderation call these.
+
+Stream writes lock the session row (``select_for_update``; on SQLite the IMMEDIATE transaction
+takes the write lock up front) and bump ``last_seq`` in the same transaction, so ``seq`` runs
+without gaps or duplicates whatever the concurrency. Broadcasts go out only after commit.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from community import policy as community_policy
+from community.models import Membership, Space, User
+from community.services import _audit
+from moderation import hooks
+from threads.rendering import render_markdown
+
+from . import policy, selectors
+from .broadcast import broadcast_on_commit, control_on_commit, session_group
+from .models import (
+    LiveEvent,
+    LiveSession,
+    ParticipantRemoval,
+    Presence,
+    QuestionUpvote,
+    RaisedHand,
+    Registration,
+)
+from .policy import LiveRefusal
+
+MAX_SLOW_MODE_SECONDS = 3600
+MAX_MUTE_MINUTES = 60 * 24 * 30
+
+
+def _locked(session: LiveSession | int) -> LiveSession:
+    """The session row, locked for the rest of the transaction."""
+    pk = session.pk if isinstance(session, LiveSession) else session
+    return LiveSession.objects.select_for_update().select_related("space").get(pk=pk)
+
+
+def _append(session: LiveSession, **fields) -> LiveEvent:
+    """Store the next event of ``session``. Call inside a transaction that holds the session row."""
+    session.last_seq += 1
+    LiveSession.objects.filter(pk=session.pk).update(last_seq=session.last_seq)
+    event = LiveEvent.objects.create(session=session, seq=session.last_seq, **fields)
+    broadcast_on_commit(session_group(session.pk), selectors.event_frame(event, upvotes=0))
+    return event
+
+
+def _append_state(session: LiveSession, change: str) -> LiveEvent:
+    return _append(
+        session, kind=LiveEvent.Kind.STATE, data={"change": change, "session": session.state()}
+    )
+
+
+def _clean_body(body) -> str:
+    if not isinstance(body, str) or not body.strip():
+        raise LiveRefusal("invalid", "Write a message before sending it.")
+    body = body.strip()
+    limit = settings.LIVE_MESSAGE_MAX_CHARS
+    if len(body) > limit:
+        raise LiveRefusal(
+            "too_long", f"Messages can be at most {limit:,} characters; this one has {len(body):,}."
+        )
+    return body
+
+
+def _clean_client_msg_id(client_msg_id) -> str:
+    if not isinstance(client_msg_id, str) or not (1 <= len(client_msg_id) <= 64):
+        raise LiveRefusal("invalid", "client_msg_id must be a string of 1 to 64 characters.")
+    return client_msg_id
+
+
+def _check_pace(actor: User, session: LiveSession, *, facilitating: bool) -> None:
+    """Rate limit (everyone) and slow mode (not facilitators), counted from stored events."""
+    now = timezone.now()
+    mine = LiveEvent.objects.filter(
+        session=session, author=actor, kind__in=[LiveEvent.Kind.MESSAGE, LiveEvent.Kind.QUESTION]
+    )
+    count, seconds = settings.LIVE_RATE_LIMIT
+    if mine.filter(created__gt=now - timedelta(seconds=seconds)).count() >= count:
+        raise LiveRefusal(
+            "rate_limited", f"You can send {count} messages every {seconds} seconds. Wait a moment."
+        )
+    if session.slow_mode_seconds and not facilitating:
+        last = mine.order_by("-seq").values_list("created", flat=True).first()
+        if last is not None and last > now - timedelta(seconds=session.slow_mode_seconds):
+            wait = session.slow_mode_seconds - int((now - last).total_seconds())
+            raise LiveRefusal(
+                "slow_mode", f"Slow mode is on: you can send again in {max(wait, 1)} seconds."
+            )
+
+
+def _screen(actor: User, session: LiveSession, body: str) -> str:
+    try:
+        return hooks.screen_text(actor=actor, space=session.space, text=body)
+    except ValidationError as exc:
+        raise LiveRefusal("forbidden", " ".join(exc.messages)) from exc
+    except PermissionDenied as exc:
+        raise LiveRefusal("forbidden", str(exc)) from exc
+
+
+def _post(
+    *,
+    actor: User,
+    session: LiveSession,
+    kind: str,
+    body,
+    client_msg_id,
+    reply_to=None,
+    anonymous: bool = False,
+) -> tuple[LiveEvent, bool]:
+    client_msg_id = _clean_client_msg_id(client_msg_id)
+    with transaction.atomic():
+        session = _locked(session)
+        existing = (
+            LiveEvent.objects.filter(session=session, client_msg_id=client_msg_id)
+            .select_related("author")
+            .first()
+        )
+        if existing is not None:
+            if existing.author_id != actor.pk:
+                raise LiveRefusal("invalid", "This client_msg_id is already taken; use a new one.")
+            return existing, False
+        facilitating = policy.check_speak(actor, session)
+        body = _clean_body(body)
+        if reply_to is not None:
+            if isinstance(reply_to, bool) or not isinstance(reply_to, int):
+                raise LiveRefusal("invalid", "reply_to must be the seq of a message.")
+            if not LiveEvent.objects.filter(
+                session=session,
+                seq=reply_to,
+                kind__in=[LiveEvent.Kind.MESSAGE, LiveEvent.Kind.QUESTION],
+            ).exists():
+                raise LiveRefusal(
+                    "invalid", "The message you are replying to is not in this session."
+                )
+        _check_pace(actor, session, facilitating=facilitating)
+        outcome = _screen(actor, session, body)
+        event = _append(
+            session,
+            kind=kind,
+            author=actor,
+            anonymous=anonymous,
+            body=body,
+            body_html=render_markdown(body),
+            client_msg_id=client_msg_id,
+            reply_to=reply_to,
+        )
+        if outcome == hooks.Outcome.FLAG:
+            hooks.after_content_created(
+                actor=actor, space=session.space, obj=event, outcome=outcome
+            )
+        return event, True
+
+
+def send_live_message(
+    *, actor: User, session: LiveSession, body, client_msg_id, reply_to=None
+) -> tuple[LiveEvent, bool]:
+    """Store a chat message (or return the one already stored for ``client_msg_id``)."""
+    return _post(
+        actor=actor,
+        session=session,
+        kind=LiveEvent.Kind.MESSAGE,
+        body=body,
+        client_msg_id=client_msg_id,
+        reply_to=reply_to,
+    )
+
+
+def ask_question(
+    *, actor: User, session: LiveSession, body, client_msg_id, anonymous: bool = False
+) -> tuple[LiveEvent, bool]:
+    if not isinstance(anonymous, bool):
+        raise LiveRefusal("invalid", "anonymous must be true or false.")
+    return _post(
+        actor=actor,
+        session=session,
+        kind=LiveEvent.Kind.QUESTION,
+        body=body,
+        client_msg_id=client_msg_id,
+        anonymous=anonymous,
+    )
+
+
+def _event_by_seq(session: LiveSession, seq, kinds: list[str], what: str) -> LiveEvent:
+    if isinstance(seq, bool) or not isinstance(seq, int):
+        raise LiveRefusal("invalid", "seq must be a whole number.")
+    event = (
+        LiveEvent.objects.select_for_update()
+        .filter(session=session, seq=seq, kind__in=kinds)
+        .first()
+    )
+    if event is None:
+        raise LiveRefusal("invalid", f"There is no such {what} in this session.")
+    return event
+
+
+def _check_react(actor: User, session: LiveSession) -> None:
+    policy.check_in_room(actor, session)
+    membership = community_policy.membership_of(actor, session.space)
+    if membership is not None and membership.is_muted:
+        try:
+            community_policy.check_participate(actor, session.space)
+        except PermissionDenied as exc:
+            raise LiveRefusal("muted", str(exc.args[0])) from exc
+    if session.status not in (LiveSession.Status.OPEN, LiveSession.Status.LIVE):
+        raise LiveRefusal("not_live", "The session is not live.")
+
+
+@transaction.atomic
+def upvote_question(*, actor: User, session: LiveSession, seq) -> int:
+    """Upvote a question once; return its new count."""
+    session = _locked(session)
+    _check_react(actor, session)
+    question = _event_by_seq(session, seq, [LiveEvent.Kind.QUESTION], "question")
+    if question.removed:
+        raise LiveRefusal("invalid", "That question was removed.")
+    _, created = QuestionUpvote.objects.get_or_create(question=question, user=actor)
+    if not created:
+        raise LiveRefusal("invalid", "You have already upvoted this question.")
+    count = question.upvotes.count()
+    broadcast_on_commit(
+        session_group(session.pk),
+        {"type": "question.upvotes", "question_seq": question.seq, "upvotes": count},
+    )
+    return count
+
+
+def _push_hands(session: LiveSession) -> None:
+    broadcast_on_commit(
+        session_group(session.pk), {"type": "hands", "hands": selectors.hands(session.pk)}
+    )
+
+
+@transaction.atomic
+def raise_hand(*, actor: User, session: LiveSession) -> bool:
+    session = _locked(session)
+    _check_react(actor, session)
+    _, created = RaisedHand.objects.get_or_create(session=session, user=actor)
+    if created:
+        _push_hands(session)
+    return created
+
+
+@transaction.atomic
+def lower_hand(*, actor: User, session: LiveSession, user_id: int | None = None) -> bool:
+    """Lower one's own hand, or (facilitators) someone else's."""
+    session = _locked(session)
+    policy.check_in_room(actor, session)
+    if user_id is not None and user_id != actor.pk:
+        if isinstance(user_id, bool) or not isinstance(user_id, int):
+            raise LiveRefusal("invalid", "user_id must be a member's id.")
+        policy.check_facilitator_command(actor, session)
+    else:
+        user_id = actor.pk
+    deleted, _ = RaisedHand.objects.filter(session=session, user_id=user_id).delete()
+    if deleted:
+        _push_hands(session)
+    return bool(deleted)
+
+
+_TRANSITIONS = {
+    "open": ({LiveSession.Status.SCHEDULED}, LiveSession.Status.OPEN),
+    "start": ({LiveSession.Status.SCHEDULED, LiveSession.Status.OPEN}, LiveSession.Status.LIVE),
+    "end": (
+        {LiveSession.Status.SCHEDULED, LiveSession.Status.OPEN, LiveSession.Status.LIVE},
+        LiveSession.Status.ENDED,
+    ),
+}
+
+
+def _check_facilitator(actor: User, session: LiveSession) -> None:
+    try:
+        policy.check_facilitator_command(actor, session)
+    except LiveRefusal:
+        raise
+    except PermissionDenied as exc:  # pragma: no cover - defensive
+        raise LiveRefusal("forbidden", str(exc)) from exc
+
+
+def _transition(actor: User, session: LiveSession, verb: str) -> bool:
+    session = _locked(session)
+    _check_facilitator(actor, session)
+    sources, target = _TRANSITIONS[verb]
+    if session.status == target:
+        return False
+    if session.status not in sources:
+        raise LiveRefusal(
+            "invalid", f"A session that is {session.get_status_display().lower()} cannot {verb}."
+        )
+    session.status = target
+    now = timezone.now()
+    fields = ["status"]
+    if target == LiveSession.Status.LIVE and session.started_at is None:
+        session.started_at = now
+        fields.append("started_at")
+    if target == LiveSession.Status.ENDED:
+        session.ended_at = now
+        session.locked = False
+        fields += ["ended_at", "locked"]
+        RaisedHand.objects.filter(session=session).delete()
+        _push_hands(session)
+    session.save(update_fields=fields)
+    _append_state(session, verb)
+    return True
+
+
+@transaction.atomic
+def open_session(*, actor: User, session: LiveSession) -> bool:
+    """Open the lobby: members can come in before the facilitator starts."""
+    return _transition(actor, session, "open")
+
+
+@transaction.atomic
+def start_session(*, actor: User, session: LiveSession) -> bool:
+    return _transition(actor, session, "start")
+
+
+@transaction.atomic
+def end_session(*, actor: User, session: LiveSession) -> bool:
+    return _transition(actor, session, "end")
+
+
+def _set_state(actor: User, session: LiveSession, change: str, **values) -> bool:
+    session = _locked(session)
+    _check_facilitator(actor, session)
+    if session.status == LiveSession.Status.ENDED:
+        raise LiveRefusal("not_live", "The session has ended.")
+    if all(getattr(session, field) == value for field, value in values.items()):
+        return False
+    for field, value in values.items():
+        setattr(session, field, value)
+    session.save(update_fields=list(values))
+    _append_state(session, change)
+    return True
+
+
+@transaction.atomic
+def lock_chat(*, actor: User, session: LiveSession) -> bool:
+    return _set_state(actor, session, "lock", locked=True)
+
+
+@transaction.atomic
+def unlock_chat(*, actor: User, session: LiveSession) -> bool:
+    return _set_state(actor, session, "unlock", locked=False)
+
+
+@transaction.atomic
+def set_slow_mode(*, actor: User, session: LiveSession, seconds) -> bool:
+    if (
+        isinstance(seconds, bool)
+        or not isinstance(seconds, int)
+        or not 0 <= seconds <= MAX_SLOW_MODE_SECONDS
+    ):
+        raise LiveRefusal("invalid", f"Slow mode takes 0 to {MAX_SLOW_MODE_SECONDS} seconds.")
+    return _set_state(actor, session, "slow_mode", slow_mode_seconds=seconds)
+
+
+@transaction.atomic
+def pin_prompt(*, actor: User, session: LiveSession, prompt) -> bool:
+    """Pin a prompt over the chat (an empty prompt unpins it)."""
+    if not isinstance(prompt, str):
+        raise LiveRefusal("invalid", "prompt must be text.")
+    prompt = prompt.strip()
+    if len(prompt) > 500:
+        raise LiveRefusal("too_long", "A prompt can be at most 500 characters.")
+    return _set_state(actor, session, "prompt", prompt=prompt)
+
+
+@transaction.atomic
+def spotlight_question(*, actor: User, session: LiveSession, seq) -> bool:
+    """Spotlight one question for everyone (``seq`` None clears the spotlight)."""
+    locked = _locked(session)
+    _check_facilitator(actor, locked)
+    if seq is not None:
+        question = _event_by_seq(locked, seq, [LiveEvent.Kind.QUESTION], "question")
+        if question.removed:
+            raise LiveRefusal("invalid", "That question was removed.")
+    return _set_state(actor, locked, "spotlight", spotlight_seq=seq)
+
+
+@transaction.atomic
+def remove_message(*, actor: User, session: LiveSession, seq, reason: str = "") -> bool:
+    """Remove a message or question of this session: replayed without its body from now on."""
+    session = _locked(session)
+    _check_facilitator(actor, session)
+    event = _event_by_seq(
+        session, seq, [LiveEvent.Kind.MESSAGE, LiveEvent.Kind.QUESTION], "message"
+    )
+    return _remove(actor, session, event, reason)
+
+
+def _remove(actor: User, session: LiveSession, event: LiveEvent, reason: str) -> bool:
+    if event.removed:
+        return False
+    event.removed = True
+    event.save(update_fields=["removed"])
+    fields = []
+    if session.spotlight_seq == event.seq:
+        session.spotlight_seq = None
+        fields.append("spotlight_seq")
+        session.save(update_fields=fields)
+    _append(session, kind=LiveEvent.Kind.REMOVED, author=None, target_seq=event.seq)
+    if fields:
+        _append_state(session, "spotlight")
+    _audit(
+        actor=actor,
+        action="live.message.remove",
+        space=session.space,
+        target=event,
+        reason=reason or "",
+    )
+    return True
+
+
+@transaction.atomic
+def remove_live_event(*, actor: User, event: LiveEvent, reason: str = "") -> bool:
+    """Moderation's entry point: remove a flagged live message wherever it is."""
+    session = _locked(event.session_id)
+    if not community_policy.can_moderate_space(actor, session.space) and not policy.can_facilitate(
+        actor, session
+    ):
+        raise PermissionDenied("Only this space's moderators can remove live messages.")
+    event = LiveEvent.objects.select_for_update().get(pk=event.pk)
+    return _remove(actor, session, event, reason)
+
+
+def _participant(session: LiveSession, user_id) -> Membership:
+    if isinstance(user_id, bool) or not isinstance(user_id, int):
+        raise LiveRefusal("invalid", "user_id must be a member's id.")
+    membership = (
+        Membership.objects.select_for_update()
+        .select_related("user")
+        .filter(space=session.space, user_id=user_id, status=Membership.Status.ACTIVE)
+        .first()
+    )
+    if membership is None:
+        raise LiveRefusal("invalid", "That member is not in this space.")
+    return membership
+
+
+def _check_may_sanction(actor: User, session: LiveSession, membership: Membership) -> None:
+    if membership.user_id == actor.pk:
+        raise LiveRefusal("forbidden", "You cannot do that to yourself.")
+    if membership.user.is_staff or policy.can_facilitate(membership.user, session):
+        raise LiveRefusal(
+            "forbidden", "Facilitators, moderators and staff cannot be muted or removed here."
+        )
+
+
+@transaction.atomic
+def mute_participant(
+    *, actor: User, session: LiveSession, user_id, minutes=30, reason: str = ""
+) -> bool:
+    """Mute a member in the session's space (the same mute the whole forum honours)."""
+    session = _locked(session)
+    _check_facilitator(actor, session)
+    if (
+        isinstance(minutes, bool)
+        or not isinstance(minutes, int)
+        or not 1 <= minutes <= MAX_MUTE_MINUTES
+    ):
+        raise LiveRefusal("invalid", "minutes must be between 1 and 43,200.")
+    membership = _participant(session, user_id)
+    _check_may_sanction(actor, session, membership)
+    reason = (reason or "").strip()[:500] if isinstance(reason, str) else ""
+    membership.muted_until = timezone.now() + timedelta(minutes=minutes)
+    membership.mute_reason = reason
+    membership.save(update_fields=["muted_until", "mute_reason", "updated_at"])
+    _audit(
+        actor=actor,
+        action="membership.mute",
+        space=session.space,
+        target=membership.user,
+        reason=reason,
+    )
+    control_on_commit(
+        session.pk,
+        membership.user_id,
+        action="notice",
+        frame={
+            "type": "notice",
+            "code": "muted",
+            "until": membership.muted_until.isoformat(),
+            "detail": f"A facilitator muted you for {minutes} minutes"
+            + (f": {reason}" if reason else "."),
+        },
+    )
+    return True
+
+
+@transaction.atomic
+def unmute_participant(*, actor: User, session: LiveSession, user_id) -> bool:
+    session = _locked(session)
+    _check_facilitator(actor, session)
+    membership = _participant(session, user_id)
+    if not membership.is_muted:
+        return False
+    membership.muted_until = None
+    membership.mute_reason = ""
+    membership.save(update_fields=["muted_until", "mute_reason", "updated_at"])
+    _audit(actor=actor, action="membership.unmute", space=session.space, target=membership.user)
+    control_on_commit(
+        session.pk,
+        membership.user_id,
+        action="notice",
+        frame={"type": "notice", "code": "unmuted", "detail": "You can take part again."},
+    )
+    return True
+
+
+@transaction.atomic
+def remove_participant(*, actor: User, session: LiveSession, user_id, reason: str = "") -> bool:
+    """Remove a member from this session: disconnected now, refused if they come back."""
+    session = _locked(session)
+    _check_facilitator(actor, session)
+    membership = _participant(session, user_id)
+    _check_may_sanction(actor, session, membership)
+    reason = (reason or "").strip()[:500] if isinstance(reason, str) else ""
+    _, created = ParticipantRemoval.objects.get_or_create(
+        session=session, user=membership.user, defaults={"removed_by": actor, "reason": reason}
+    )
+    if not created:
+        return False
+    if RaisedHand.objects.filter(session=session, user=membership.user).delete()[0]:
+        _push_hands(session)
+    _audit(
+        actor=actor,
+        action="live.participant.remove",
+        space=session.space,
+        target=membership.user,
+        reason=reason,
+    )
+    control_on_commit(
+        session.pk,
+        membership.user_id,
+        action="kick",
+        frame={
+            "type": "error",
+            "code": "forbidden",
+            "detail": "A facilitator removed you from this session"
+            + (f": {reason}" if reason else "."),
+            "client_msg_id": None,
+        },
+    )
+    return True
+
+
+def flag_event(*, actor: User, session: LiveSession, seq, reason) -> None:
+    """Flag a live message for the moderators (through the moderation app)."""
+    try:
+        from moderation.services import flag_live_event
+    except ImportError as exc:
+        raise LiveRefusal("forbidden", "Flagging is not available yet") from exc
+    if not isinstance(reason, str) or not reason.strip():
+        raise LiveRefusal("invalid", "Say why you are flagging this message.")
+    with transaction.atomic():
+        session = LiveSession.objects.select_related("space").get(pk=session.pk)
+        policy.check_in_room(actor, session)
+        if isinstance(seq, bool) or not isinstance(seq, int):
+            raise LiveRefusal("invalid", "seq must be a whole number.")
+        event = LiveEvent.objects.filter(
+            session=session, seq=seq, kind__in=[LiveEvent.Kind.MESSAGE, LiveEvent.Kind.QUESTION]
+        ).first()
+        if event is None:
+            raise LiveRefusal("invalid", "There is no such message in this session.")
+        try:
+            flag_live_event(actor=actor, event=event, reason=reason.strip())
+        except ValidationError as exc:
+            raise LiveRefusal("invalid", " ".join(exc.messages)) from exc
+        except PermissionDenied as exc:
+            raise LiveRefusal("forbidden", str(exc)) from exc
+
+
+# Presence: rows shared by every process; a member shows once however many tabs they open.
+
+
+@transaction.atomic
+def join_presence(*, user: User, session_id: int, channel_name: str) -> None:
+    first = not Presence.objects.filter(session_id=session_id, user=user).exists()
+    Presence.objects.update_or_create(
+        channel_name=channel_name, defaults={"session_id": session_id, "user": user}
+    )
+    if first:
+        broadcast_on_commit(
+            session_group(session_id),
+            {"type": "presence", "action": "join", "user": selectors.person(user)},
+        )
+
+
+@transaction.atomic
+def leave_presence(*, user: User, session_id: int, channel_name: str) -> None:
+    deleted, _ = Presence.objects.filter(channel_name=channel_name).delete()
+    if deleted and not Presence.objects.filter(session_id=session_id, user=user).exists():
+        broadcast_on_commit(
+            session_group(session_id),
+            {"type": "presence", "action": "leave", "user": selectors.person(user)},
+        )
+
+
+# Scheduling, registration and retention (HTTP views and management commands).
+
+SESSION_FIELDS = [
+    "title",
+    "description",
+    "starts_at",
+    "ends_at",
+    "capacity",
+    "chatham_house",
+    "retention_days",
+]
+
+
+def _apply_fields(session: LiveSession, data: dict) -> None:
+    for field in SESSION_FIELDS:
+        if field in data:
+            setattr(session, field, data[field])
+    session.description_html = render_markdown(session.description)
+    if session.starts_at and session.ends_at and session.ends_at <= session.starts_at:
+        raise ValidationError({"ends_at": "The end must be after the start."})
+    session.full_clean()
+
+
+@transaction.atomic
+def create_session(
+    *, actor: User, space: Space, facilitators: list[User] | None = None, **data
+) -> LiveSession:
+    policy.check_create_session(actor, space)
+    session = LiveSession(space=space, created_by=actor)
+    _apply_fields(session, data)
+    session.save()
+    session.facilitators.set(facilitators or [actor])
+    return session
+
+
+@transaction.atomic
+def update_session(
+    *, actor: User, session: LiveSession, facilitators: list[User] | None = None, **data
+) -> bool:
+    session = _locked(session)
+    policy.check_facilitate(actor, session)
+    if session.status == LiveSession.Status.ENDED:
+        raise PermissionDenied("An ended session cannot be edited.")
+    before = {field: getattr(session, field) for field in SESSION_FIELDS}
+    _apply_fields(session, data)
+    session.save()
+    changed = before != {field: getattr(session, field) for field in SESSION_FIELDS}
+    wanted = None if facilitators is None else {u.pk for u in facilitators}
+    if wanted is not None and set(session.facilitators.values_list("pk", flat=True)) != wanted:
+        session.facilitators.set(facilitators)
+        changed = True
+    return changed
+
+
+@transaction.atomic
+def register(*, actor: User, session: LiveSession) -> bool:
+    """Register for a session, within its capacity. Registering twice changes nothing."""
+    session = _locked(session)
+    policy.check_register(actor, session)
+    if Registration.objects.filter(session=session, user=actor).exists():
+        return False
+    if session.capacity and session.registrations.count() >= session.capacity:
+        raise PermissionDenied("This session is full.")
+    Registration.objects.create(session=session, user=actor)
+    return True
+
+
+@transaction.atomic
+def cancel_registration(*, actor: User, session: LiveSession) -> bool:
+    session = _locked(session)
+    policy.check_see_session(actor, session)
+    deleted, _ = Registration.objects.filter(session=session, user=actor).delete()
+    return bool(deleted)
+
+
+def purge_expired(*, now: datetime | None = None) -> int:
+    """Delete transcripts whose retention has ended; return how many sessions were purged."""
+    now = now or timezone.now()
+    purged = 0
+    candidates = LiveSession.objects.filter(
+        status=LiveSession.Status.ENDED, ended_at__isnull=False, transcript_purged_at__isnull=True
+    )
+    for session in candidates.iterator():
+        if session.ended_at + timedelta(days=session.retention_days) > now:
+            continue
+        with transaction.atomic():
+            locked = _locked(session)
+            if locked.transcript_purged_at is not None:
+                continue
+            LiveEvent.objects.filter(session=locked).delete()
+            locked.transcript_purged_at = now
+            locked.save(update_fields=["transcript_purged_at"])
+            purged += 1
+    return purged

@@ -1,0 +1,139 @@
+"""Live-session fixtures: sessions, signed-in WebSocket communicators, and the services gate."""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+
+import pytest
+from asgiref.sync import sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.test import Client
+from django.utils import timezone
+
+from realtime.models import LiveSession
+
+ORIGIN = b"http://localhost"
+SERVICES_READY = os.environ.get("DATABASE_URL", "").startswith("postgres") and bool(
+    os.environ.get("REDIS_URL")
+)
+SERVICES_REASON = (
+    "needs PostgreSQL and Redis: set DATABASE_URL=postgres://… and REDIS_URL "
+    "(`make test-services` does)"
+)
+
+
+def pytest_collection_modifyitems(config, items):
+    skip = pytest.mark.skip(reason=SERVICES_REASON)
+    here = os.path.dirname(__file__)
+    for item in items:
+        in_here = str(item.path).startswith(here)
+        if in_here and "services" in item.keywords and not SERVICES_READY:
+            item.add_marker(skip)
+
+
+def make_session(
+    space, facilitator=None, *, status=LiveSession.Status.LIVE, **extra
+) -> LiveSession:
+    now = timezone.now()
+    session = LiveSession.objects.create(
+        space=space,
+        title=extra.pop("title", "Can we talk about race?"),
+        starts_at=extra.pop("starts_at", now - timedelta(minutes=5)),
+        ends_at=extra.pop("ends_at", now + timedelta(hours=1)),
+        status=status,
+        **extra,
+    )
+    if facilitator is not None:
+        session.facilitators.add(facilitator)
+    return session
+
+
+@pytest.fixture
+def live_session(space, facilitator) -> LiveSession:
+    return make_session(space, facilitator)
+
+
+@pytest.fixture
+def scheduled_session(space, facilitator) -> LiveSession:
+    now = timezone.now()
+    return make_session(
+        space,
+        facilitator,
+        status=LiveSession.Status.SCHEDULED,
+        starts_at=now + timedelta(days=1),
+        ends_at=now + timedelta(days=1, hours=1),
+    )
+
+
+def session_cookie(user) -> str:
+    client = Client()
+    client.force_login(user)
+    return client.cookies["sessionid"].value
+
+
+class Room:
+    """A WebsocketCommunicator speaking the live protocol, for one member."""
+
+    def __init__(self, communicator: WebsocketCommunicator):
+        self.comm = communicator
+        self.welcome: dict | None = None
+
+    async def send(self, frame: dict) -> None:
+        await self.comm.send_json_to(frame)
+
+    async def send_text(self, text: str) -> None:
+        await self.comm.send_to(text_data=text)
+
+    async def recv(self, timeout: float = 2) -> dict:
+        return await self.comm.receive_json_from(timeout)
+
+    async def recv_type(self, *types: str, timeout: float = 2) -> dict:
+        """The next frame of one of ``types``, skipping others (an unexpected error fails)."""
+        while True:
+            frame = await self.recv(timeout)
+            if frame["type"] in types:
+                return frame
+            assert frame["type"] != "error", frame
+
+    async def silent(self, timeout: float = 0.3) -> bool:
+        return await self.comm.receive_nothing(timeout)
+
+    async def hello(self, after_seq: int = 0) -> list[dict]:
+        await self.send({"type": "hello", "after_seq": after_seq})
+        self.welcome = await self.recv_type("welcome")
+        frames = []
+        while self.welcome["last_seq"] > (frames[-1]["seq"] if frames else after_seq):
+            frames.append(await self.recv_type("message", "question", "message.removed", "state"))
+        return frames
+
+    async def close(self) -> None:
+        await self.comm.disconnect()
+
+
+async def open_room(user, session_id: int, *, origin: bytes = ORIGIN, path: str | None = None):
+    """Connect (not yet hello) and return (Room, accepted, close code or None)."""
+    from community.asgi import application
+
+    headers = [(b"origin", origin), (b"host", b"localhost")]
+    if user is not None:
+        cookie = await sync_to_async(session_cookie)(user)
+        headers.append((b"cookie", f"sessionid={cookie}".encode()))
+    comm = WebsocketCommunicator(application, path or f"/ws/live/{session_id}/", headers=headers)
+    connected, code = await comm.connect()
+    return Room(comm), connected, code
+
+
+@pytest.fixture
+def enter():
+    """``await enter(user, session)``: a connected room that has said hello."""
+    rooms: list[Room] = []
+
+    async def factory(user, session, *, after_seq: int = 0) -> Room:
+        room, connected, _ = await open_room(user, session.pk)
+        assert connected
+        rooms.append(room)
+        await room.hello(after_seq)
+        return room
+
+    yield factory
