@@ -51,6 +51,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     date_joined = models.DateTimeField(default=timezone.now)
     suspended_until = models.DateTimeField(null=True, blank=True)
     suspension_reason = models.CharField(max_length=500, blank=True)
+    deletion_requested_at = models.DateTimeField(null=True, blank=True)
+    delete_content = models.BooleanField(
+        default=False, help_text="Remove what they wrote too, not only their personal data."
+    )
+    erased_at = models.DateTimeField(null=True, blank=True)
 
     objects = UserManager()
 

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import asyncio
 
+from allauth.account.decorators import reauthentication_required
 from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -418,3 +421,55 @@ def account_settings(request: HttpRequest) -> HttpResponse:
 
 def join_policy_label(space: Space) -> str:
     return dict(JoinPolicy.choices)[space.join_policy]
+
+
+def account_export(request: HttpRequest) -> HttpResponse:
+    """A JSON download of everything the member wrote or did."""
+    from .account_data import build_export
+
+    data = build_export(request.user)
+    response = JsonResponse(data, json_dumps_params={"indent": 2, "ensure_ascii": False})
+    stamp = timezone.now().strftime("%Y-%m-%d")
+    response["Content-Disposition"] = f'attachment; filename="peer-forum-export-{stamp}.json"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@reauthentication_required
+def account_delete(request: HttpRequest) -> HttpResponse:
+    from . import account_data
+
+    if request.method == "POST":
+        if request.POST.get("confirm") != "on":
+            messages.error(request, "Tick the box to confirm you want your account deleted.")
+        else:
+            account_data.request_deletion(
+                actor=request.user, remove_content=request.POST.get("remove_content") == "on"
+            )
+            request.user.refresh_from_db()
+            due = account_data.deletion_due_at(request.user)
+            send_mail(
+                "Your account will be deleted",
+                (
+                    f"You asked us to delete your Race Equality Peer Forum account. It will be "
+                    f"deleted on {due:%d %B %Y}. To keep it, sign in before then and choose "
+                    "“Keep my account” on your account page."
+                ),
+                None,
+                [request.user.email],
+            )
+            messages.success(
+                request,
+                f"Your account will be deleted on {due:%d %B %Y}. Sign in before then to keep it.",
+            )
+            return redirect("account_settings")
+    return render(request, "community/account_delete.html", {"grace_days": 7})
+
+
+@require_POST
+def account_delete_cancel(request: HttpRequest) -> HttpResponse:
+    from . import account_data
+
+    if account_data.cancel_deletion(actor=request.user):
+        messages.success(request, "Your account will not be deleted.")
+    return redirect("account_settings")

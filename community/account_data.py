@@ -1,0 +1,299 @@
+"""The member's own data: a complete JSON export, and erasure after a grace period.
+
+Reads go through the member's own rows only: what they wrote, did and were sent. Nothing of
+another member appears beyond what the member could see (a space's name, a thread's title).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.apps import apps
+from django.contrib.sessions.models import Session
+from django.db import models, transaction
+from django.utils import timezone
+
+from .models import User
+
+DELETION_GRACE = timedelta(days=7)
+FORMER_MEMBER = "Former member"
+REMOVED_BODY = "[Removed at the author's request]"
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _model(label: str):
+    try:
+        return apps.get_model(label)
+    except LookupError:
+        return None
+
+
+def build_export(user: User) -> dict[str, Any]:
+    """Everything ``user`` wrote or did, as plain JSON-ready data."""
+    data: dict[str, Any] = {
+        "format": "race-equality-peer-forum-export/1",
+        "exported_at": _iso(timezone.now()),
+        "profile": {
+            "email": user.email,
+            "display_name": user.display_name,
+            "organisation": user.organisation,
+            "job_title": user.job_title,
+            "pronouns": user.pronouns,
+            "bio": user.bio,
+            "date_joined": _iso(user.date_joined),
+            "suspended_until": _iso(user.suspended_until),
+        },
+        "email_addresses": [
+            {"email": e.email, "verified": e.verified, "primary": e.primary}
+            for e in user.emailaddress_set.all()
+        ],
+        "memberships": [
+            {
+                "space": m.space.name,
+                "status": m.status,
+                "moderator": m.is_moderator,
+                "facilitator": m.is_facilitator,
+                "muted_until": _iso(m.muted_until),
+                "since": _iso(m.created_at),
+            }
+            for m in user.memberships.select_related("space")
+        ],
+        "guidelines_accepted": [
+            {
+                "guidelines": str(a.version),
+                "version": a.version.version,
+                "accepted_at": _iso(a.accepted_at),
+            }
+            for a in user.guidelines_acceptances.select_related("version__space")
+        ],
+        "invitations_sent": [
+            {
+                "space": i.space.name if i.space_id else None,
+                "email": i.email,
+                "created_at": _iso(i.created_at),
+            }
+            for i in user.invitations_sent.select_related("space")
+        ],
+    }
+    data.update(_threads_export(user))
+    data.update(_moderation_export(user))
+    data.update(_live_export(user))
+    return data
+
+
+def _threads_export(user: User) -> dict[str, Any]:
+    Thread, Post = _model("threads.Thread"), _model("threads.Post")
+    if Thread is None or Post is None:
+        return {}
+    Reaction, ThreadFollow = _model("threads.Reaction"), _model("threads.ThreadFollow")
+    SpaceFollow, Notification = _model("threads.SpaceFollow"), _model("threads.Notification")
+    posts = (
+        Post.objects.filter(author=user)
+        .select_related("thread__space")
+        .prefetch_related("revisions")
+        .order_by("created_at")
+    )
+    out: dict[str, Any] = {
+        "threads": [
+            {
+                "id": t.pk,
+                "space": t.space.name,
+                "title": t.title,
+                "kind": t.kind,
+                "visibility": t.visibility,
+                "anonymous": t.anonymous,
+                "content_note": t.content_note,
+                "created_at": _iso(t.created_at),
+            }
+            for t in Thread.objects.filter(author=user)
+            .select_related("space")
+            .order_by("created_at")
+        ],
+        "posts": [
+            {
+                "id": p.pk,
+                "thread_id": p.thread_id,
+                "thread_title": p.thread.title,
+                "space": p.thread.space.name,
+                "anonymous": p.anonymous,
+                "body": p.body,
+                "status": p.status,
+                "deleted": p.is_deleted,
+                "created_at": _iso(p.created_at),
+                "edited_at": _iso(p.edited_at),
+                "revisions": [
+                    {"body": r.body, "title": r.title, "created_at": _iso(r.created_at)}
+                    for r in p.revisions.all()
+                    if r.edited_by_id in (None, user.pk)
+                ],
+            }
+            for p in posts
+        ],
+    }
+    if Reaction is not None:
+        out["reactions"] = [
+            {"post_id": r.post_id, "kind": r.kind, "created_at": _iso(r.created_at)}
+            for r in Reaction.objects.filter(user=user)
+        ]
+    if ThreadFollow is not None and SpaceFollow is not None:
+        out["follows"] = {
+            "threads": [
+                {"thread_id": f.thread_id, "since": _iso(f.created_at)}
+                for f in ThreadFollow.objects.filter(user=user)
+            ],
+            "spaces": [
+                {"space": f.space.name, "since": _iso(f.created_at)}
+                for f in SpaceFollow.objects.filter(user=user).select_related("space")
+            ],
+        }
+    if Notification is not None:
+        out["notifications"] = [
+            {
+                "kind": n.kind,
+                "text": n.text,
+                "created_at": _iso(n.created_at),
+                "read_at": _iso(n.read_at),
+            }
+            for n in Notification.objects.filter(recipient=user).order_by("created_at")
+        ]
+    return out
+
+
+def _moderation_export(user: User) -> dict[str, Any]:
+    Flag = _model("moderation.Flag")
+    if Flag is None:
+        return {}
+    return {
+        "flags_filed": [
+            {
+                "kind": f.kind,
+                "space": f.space.name,
+                "reason": f.reason,
+                "details": f.details,
+                "status": f.status,
+                "created_at": _iso(f.created_at),
+            }
+            for f in Flag.objects.filter(flagger=user).select_related("space")
+        ]
+    }
+
+
+def _live_export(user: User) -> dict[str, Any]:
+    LiveEvent, Registration = _model("realtime.LiveEvent"), _model("realtime.Registration")
+    if LiveEvent is None:
+        return {}
+    out: dict[str, Any] = {
+        "live_messages": [
+            {
+                "session": e.session.title,
+                "kind": e.kind,
+                "anonymous": e.anonymous,
+                "body": e.body,
+                "created": _iso(e.created),
+            }
+            for e in LiveEvent.objects.filter(author=user, kind__in=["message", "question"])
+            .select_related("session")
+            .order_by("created")
+        ]
+    }
+    if Registration is not None:
+        out["live_registrations"] = [
+            {
+                "session": r.session.title,
+                "registered_at": _iso(
+                    getattr(r, "created", None) or getattr(r, "created_at", None)
+                ),
+            }
+            for r in Registration.objects.filter(user=user).select_related("session")
+        ]
+    return out
+
+
+@transaction.atomic
+def request_deletion(*, actor: User, remove_content: bool) -> bool:
+    user = User.objects.select_for_update().get(pk=actor.pk)
+    if user.deletion_requested_at is not None:
+        return False
+    user.deletion_requested_at = timezone.now()
+    user.delete_content = remove_content
+    user.save(update_fields=["deletion_requested_at", "delete_content"])
+    return True
+
+
+@transaction.atomic
+def cancel_deletion(*, actor: User) -> bool:
+    user = User.objects.select_for_update().get(pk=actor.pk)
+    if user.deletion_requested_at is None:
+        return False
+    user.deletion_requested_at = None
+    user.delete_content = False
+    user.save(update_fields=["deletion_requested_at", "delete_content"])
+    return True
+
+
+def deletion_due_at(user: User):
+    return user.deletion_requested_at + DELETION_GRACE if user.deletion_requested_at else None
+
+
+@transaction.atomic
+def erase_account(user: User) -> None:
+    """Erase personal data. Content stays as "Former member" unless its removal was asked for."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if user.erased_at is not None:
+        return
+    if user.delete_content:
+        Post = _model("threads.Post")
+        if Post is not None:
+            _model("threads.PostRevision").objects.filter(post__author=user).delete()
+            Post.objects.filter(author=user).update(
+                body=REMOVED_BODY,
+                body_html=f"<p>{REMOVED_BODY}</p>",
+                is_deleted=True,
+                deleted_at=timezone.now(),
+            )
+        LiveEvent = _model("realtime.LiveEvent")
+        if LiveEvent is not None:
+            LiveEvent.objects.filter(author=user).update(body="", body_html="", removed=True)
+    AuditEntry = _model("moderation.AuditEntry")
+    if AuditEntry is not None:
+        # The audit log is append-only; erasure is the one change the law requires of it: the
+        # entries stay, their names go.
+        models.QuerySet.update(AuditEntry.objects.filter(actor=user), actor_label=FORMER_MEMBER)
+    user.emailaddress_set.all().delete()
+    _model("mfa.Authenticator").objects.filter(user=user).delete()
+    user.email = f"erased-{user.pk}@invalid.example"
+    user.display_name = FORMER_MEMBER
+    user.organisation = user.job_title = user.pronouns = user.bio = ""
+    user.suspension_reason = ""
+    user.set_unusable_password()
+    user.is_active = False
+    user.is_staff = user.is_superuser = False
+    user.erased_at = timezone.now()
+    user.save()
+    user.memberships.all().delete()
+    _delete_sessions_of(user)
+
+
+def _delete_sessions_of(user: User) -> None:
+    UserSession = _model("usersessions.UserSession")
+    if UserSession is not None:
+        keys = list(UserSession.objects.filter(user=user).values_list("session_key", flat=True))
+        Session.objects.filter(session_key__in=keys).delete()
+        UserSession.objects.filter(user=user).delete()
+
+
+def erase_due_accounts(now=None) -> int:
+    """Erase every account whose grace period has ended. Idempotent; for cron."""
+    now = now or timezone.now()
+    due = User.objects.filter(
+        deletion_requested_at__lte=now - DELETION_GRACE, erased_at__isnull=True
+    )
+    count = 0
+    for user in due:
+        erase_account(user)
+        count += 1
+    return count
