@@ -1,0 +1,187 @@
+"""Browser harness: a seeded app served by daphne in a subprocess, driven by Debian's Chromium.
+
+Everything here is skipped unless ``FORUM_BROWSER_TESTS=1`` and ``/usr/bin/chromium`` exists
+(``make test-browser``), so plain ``make test`` stays fast and needs no browser.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from .helpers import CHROMIUM, CHROMIUM_ARGS, DESKTOP, ROOT, sign_in_state, skip_reason
+
+
+def pytest_collection_modifyitems(config, items):
+    here = Path(__file__).parent
+    reason = skip_reason()
+    for item in items:
+        if here not in Path(str(item.fspath)).parents:
+            continue
+        item.add_marker(pytest.mark.browser)
+        if reason:
+            item.add_marker(pytest.mark.skip(reason=reason))
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class LiveApp:
+    url: str
+    env: dict[str, str]
+    mail_dir: Path
+    log_path: Path
+    storage_states: dict[str, dict] = field(default_factory=dict)
+
+    def manage(self, *args: str) -> str:
+        """Run a management command against the app's database and return its output."""
+        result = subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        if result.returncode != 0:
+            raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{result.stderr}")
+        return result.stdout
+
+    def shell(self, code: str) -> str:
+        """Run Python in ``manage.py shell`` (setup steps that have no page, e.g. flags)."""
+        return self.manage("shell", "-c", code)
+
+    def status(self, path: str) -> int:
+        """HTTP status of a path for an anonymous visitor, without following redirects."""
+
+        class NoRedirect(urllib.request.HTTPRedirectHandler):
+            def redirect_request(self, *args, **kwargs):
+                return None
+
+        opener = urllib.request.build_opener(NoRedirect)
+        try:
+            with opener.open(self.url + path, timeout=10) as response:
+                return response.status
+        except urllib.error.HTTPError as error:
+            return error.code
+
+    def emails(self) -> list[str]:
+        return [
+            p.read_text(encoding="utf-8", errors="replace")
+            for p in sorted(self.mail_dir.glob("*"), key=lambda p: p.stat().st_mtime)
+        ]
+
+    def server_log(self) -> str:
+        return self.log_path.read_text(errors="replace")[-5000:]
+
+
+@pytest.fixture(scope="session")
+def live_app() -> Iterator[LiveApp]:
+    tmp = Path(tempfile.mkdtemp(prefix="forum-browser-"))
+    mail_dir = tmp / "mail"
+    mail_dir.mkdir()
+    env = {
+        **os.environ,
+        "DEBUG": "1",
+        "DATABASE_URL": f"sqlite:///{tmp / 'db.sqlite3'}",
+        # dj-email-url's file backend: the absolute path needs the fourth slash.
+        "EMAIL_URL": f"file:///{mail_dir}",
+        "MFA_REQUIRED_FOR_ROLES": "0",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "PYTHONUNBUFFERED": "1",
+    }
+    env.pop("REDIS_URL", None)
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    port = _free_port()
+    app = LiveApp(
+        url=f"http://127.0.0.1:{port}", env=env, mail_dir=mail_dir, log_path=tmp / "daphne.log"
+    )
+    app.manage("migrate", "--noinput", "--verbosity", "0")
+    app.manage("seed_demo")
+    log = app.log_path.open("w")
+    daphne = Path(sys.executable).parent / "daphne"
+    process = subprocess.Popen(
+        [str(daphne), "-b", "127.0.0.1", "-p", str(port), "community.asgi:application"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"daphne exited early:\n{app.server_log()}")
+            try:
+                with urllib.request.urlopen(app.url + "/healthz", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"daphne did not answer /healthz:\n{app.server_log()}")
+            time.sleep(0.1)  # polling a starting server, not waiting on the page under test
+        yield app
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def new_context(browser, live_app):
+    """Factory for isolated browser contexts (one per person), closed after the test."""
+    contexts = []
+
+    def factory(email: str | None = None, viewport: dict | None = None):
+        state = sign_in_state(browser, live_app, email) if email else None
+        context = browser.new_context(
+            base_url=live_app.url, viewport=viewport or DESKTOP, storage_state=state
+        )
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        return context
+
+    yield factory
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def anon_page(new_context):
+    return new_context().new_page()
+
+
+@pytest.fixture
+def member_page(new_context):
+    return new_context("member@example.org").new_page()
