@@ -23,6 +23,7 @@ def check_moderate(user, space: Space) -> None:
         raise Http404("No such item.")
     if not can_moderate(user, space):
         raise PermissionDenied("Only this space's moderators can do that.")
+    community_policy.check_not_suspended(user)
 
 
 def can_see_queue(user) -> bool:

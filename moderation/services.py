@@ -76,18 +76,12 @@ def _future(until: datetime | None, field: str = "until") -> datetime:
 
 
 def notify(*, user: User | None, text: str, thread=None, post=None) -> None:
-    """A "From the moderators" notification. Leaves ``actor`` empty: moderators act as a team."""
+    """A "From the moderators" notification (threads' service: it never names a moderator)."""
     if user is None or not user.is_active:
         return
-    from threads.models import Notification, NotificationKind
+    from threads.services import notify as notify_member
 
-    Notification.objects.create(
-        recipient=user,
-        kind=NotificationKind.MODERATION,
-        thread=thread,
-        post=post,
-        text=text[:500],
-    )
+    notify_member(recipient=user, text=text, thread=thread, post=post)
 
 
 # Sanctions ------------------------------------------------------------------------------------
@@ -447,14 +441,10 @@ def _remove_live_event(event, reason: str) -> None:
 
 
 def _recount(thread) -> None:
-    """Keep ``Thread.post_count`` (published, not deleted posts) true after a status change."""
-    from threads.models import Post, PostStatus, Thread
+    """Keep the thread's counters and pending flag true after a post's status changed."""
+    from threads.services import recount_thread
 
-    count = Post.objects.filter(
-        thread_id=thread.pk, status=PostStatus.PUBLISHED, is_deleted=False
-    ).count()
-    Thread.objects.filter(pk=thread.pk).update(post_count=count)
-    thread.post_count = count
+    recount_thread(thread)
 
 
 def _tell_author(target, what: str, *, link: bool = True) -> None:
@@ -506,11 +496,7 @@ def approve_post(*, actor: User, post, reason: str = "") -> bool:
         return False
     post.status = "published"
     post.save(update_fields=["status"])
-    thread = post.thread
-    if post.is_opening and thread.is_pending:
-        thread.is_pending = False
-        thread.save(update_fields=["is_pending"])
-    _recount(thread)
+    _recount(post.thread)
     resolve_flags_on(actor=actor, target=post, upheld=False)
     record_audit(actor=actor, action="post.approve", space=space, target=post, reason=reason)
     _tell_author(post, "was approved and is now published.")
@@ -519,12 +505,10 @@ def approve_post(*, actor: User, post, reason: str = "") -> bool:
 
 
 def _after_post_published(post) -> None:
-    """Let threads notify followers of a post that was held back (if it provides the hook)."""
-    try:
-        from threads.services import on_post_approved
-    except ImportError:
-        return
-    on_post_approved(post=post)
+    """Followers hear about a held-back post only now, as if it had just been posted."""
+    from threads.services import announce_post
+
+    announce_post(post)
 
 
 @transaction.atomic

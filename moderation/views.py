@@ -129,7 +129,7 @@ def watched_word_remove(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _flag_page(request: HttpRequest, *, target, space: Space | None, label: str, back: str):
-    form = FlagForm(request.POST or None)
+    form = FlagForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.flag_item(
@@ -252,7 +252,8 @@ def _run(
     ``call(data)`` runs the service. A refusal re-renders the form with the text kept."""
     form_kwargs = form_kwargs or {}
     back = _next(request, reverse("moderation_queue"))
-    form = action.form(request.POST or None, initial=initial, **form_kwargs)
+    data = request.POST if request.method == "POST" else None
+    form = action.form(data, initial=initial, **form_kwargs)
     if request.method == "POST" and form.is_valid():
         try:
             changed = call(form.cleaned_data)
