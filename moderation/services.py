@@ -331,8 +331,20 @@ def flag_member(*, actor: User, member: User, space: Space, reason: str, details
 
 
 def flag_live_event(*, actor: User, event, reason: str, details: str = "") -> Flag:
-    """For the live room's ``{"type": "flag", "seq": N, "reason": "…"}`` command."""
-    return flag_item(actor=actor, target=event, reason=reason, details=details)
+    """For the live room's ``{"type": "flag", "seq": N, "reason": "…"}`` command.
+
+    ``reason`` may be a category value, its label, or free text (kept as the details of an
+    "other" flag), since the live protocol sends whatever the client chose."""
+    return flag_item(actor=actor, target=event, **_live_reason(reason, details))
+
+
+def _live_reason(reason: str, details: str) -> dict:
+    text = (reason or "").strip()
+    for value, label in FlagReason.choices:
+        if text.casefold() in (value, label.casefold()):
+            return {"reason": value, "details": details}
+    extra = " ".join(part for part in (text, (details or "").strip()) if part)
+    return {"reason": FlagReason.OTHER, "details": extra[:1000]}
 
 
 @transaction.atomic
