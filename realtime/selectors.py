@@ -121,3 +121,35 @@ def transcript(session: LiveSession) -> QuerySet[LiveEvent]:
         .annotate(upvote_count=Count("upvotes"))
         .order_by("seq")
     )
+
+
+def spaces_to_schedule_in(user) -> QuerySet:
+    """Spaces where ``user`` may schedule sessions: their facilitators and moderators, staff."""
+    from django.db.models import Q
+
+    from community.models import Membership, Space
+
+    if user.is_staff:
+        return Space.objects.all()
+    return Space.objects.filter(
+        Q(memberships__is_facilitator=True) | Q(memberships__is_moderator=True),
+        memberships__user=user,
+        memberships__status=Membership.Status.ACTIVE,
+    ).distinct()
+
+
+def facilitator_choices(spaces) -> QuerySet:
+    """People who could co-facilitate in ``spaces``: their active facilitators and moderators."""
+    from django.db.models import Q
+
+    from community.models import Membership, User
+
+    return (
+        User.objects.filter(
+            Q(memberships__is_facilitator=True) | Q(memberships__is_moderator=True),
+            memberships__space__in=spaces,
+            memberships__status=Membership.Status.ACTIVE,
+        )
+        .distinct()
+        .order_by("display_name")
+    )

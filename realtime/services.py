@@ -385,6 +385,20 @@ def spotlight_question(*, actor: User, session: LiveSession, seq) -> bool:
     return _set_state(actor, locked, "spotlight", spotlight_seq=seq)
 
 
+def _remove(session: LiveSession, event: LiveEvent) -> bool:
+    """Mark ``event`` removed and append the removal. Call holding the session row."""
+    if event.removed:
+        return False
+    event.removed = True
+    event.save(update_fields=["removed"])
+    _append(session, kind=LiveEvent.Kind.REMOVED, author=None, target_seq=event.seq)
+    if session.spotlight_seq == event.seq:
+        session.spotlight_seq = None
+        session.save(update_fields=["spotlight_seq"])
+        _append_state(session, "spotlight")
+    return True
+
+
 @transaction.atomic
 def remove_message(*, actor: User, session: LiveSession, seq, reason: str = "") -> bool:
     """Remove a message or question of this session: replayed without its body from now on."""
@@ -393,42 +407,27 @@ def remove_message(*, actor: User, session: LiveSession, seq, reason: str = "") 
     event = _event_by_seq(
         session, seq, [LiveEvent.Kind.MESSAGE, LiveEvent.Kind.QUESTION], "message"
     )
-    return _remove(actor, session, event, reason)
-
-
-def _remove(actor: User, session: LiveSession, event: LiveEvent, reason: str) -> bool:
-    if event.removed:
-        return False
-    event.removed = True
-    event.save(update_fields=["removed"])
-    fields = []
-    if session.spotlight_seq == event.seq:
-        session.spotlight_seq = None
-        fields.append("spotlight_seq")
-        session.save(update_fields=fields)
-    _append(session, kind=LiveEvent.Kind.REMOVED, author=None, target_seq=event.seq)
-    if fields:
-        _append_state(session, "spotlight")
-    _audit(
-        actor=actor,
-        action="live.message.remove",
-        space=session.space,
-        target=event,
-        reason=reason or "",
-    )
-    return True
+    removed = _remove(session, event)
+    if removed:
+        _audit(
+            actor=actor,
+            action="live.message.remove",
+            space=session.space,
+            target=event,
+            reason=reason or "",
+        )
+    return removed
 
 
 @transaction.atomic
-def remove_live_event(*, actor: User, event: LiveEvent, reason: str = "") -> bool:
-    """Moderation's entry point: remove a flagged live message wherever it is."""
+def remove_event_for_moderation(*, event: LiveEvent, reason: str = "") -> bool:
+    """Moderation's hide: remove a flagged live message from the room and tell every client.
+
+    The caller (``moderation.services``) checked policy and writes its own audit entry.
+    """
     session = _locked(event.session_id)
-    if not community_policy.can_moderate_space(actor, session.space) and not policy.can_facilitate(
-        actor, session
-    ):
-        raise PermissionDenied("Only this space's moderators can remove live messages.")
     event = LiveEvent.objects.select_for_update().get(pk=event.pk)
-    return _remove(actor, session, event, reason)
+    return _remove(session, event)
 
 
 def _participant(session: LiveSession, user_id) -> Membership:
@@ -698,3 +697,48 @@ def purge_expired(*, now: datetime | None = None) -> int:
             locked.save(update_fields=["transcript_purged_at"])
             purged += 1
     return purged
+
+
+def send_reminders(*, within: timedelta, now: datetime | None = None) -> int:
+    """Email each registered member of sessions starting within ``within``, once per session.
+
+    The email carries the title, the time and a link: nothing said in the session.
+    """
+    from django.core.mail import send_mail
+    from django.urls import reverse
+
+    now = now or timezone.now()
+    sent = 0
+    due = LiveSession.objects.filter(
+        status__in=[LiveSession.Status.SCHEDULED, LiveSession.Status.OPEN],
+        starts_at__gt=now,
+        starts_at__lte=now + within,
+        reminder_sent_at__isnull=True,
+    )
+    base = getattr(settings, "SITE_URL", "").rstrip("/")
+    for session in due.select_related("space"):
+        with transaction.atomic():
+            locked = _locked(session)
+            if locked.reminder_sent_at is not None:
+                continue
+            locked.reminder_sent_at = now
+            locked.save(update_fields=["reminder_sent_at"])
+            when = timezone.localtime(locked.starts_at).strftime("%A %d %B %Y, %H:%M")
+            link = f"{base}{reverse('live_room', args=[locked.pk])}"
+            for registration in locked.registrations.select_related("user").filter(
+                user__is_active=True
+            ):
+                if not community_policy.can_read_space(registration.user, locked.space):
+                    continue
+                send_mail(
+                    subject=f"Reminder: {locked.title} starts {when}",
+                    message=(
+                        f"Hello {registration.user.display_name},\n\n"
+                        f"You registered for “{locked.title}” in {locked.space.name}. "
+                        f"It starts {when}.\n\nJoin the room: {link}\n"
+                    ),
+                    from_email=None,
+                    recipient_list=[registration.user.email],
+                )
+                sent += 1
+    return sent

@@ -1,0 +1,66 @@
+"""Forms for scheduling live sessions."""
+
+from __future__ import annotations
+
+from django import forms
+
+from community.models import Space, User
+
+from .models import LiveSession
+
+
+class DateTimeLocalInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
+
+
+class LiveSessionForm(forms.ModelForm):
+    space = forms.ModelChoiceField(queryset=Space.objects.none(), empty_label=None)
+    facilitators = forms.ModelMultipleChoiceField(
+        queryset=User.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Leave empty to facilitate it yourself.",
+    )
+
+    class Meta:
+        model = LiveSession
+        fields = [
+            "space",
+            "title",
+            "description",
+            "starts_at",
+            "ends_at",
+            "capacity",
+            "chatham_house",
+            "retention_days",
+            "facilitators",
+        ]
+        widgets = {
+            "starts_at": DateTimeLocalInput(attrs={"class": "nhsuk-input nhsuk-input--width-20"}),
+            "ends_at": DateTimeLocalInput(attrs={"class": "nhsuk-input nhsuk-input--width-20"}),
+            "title": forms.TextInput(attrs={"class": "nhsuk-input"}),
+            "description": forms.Textarea(attrs={"class": "nhsuk-textarea", "rows": 5}),
+            "capacity": forms.NumberInput(attrs={"class": "nhsuk-input nhsuk-input--width-5"}),
+            "retention_days": forms.NumberInput(
+                attrs={"class": "nhsuk-input nhsuk-input--width-5"}
+            ),
+        }
+        help_texts = {"description": "Markdown: what the session is about and how to prepare."}
+
+    def __init__(self, *args, spaces, facilitator_choices, editing: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["space"].queryset = spaces
+        self.fields["space"].widget.attrs["class"] = "nhsuk-select"
+        self.fields["facilitators"].queryset = facilitator_choices
+        if editing:
+            del self.fields["space"]
+
+    def clean(self):
+        data = super().clean()
+        starts, ends = data.get("starts_at"), data.get("ends_at")
+        if starts and ends and ends <= starts:
+            self.add_error("ends_at", "The end must be after the start.")
+        return data

@@ -1,0 +1,225 @@
+"""Thin views for live sessions: the list, the room, calendar files, transcripts, scheduling."""
+
+from __future__ import annotations
+
+from datetime import UTC
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from . import policy, selectors, services
+from .forms import LiveSessionForm
+from .models import LiveSession
+from .policy import LiveRefusal
+
+
+def _session_or_404(request: HttpRequest, session_id: int) -> LiveSession:
+    session = selectors.visible_session(request.user, session_id)
+    if session is None:
+        raise Http404("No such live session.")
+    return session
+
+
+def session_list(request: HttpRequest) -> HttpResponse:
+    sessions = list(selectors.sessions_for_member(request.user))
+    for session in sessions:
+        session.can_facilitate = policy.can_facilitate(request.user, session)
+        session.is_full = bool(session.capacity) and session.registered_count >= session.capacity
+    return render(
+        request,
+        "realtime/session_list.html",
+        {
+            "sessions": sessions,
+            "past": selectors.past_sessions_for_member(request.user)[:10],
+            "can_schedule": selectors.spaces_to_schedule_in(request.user).exists(),
+        },
+    )
+
+
+def room(request: HttpRequest, session_id: int) -> HttpResponse:
+    session = _session_or_404(request, session_id)
+    refusal, _ = policy.connect_refusal(request.user, session.pk)
+    facilitating = policy.can_facilitate(request.user, session)
+    return render(
+        request,
+        "realtime/room.html",
+        {
+            "session": session,
+            "events": selectors.recent_events(session),
+            "present": selectors.present(session.pk),
+            "hands": selectors.hands(session.pk),
+            "facilitating": facilitating,
+            "refused": refusal is not None,
+            "max_chars": settings.LIVE_MESSAGE_MAX_CHARS,
+            "is_registered": session.registrations.filter(user=request.user).exists(),
+            "crumbs": [("Home", reverse("home")), ("Live sessions", reverse("live_list"))],
+        },
+    )
+
+
+def _ics_text(value: str) -> str:
+    return value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
+
+
+def _ics_time(moment) -> str:
+    return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def calendar(request: HttpRequest, session_id: int) -> HttpResponse:
+    """An RFC 5545 calendar file for one session (the title and a link, nothing said in it)."""
+    session = _session_or_404(request, session_id)
+    url = request.build_absolute_uri(session.get_absolute_url())
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//Race Equality Peer Forum//Live sessions//EN",
+        "CALSCALE:GREGORIAN",
+        "METHOD:PUBLISH",
+        "BEGIN:VEVENT",
+        f"UID:live-session-{session.pk}@{request.get_host()}",
+        f"DTSTAMP:{_ics_time(timezone.now())}",
+        f"DTSTART:{_ics_time(session.starts_at)}",
+        f"DTEND:{_ics_time(session.ends_at)}",
+        f"SUMMARY:{_ics_text(session.title)}",
+        f"DESCRIPTION:{_ics_text(f'{session.space.name} live session. Join at {url}')}",
+        f"URL:{url}",
+        "END:VEVENT",
+        "END:VCALENDAR",
+    ]
+    response = HttpResponse(
+        "\r\n".join(lines) + "\r\n", content_type="text/calendar; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="live-session-{session.pk}.ics"'
+    return response
+
+
+def transcript(request: HttpRequest, session_id: int) -> HttpResponse:
+    session = _session_or_404(request, session_id)
+    if session.status != LiveSession.Status.ENDED:
+        messages.info(request, "The transcript is available once the session has ended.")
+        return redirect(session)
+    kept = session.retention_days > 0 and session.transcript_purged_at is None
+    return render(
+        request,
+        "realtime/transcript.html",
+        {
+            "session": session,
+            "events": list(selectors.transcript(session)) if kept else [],
+            "kept": kept,
+            "crumbs": [
+                ("Live sessions", reverse("live_list")),
+                (session.title, session.get_absolute_url()),
+            ],
+        },
+    )
+
+
+@require_POST
+def register(request: HttpRequest, session_id: int) -> HttpResponse:
+    session = _session_or_404(request, session_id)
+    try:
+        if services.register(actor=request.user, session=session):
+            messages.success(request, f"You are registered for “{session.title}”.")
+    except PermissionDenied as exc:
+        messages.error(request, str(exc))
+    return redirect(
+        (request.POST.get("next") == "room" and session.get_absolute_url()) or reverse("live_list")
+    )
+
+
+@require_POST
+def cancel(request: HttpRequest, session_id: int) -> HttpResponse:
+    session = _session_or_404(request, session_id)
+    if services.cancel_registration(actor=request.user, session=session):
+        messages.success(request, f"Your place at “{session.title}” is cancelled.")
+    return redirect("live_list")
+
+
+STATUS_ACTIONS = {
+    "open": services.open_session,
+    "start": services.start_session,
+    "end": services.end_session,
+}
+
+
+@require_POST
+def change_status(request: HttpRequest, session_id: int, action: str) -> HttpResponse:
+    session = _session_or_404(request, session_id)
+    service = STATUS_ACTIONS.get(action)
+    if service is None:
+        raise Http404("No such action.")
+    policy.check_facilitate(request.user, session)
+    try:
+        service(actor=request.user, session=session)
+    except LiveRefusal as exc:
+        messages.error(request, exc.detail)
+    return redirect(session)
+
+
+def _form(request: HttpRequest, session: LiveSession | None):
+    spaces = selectors.spaces_to_schedule_in(request.user)
+    if session is not None:
+        spaces = spaces.filter(pk=session.space_id)
+    return LiveSessionForm(
+        request.POST or None,
+        instance=session,
+        spaces=spaces,
+        facilitator_choices=selectors.facilitator_choices(spaces),
+        editing=session is not None,
+        initial={} if session is None else {"facilitators": session.facilitators.all()},
+    )
+
+
+def _save(request: HttpRequest, form: LiveSessionForm, session: LiveSession | None):
+    data = {k: v for k, v in form.cleaned_data.items() if k not in ("space", "facilitators")}
+    facilitators = list(form.cleaned_data.get("facilitators") or []) or None
+    try:
+        if session is None:
+            return services.create_session(
+                actor=request.user,
+                space=form.cleaned_data["space"],
+                facilitators=facilitators,
+                **data,
+            )
+        services.update_session(
+            actor=request.user, session=session, facilitators=facilitators, **data
+        )
+        return session
+    except ValidationError as exc:
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    return None
+
+
+def session_create(request: HttpRequest) -> HttpResponse:
+    if not selectors.spaces_to_schedule_in(request.user).exists():
+        raise PermissionDenied("Only facilitators and moderators can schedule live sessions.")
+    form = _form(request, None)
+    if request.method == "POST" and form.is_valid():
+        session = _save(request, form, None)
+        if session is not None:
+            messages.success(request, "Session scheduled.")
+            return redirect(session)
+    return render(request, "realtime/session_form.html", {"form": form, "session": None})
+
+
+def session_edit(request: HttpRequest, session_id: int) -> HttpResponse:
+    session = _session_or_404(request, session_id)
+    policy.check_facilitate(request.user, session)
+    form = _form(request, session)
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = _save(request, form, session)
+        except PermissionDenied as exc:
+            messages.error(request, str(exc))
+            return redirect(session)
+        if saved is not None:
+            messages.success(request, "Session updated.")
+            return redirect(session)
+    return render(request, "realtime/session_form.html", {"form": form, "session": session})
