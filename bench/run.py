@@ -1,0 +1,498 @@
+"""One entry point for the benchmarks (`make bench`, see bench/README.md).
+
+1. Builds a fresh database (a SQLite file in a temp dir, or ``<db>_bench`` on the PostgreSQL
+   server named by ``DATABASE_URL``), migrates it, runs ``seed_demo`` and ``generate_data``.
+2. Starts daphne on a free loopback port with ``bench.settings`` (query counting and the
+   baseline views switched on), signs in as the member ``generate_data`` names, and requests
+   every page and its baseline in turn, interleaved, so both see the same machine load.
+3. Writes JSON and a Markdown table, with the machine and versions, to bench/results/.
+
+Live delivery (two daphne processes on Redis and PostgreSQL) is not measured yet: see the TODO
+in :func:`live_delivery` and in bench/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import math
+import os
+import platform
+import re
+import signal
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+from datetime import UTC, datetime
+from http.cookies import SimpleCookie
+from importlib import metadata
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = sys.executable
+RESULTS = ROOT / "bench" / "results"
+HOST = "127.0.0.1"
+PASSWORD = "peer-forum-demo"
+
+FULL = {
+    "members": 2000,
+    "spaces": 20,
+    "threads": 20000,
+    "posts": 200000,
+    "big_thread_posts": 5000,
+    "live_sessions": 50,
+    "live_events": 100000,
+}
+QUICK = {
+    "members": 200,
+    "spaces": 5,
+    "threads": 1000,
+    "posts": 10000,
+    "big_thread_posts": 1000,
+    "live_sessions": 5,
+    "live_events": 5000,
+}
+TARGETS = {"queries": 15, "p95_ms": 150.0, "ratio": 3.0}
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="A small data set and few requests.")
+    for name, value in FULL.items():
+        parser.add_argument(f"--{name.replace('_', '-')}", type=int, default=None, help=f"{value}")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--requests", type=int, default=None, help="Measured requests per page.")
+    parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("DATABASE_URL", ""),
+        help="PostgreSQL server to use (a dedicated <name>_bench database is created there).",
+    )
+    parser.add_argument("--keep", action="store_true", help="Keep the SQLite file afterwards.")
+    parser.add_argument("--label", default="", help="A note stored with the results.")
+    args = parser.parse_args(argv)
+    base = QUICK if args.quick else FULL
+    for name, value in base.items():
+        if getattr(args, name) is None:
+            setattr(args, name, value)
+    if args.requests is None:
+        args.requests = 15 if args.quick else 40
+    return args
+
+
+# Database ------------------------------------------------------------------------------------
+
+
+def prepare_database(args: argparse.Namespace, workdir: Path) -> tuple[str, str]:
+    """A fresh, empty database: returns (DATABASE_URL, vendor)."""
+    if not args.database_url or args.database_url.startswith("sqlite"):
+        return f"sqlite:///{workdir / 'bench.sqlite3'}", "sqlite"
+    import psycopg
+
+    url = urllib.parse.urlsplit(args.database_url)
+    name = (url.path.lstrip("/") or "forum") + "_bench"
+    if not re.fullmatch(r"\w+", name):
+        raise SystemExit(f"Unexpected database name {name!r}.")
+    admin = url._replace(path="/postgres").geturl()
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return url._replace(path=f"/{name}").geturl(), "postgresql"
+
+
+def server_env(database_url: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "DATABASE_URL"}}
+    env.update(
+        {
+            "DATABASE_URL": database_url,
+            "DJANGO_SETTINGS_MODULE": "bench.settings",
+            "BENCH_QUERY_COUNT": "1",
+            "BENCH_BASELINE": "1",
+            # Production-like: DEBUG off (no query log, cached templates), plain HTTP on loopback.
+            "DEBUG": "0",
+            "SECRET_KEY": "bench-only-secret-key-" + "x" * 40,
+            "SECURE_SSL_REDIRECT": "0",
+            "SECURE_COOKIES": "0",
+            "MFA_REQUIRED_FOR_ROLES": "0",
+            "ALLOWED_HOSTS": f"{HOST},localhost",
+            "LOG_LEVEL": "ERROR",
+            "PYTHONPATH": str(ROOT),
+        }
+    )
+    return env
+
+
+def manage(env: dict[str, str], *argv: str, capture: bool = False) -> str:
+    proc = subprocess.run(
+        [PY, "manage.py", *argv],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        text=True,
+        stdout=subprocess.PIPE if capture else None,
+    )
+    return proc.stdout or ""
+
+
+def generate(args: argparse.Namespace, env: dict[str, str], vendor: str) -> tuple[dict, dict]:
+    timings = {}
+    started = time.monotonic()
+    manage(env, "migrate", "--noinput", "-v", "0")
+    timings["migrate_s"] = round(time.monotonic() - started, 1)
+    started = time.monotonic()
+    manage(env, "seed_demo", "--force")
+    timings["seed_demo_s"] = round(time.monotonic() - started, 1)
+    started = time.monotonic()
+    options = []
+    for name in FULL:
+        options += [f"--{name.replace('_', '-')}", str(getattr(args, name))]
+    out = manage(env, "generate_data", *options, "--seed", str(args.seed), capture=True)
+    timings["generate_data_s"] = round(time.monotonic() - started, 1)
+    data = json.loads(out.strip().splitlines()[-1])
+    if vendor == "postgresql":
+        # After a bulk load autovacuum would analyze these tables within a minute; do it now so
+        # the planner sees the real sizes, as it would in production.
+        import psycopg
+
+        with psycopg.connect(env["DATABASE_URL"], autocommit=True) as conn:
+            conn.execute("VACUUM ANALYZE")
+    return data, timings
+
+
+# Server and client ---------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
+def start_daphne(env: dict[str, str], port: int, log: Path) -> subprocess.Popen:
+    proc = subprocess.Popen(
+        [
+            str(Path(PY).parent / "daphne"),
+            "-b",
+            HOST,
+            "-p",
+            str(port),
+            "community.asgi:application",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"daphne exited early; see {log}")
+        try:
+            conn = http.client.HTTPConnection(HOST, port, timeout=5)
+            conn.request("GET", "/healthz")
+            if conn.getresponse().status == 200:
+                return proc
+        except OSError:
+            pass
+        time.sleep(0.3)
+    proc.kill()
+    raise SystemExit(f"daphne did not answer /healthz; see {log}")
+
+
+def stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def cpu_seconds(pid: int) -> float:
+    """utime + stime of a process, from /proc/<pid>/stat."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class Client:
+    """A signed-in browser on one keep-alive connection, cookies kept by hand."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.cookies: dict[str, str] = {}
+        self.conn = http.client.HTTPConnection(HOST, port, timeout=60)
+
+    def request(self, method: str, path: str, body: str | None = None, headers=None):
+        headers = dict(headers or {})
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        started = time.perf_counter()
+        try:
+            self.conn.request(method, path, body=body, headers=headers)
+            response = self.conn.getresponse()
+            content = response.read()
+        except (http.client.HTTPException, OSError):
+            self.conn.close()
+            self.conn = http.client.HTTPConnection(HOST, self.port, timeout=60)
+            self.conn.request(method, path, body=body, headers=headers)
+            response = self.conn.getresponse()
+            content = response.read()
+        elapsed = time.perf_counter() - started
+        for value in response.headers.get_all("Set-Cookie") or []:
+            cookie = SimpleCookie()
+            cookie.load(value)
+            for key, morsel in cookie.items():
+                self.cookies[key] = morsel.value
+        return response, content, elapsed
+
+    def login(self, email: str, password: str) -> None:
+        _, page, _ = self.request("GET", "/accounts/login/")
+        match = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+        if not match:
+            raise SystemExit("No CSRF token on the sign-in page.")
+        form = urllib.parse.urlencode(
+            {"login": email, "password": password, "csrfmiddlewaretoken": match.group(1).decode()}
+        )
+        response, _, _ = self.request(
+            "POST",
+            "/accounts/login/",
+            form,
+            {
+                "Content-Type": "application/x-www-form-urlencoded",
+                "Referer": f"http://{HOST}:{self.port}/accounts/login/",
+            },
+        )
+        if response.status != 302 or "sessionid" not in self.cookies:
+            raise SystemExit(f"Sign-in as {email} failed (HTTP {response.status}).")
+
+
+# Measuring -----------------------------------------------------------------------------------
+
+
+def pages_for(data: dict) -> list[tuple[str, str, str]]:
+    """(name, forum path, baseline path) for each page measured."""
+    big, big_id, last = data["big_thread_path"], data["big_thread_id"], data["big_thread_last_page"]
+    query = urllib.parse.quote_plus(data.get("search_query", "reverse mentoring"))
+    slug = data.get("space_slug", "safe-spaces")
+    return [
+        ("Space thread list", data.get("space_path", f"/spaces/{slug}/"), f"/bench/baseline/space/{slug}/"),
+        ("Big thread, first page", big, f"/bench/baseline/thread/{big_id}/"),
+        ("Big thread, last page", f"{big}?page={last}", f"/bench/baseline/thread/{big_id}/?page={last}"),
+        ("Search", f"/search/?q={query}", f"/bench/baseline/search/?q={query}"),
+        ("Home", "/", "/bench/baseline/home/"),
+        ("Notifications", "/notifications/", "/bench/baseline/notifications/"),
+    ]  # fmt: skip
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[max(math.ceil(fraction * len(ordered)) - 1, 0)]
+
+
+def summarise(samples: list[tuple[int, float, int | None, int]]) -> dict:
+    times = [s[1] * 1000 for s in samples]
+    queries = [s[2] for s in samples if s[2] is not None]
+    return {
+        "n": len(samples),
+        "status": sorted({s[0] for s in samples}),
+        "median_ms": round(statistics.median(times), 1),
+        "p95_ms": round(percentile(times, 0.95), 1),
+        "queries": int(statistics.median(queries)) if queries else None,
+        "queries_min": min(queries) if queries else None,
+        "queries_max": max(queries) if queries else None,
+        "bytes": int(statistics.median(s[3] for s in samples)),
+    }
+
+
+def measure_pages(client: Client, pages, requests: int, warmup: int, pid: int) -> dict:
+    def hit(path: str):
+        response, content, elapsed = client.request("GET", path)
+        count = response.getheader("X-Query-Count")
+        return response.status, elapsed, int(count) if count else None, len(content)
+
+    for _ in range(warmup):
+        for _, page, baseline in pages:
+            hit(page)
+            hit(baseline)
+    samples = {name: {"page": [], "baseline": []} for name, _, _ in pages}
+    cpu_before = cpu_seconds(pid)
+    for round_ in range(requests):
+        for name, page, baseline in pages:
+            # Alternate which goes first so neither always gets the warmer cache.
+            order = [("page", page), ("baseline", baseline)]
+            for kind, path in order if round_ % 2 == 0 else reversed(order):
+                samples[name][kind].append(hit(path))
+    cpu_total = cpu_seconds(pid) - cpu_before
+    results = {}
+    for name, page, baseline in pages:
+        forum, base = summarise(samples[name]["page"]), summarise(samples[name]["baseline"])
+        results[name] = {
+            "path": page,
+            "baseline_path": baseline,
+            "forum": forum,
+            "baseline": base,
+            "ratio_median": round(forum["median_ms"] / max(base["median_ms"], 0.01), 2),
+            "ratio_p95": round(forum["p95_ms"] / max(base["p95_ms"], 0.01), 2),
+        }
+    total_requests = requests * len(pages) * 2
+    return {
+        "pages": results,
+        "server_cpu_ms_per_request": round(cpu_total * 1000 / total_requests, 2),
+    }
+
+
+def live_delivery(args: argparse.Namespace) -> dict:
+    """TODO(issue 7, live delivery): not measured yet.
+
+    Plan: two daphne processes on Redis (REDIS_URL) and PostgreSQL, N = 100 / 200 / 400 members
+    signed in through the HTTP login and connected with ``websockets`` to /ws/live/<id>/ across
+    both processes (Origin header set); one sender at a fixed rate sends ``message.send``;
+    every client records receive time minus the sender's timestamp in the body → p50 / p99,
+    lost = sent seqs not received after a final ``hello`` with ``after_seq`` (gap repair);
+    catch-up = time for ``hello`` with ``after_seq`` = last - 500 to deliver 500 events; CPU per
+    delivered message from /proc/<pid>/stat of both daphnes. Floor: a bench-only routing with a
+    minimal ``AsyncJsonWebsocketConsumer`` that only does ``group_add`` / ``group_send`` on the
+    same Redis, measured the same way in the same run.
+    """
+    return {"measured": False, "reason": "TODO: live delivery bench not written yet (README)."}
+
+
+# Report --------------------------------------------------------------------------------------
+
+
+def machine(database_url: str, vendor: str) -> dict:
+    cpu = ""
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    mem = Path("/proc/meminfo").read_text().splitlines()[0].split()[1]
+    info = {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory_gb": round(int(mem) / 1024 / 1024, 1),
+        "kernel": platform.release(),
+        "python": platform.python_version(),
+        "loadavg_at_end": os.getloadavg(),
+        "database": vendor,
+        "sqlite": sqlite3.sqlite_version,
+    }
+    for package in ("Django", "daphne", "channels", "channels-redis", "psycopg", "django-allauth"):
+        try:
+            info[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            info[package] = None
+    if vendor == "postgresql":
+        import psycopg
+
+        with psycopg.connect(database_url) as conn:
+            info["postgresql"] = conn.execute("SHOW server_version").fetchone()[0]
+    return info
+
+
+def markdown(result: dict) -> str:
+    m, size = result["machine"], result["size"]
+    lines = [
+        f"# Forum benchmark, {result['started']} ({m['database']})",
+        "",
+        f"Data: {size['members']:,} members, 5 + {size['spaces']} spaces, {size['threads']:,} "
+        f"threads, {size['posts']:,} posts (one thread of {size['big_thread_posts']:,}), "
+        f"{size['live_sessions']} live sessions with {size['live_events']:,} events; "
+        f"seed {size['seed']}. Generated in {result['timings']['generate_data_s']} s.",
+        f"Requests: {result['requests']} per page and per baseline, interleaved, after "
+        f"{result['warmup']} warm-up rounds; one signed-in client over loopback, one daphne.",
+        "",
+        "| page | status | queries | median ms | p95 ms | baseline queries | baseline median ms "
+        "| baseline p95 ms | ratio (median) | ratio (p95) | targets |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+    ]
+    for name, r in result["http"]["pages"].items():
+        f, b = r["forum"], r["baseline"]
+        misses = []
+        if f["queries"] is None or f["queries"] > TARGETS["queries"]:
+            misses.append("queries")
+        if f["p95_ms"] > TARGETS["p95_ms"]:
+            misses.append("p95")
+        if r["ratio_median"] > TARGETS["ratio"]:
+            misses.append("ratio")
+        if f["status"] != [200]:
+            misses.append("status")
+        queries = f"{f['queries']}" + (
+            f" ({f['queries_min']}–{f['queries_max']})"
+            if f["queries_min"] != f["queries_max"]
+            else ""
+        )
+        lines.append(
+            f"| {name} | {','.join(map(str, f['status']))} | {queries} | {f['median_ms']} | "
+            f"{f['p95_ms']} | {b['queries']} | {b['median_ms']} | {b['p95_ms']} | "
+            f"{r['ratio_median']} | {r['ratio_p95']} | "
+            f"{'met' if not misses else 'missed: ' + ', '.join(misses)} |"
+        )
+    lines += [
+        "",
+        f"Server CPU per request (forum and baseline together): "
+        f"{result['http']['server_cpu_ms_per_request']} ms.",
+        f"Targets: at most {TARGETS['queries']} queries, p95 under {TARGETS['p95_ms']:.0f} ms, "
+        f"ratio to the baseline under {TARGETS['ratio']:.0f}.",
+        "",
+        f"Live delivery: {result['live'].get('reason', 'see JSON')}",
+        "",
+        "Machine: " + ", ".join(f"{k} {v}" for k, v in m.items() if v is not None),
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    started = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    workdir = Path(tempfile.mkdtemp(prefix="forum-bench-"))
+    database_url, vendor = prepare_database(args, workdir)
+    env = server_env(database_url)
+    print(f"bench: {vendor} database, work files in {workdir}", file=sys.stderr)
+    data, timings = generate(args, env, vendor)
+    port = free_port()
+    daphne = start_daphne(env, port, workdir / "daphne.log")
+    try:
+        client = Client(port)
+        client.login(data["member_email"], PASSWORD)
+        http_results = measure_pages(
+            client, pages_for(data), args.requests, args.warmup, daphne.pid
+        )
+    finally:
+        stop(daphne)
+    result = {
+        "started": started,
+        "label": args.label,
+        "size": {name: getattr(args, name) for name in FULL} | {"seed": args.seed},
+        "requests": args.requests,
+        "warmup": args.warmup,
+        "timings": timings,
+        "generate_data": data,
+        "http": http_results,
+        "live": live_delivery(args),
+        "machine": machine(database_url, vendor),
+        "targets": TARGETS,
+    }
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    stem = f"{started.replace(':', '')}-{vendor}{'-quick' if args.quick else ''}"
+    (RESULTS / f"{stem}.json").write_text(json.dumps(result, indent=2, default=str))
+    table = markdown(result)
+    (RESULTS / f"{stem}.md").write_text(table)
+    print(table)
+    print(f"bench: results in {RESULTS / stem}.{{json,md}}", file=sys.stderr)
+    if vendor == "sqlite" and not args.keep:
+        for path in workdir.glob("bench.sqlite3*"):
+            path.unlink()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
