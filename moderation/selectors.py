@@ -10,7 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import QuerySet
+from django.db.models import IntegerField, QuerySet, Subquery
 
 from community.models import Membership, Space, User
 
@@ -32,29 +32,40 @@ def _pending_posts(space_ids):
     )
 
 
+class _SubqueryCount(Subquery):
+    """COUNT(*) of any queryset (distinct ones too) as a scalar subquery."""
+
+    template = "(SELECT COUNT(*) FROM (%(subquery)s) _counted)"
+    output_field = IntegerField()
+
+
 def queue_count(user) -> int:
-    """Items waiting in ``user``'s queue, for the header. One query for most members."""
+    """Items waiting in ``user``'s queue, for the header: always exactly one query."""
     if not user.is_authenticated:
-        return 0
-    if (
-        not user.is_staff
-        and not Membership.objects.filter(
-            user=user, status=Membership.Status.ACTIVE, is_moderator=True
-        ).exists()
-    ):
         return 0
     space_ids = Space.objects.moderated_by(user).values("pk")
     flagged = (
         Flag.objects.open()
         .filter(space__in=space_ids)
+        .order_by()
         .values("target_type", "target_id")
         .distinct()
-        .count()
     )
     requests = Membership.objects.filter(
         space__in=space_ids, status=Membership.Status.PENDING
-    ).count()
-    return flagged + requests + _pending_posts(space_ids).count()
+    ).values("pk")
+    pending = _pending_posts(space_ids).values("pk")
+    counts = (
+        User.objects.filter(pk=user.pk)
+        .annotate(
+            flagged=_SubqueryCount(flagged),
+            requests=_SubqueryCount(requests),
+            pending=_SubqueryCount(pending),
+        )
+        .values_list("flagged", "requests", "pending")
+        .first()
+    )
+    return sum(counts) if counts else 0
 
 
 @dataclass

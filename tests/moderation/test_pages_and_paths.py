@@ -307,3 +307,22 @@ def test_demo_seed_is_idempotent_and_works_without_threads(space, member, other_
     demo.seed(ctx)
     assert WatchedWord.objects.count() == 1
     assert Flag.objects.filter(flagger=member).count() == 1
+
+
+def test_tool_includes_render_for_moderators_and_members(rf, a_post, moderator, other_member):
+    from django.template.loader import render_to_string
+
+    request = rf.get("/spaces/x/threads/1/")
+    context = {"post": a_post, "thread": a_post.thread, "request": request}
+    for_moderator = render_to_string(
+        "moderation/_post_tools.html", {**context, "user": moderator, "can_moderate": True}
+    )
+    assert f"/moderation/posts/{a_post.pk}/hide/" in for_moderator
+    for_member = render_to_string(
+        "moderation/_post_tools.html", {**context, "user": other_member, "can_moderate": False}
+    )
+    assert f"/moderation/flag/post/{a_post.pk}/" in for_member and "hide" not in for_member
+    thread_tools = render_to_string(
+        "moderation/_thread_tools.html", {**context, "user": moderator, "can_moderate": True}
+    )
+    assert f"/moderation/threads/{a_post.thread_id}/lock/" in thread_tools
