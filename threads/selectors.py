@@ -10,10 +10,11 @@ from dataclasses import dataclass
 
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404
 
-from community.models import Space
+from community.models import Membership, Space
 
 from .models import (
     Notification,
@@ -41,15 +42,70 @@ def _page(qs, number, per_page: int) -> Page:
 
 def thread_in_space(user, slug: str, thread_id: int) -> Thread:
     """The thread, if visible to ``user`` and really in the space named in the URL; else 404."""
-    thread = (
-        Thread.objects.visible_to(user)
-        .select_related("space", "author")
-        .filter(pk=thread_id, space__slug=slug)
-        .first()
-    )
+    qs = Thread.objects.visible_to(user).select_related("space", "author")
+    if user.is_authenticated:
+        # The viewer's read position and follow state come with the thread: no extra queries.
+        qs = qs.annotate(
+            last_read_at=Subquery(
+                ReadState.objects.filter(user=user, thread=OuterRef("pk")).values("last_read_at")[
+                    :1
+                ]
+            ),
+            is_followed=Exists(ThreadFollow.objects.filter(user=user, thread=OuterRef("pk"))),
+        )
+        qs = _with_membership(qs, user).annotate(
+            visible_post_count=Coalesce(
+                Subquery(
+                    Post.objects.visible_to(user)
+                    .filter(thread=OuterRef("pk"))
+                    .order_by()
+                    .values("thread")
+                    .annotate(n=Count("pk"))
+                    .values("n")[:1]
+                ),
+                0,
+            )
+        )
+    thread = qs.filter(pk=thread_id, space__slug=slug).first()
     if thread is None:
         raise Http404("No such thread.")
+    if user.is_authenticated:
+        _prime_membership_cache(thread, user)
     return thread
+
+
+_MEMBERSHIP_FIELDS = [
+    "id", "status", "is_moderator", "is_facilitator", "muted_until", "mute_reason", "ban_reason"
+]  # fmt: skip
+
+
+def _with_membership(qs: QuerySet[Thread], user) -> QuerySet[Thread]:
+    """Bring the viewer's membership of the thread's space along in the same query."""
+    mine = Membership.objects.filter(user=user, space=OuterRef("space_id"))
+    return qs.annotate(
+        **{f"my_membership_{name}": Subquery(mine.values(name)[:1]) for name in _MEMBERSHIP_FIELDS}
+    )
+
+
+def _prime_membership_cache(thread: Thread, user) -> None:
+    """Fill community.policy.membership_of's per-request cache from the annotations."""
+    values = {name: getattr(thread, f"my_membership_{name}") for name in _MEMBERSHIP_FIELDS}
+    membership = None
+    if values["id"] is not None:
+        membership = Membership(user=user, space=thread.space, **values)
+    thread.space.__dict__.setdefault("_membership_cache", {})[user.pk] = membership
+
+
+class _CountedPaginator(Paginator):
+    """A paginator told its count up front (the thread query already computed it)."""
+
+    def __init__(self, *args, known_count: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._known_count = known_count
+
+    @property
+    def count(self) -> int:
+        return self._known_count
 
 
 def post_in_thread(user, thread: Thread, post_id: int) -> Post:
@@ -132,7 +188,14 @@ def attach_reactions(user, posts: list[Post]) -> None:
 
 
 def thread_posts_page(user, thread: Thread, page=1) -> Page:
-    result = _page(thread_posts(user, thread).select_related("author"), page, POSTS_PER_PAGE)
+    posts_qs = thread_posts(user, thread).select_related("author")
+    if hasattr(thread, "visible_post_count"):
+        paginator = _CountedPaginator(
+            posts_qs, POSTS_PER_PAGE, known_count=thread.visible_post_count
+        )
+        result = paginator.get_page(page)
+    else:
+        result = _page(posts_qs, page, POSTS_PER_PAGE)
     posts = list(result.object_list)
     for post in posts:
         post.thread = thread
@@ -160,6 +223,8 @@ def first_unread_post(user, thread: Thread) -> Post | None:
 
 
 def is_following_thread(user, thread: Thread) -> bool:
+    if hasattr(thread, "is_followed"):
+        return thread.is_followed
     return ThreadFollow.objects.filter(user=user, thread=thread).exists()
 
 

@@ -422,10 +422,28 @@ def _mark_read(actor: User, thread: Thread, up_to) -> bool:
 
 
 def mark_thread_read(*, actor: User, thread: Thread, up_to) -> bool:
-    """Record that ``actor`` has read ``thread`` up to ``up_to`` (never moves backwards)."""
+    """Record that ``actor`` has read ``thread`` up to ``up_to`` (never moves backwards).
+
+    When ``thread`` carries ``last_read_at`` (from ``selectors.thread_in_space``) this runs one
+    query at most, and none when nothing new was read.
+    """
     if not actor.is_authenticated or up_to is None:
         return False
-    return _mark_read(actor, thread, up_to)
+    if not hasattr(thread, "last_read_at"):
+        return _mark_read(actor, thread, up_to)
+    if thread.last_read_at is None:
+        ReadState.objects.bulk_create(
+            [ReadState(user=actor, thread=thread, last_read_at=up_to)], ignore_conflicts=True
+        )
+        thread.last_read_at = up_to
+        return True
+    if up_to <= thread.last_read_at:
+        return False
+    ReadState.objects.filter(user=actor, thread=thread, last_read_at__lt=up_to).update(
+        last_read_at=up_to
+    )
+    thread.last_read_at = up_to
+    return True
 
 
 def mark_notifications_read(*, actor: User, ids: list[int] | None = None) -> int:
