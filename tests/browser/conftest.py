@@ -6,6 +6,7 @@ Everything here is skipped unless ``FORUM_BROWSER_TESTS=1`` and ``/usr/bin/chrom
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -185,3 +186,29 @@ def anon_page(new_context):
 @pytest.fixture
 def member_page(new_context):
     return new_context("member@example.org").new_page()
+
+
+DEMO_IDS_CODE = """
+import json
+ids = {}
+try:
+    from threads.models import Thread
+    thread = Thread.objects.filter(space__slug='safe-spaces').exclude(content_note='').first()
+    thread = thread or Thread.objects.filter(space__slug='safe-spaces').first()
+    ids['thread'] = thread.pk if thread else None
+except Exception:
+    pass
+try:
+    from realtime.models import LiveSession
+    live = LiveSession.objects.filter(space__slug='safe-spaces', status='live').first()
+    ids['live'] = live.pk if live else None
+except Exception:
+    pass
+print(json.dumps(ids))
+"""
+
+
+@pytest.fixture(scope="session")
+def demo_ids(live_app) -> dict[str, int | None]:
+    """Primary keys of seeded demo objects the pages under test need (None if not seeded)."""
+    return json.loads(live_app.shell(DEMO_IDS_CODE).strip().splitlines()[-1])

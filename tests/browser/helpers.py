@@ -67,7 +67,10 @@ def sign_in_state(browser, live_app, email: str) -> dict:
 def run_axe(page) -> list[dict]:
     """Serious and critical axe-core violations on the current page (axe from our own files)."""
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):
-        page.add_script_tag(path=str(AXE_JS))
+        # Served from our own static files (static/vendor/axe, copied from node_modules by
+        # make setup), so the page's CSP (script-src 'self') lets it run.
+        origin = page.evaluate("() => location.origin")
+        page.add_script_tag(url=f"{origin}/static/vendor/axe/axe.min.js")
     results = page.evaluate(
         """async () => {
             const r = await axe.run(document, {resultTypes: ['violations']});
@@ -77,10 +80,24 @@ def run_axe(page) -> list[dict]:
             }));
         }"""
     )
-    return [v for v in results if v["impact"] in {"serious", "critical"}]
+    serious = [v for v in results if v["impact"] in {"serious", "critical"}]
+    # axe files an idref to a missing element under "incomplete"; to a screen reader it is a
+    # hint or error message that is never read, so count it as serious.
+    broken = page.evaluate(
+        """() => Array.from(document.querySelectorAll('[aria-describedby], [aria-labelledby]'))
+            .flatMap(el => ['aria-describedby', 'aria-labelledby'].flatMap(attr =>
+                (el.getAttribute(attr) || '').split(/\\s+/).filter(Boolean)
+                    .filter(id => !document.getElementById(id))
+                    .map(id => `${el.tagName.toLowerCase()}#${el.id} ${attr}="${id}"`)))"""
+    )
+    if broken:
+        serious.append(
+            {"id": "broken-idref", "impact": "serious", "help": "Missing idref", "nodes": broken}
+        )
+    return serious
 
 
-def format_violations(violations: list[dict]) -> str:
+def format_violations(violations) -> str:
     return json.dumps(violations, indent=2)[:6000]
 
 
