@@ -356,6 +356,10 @@ class Command(BaseCommand):
         self.batch = max(options["batch_size"], 100)
         self.now = timezone.now().replace(microsecond=0)
         self.counts: Counter = Counter()
+        # Filled while writing posts, read by _notifications: thread -> last replies, and
+        # member -> followed threads.
+        self.recent_replies: dict[int, list[tuple]] = {}
+        self.followed: dict[int, list[int]] = {}
         self._check_options()
         spaces = {s.slug: s for s in Space.objects.filter(slug__in=SPACE_SLUGS)}
         bench_member = User.objects.filter(email=BENCH_MEMBER).first()
@@ -763,7 +767,15 @@ class Command(BaseCommand):
             reader = bench_member.pk in people and bench_member.pk not in last_by_user
             if reader and rng.random() < 0.5:
                 last_by_user[bench_member.pk] = posts[rng.randrange(len(posts))].created_at
+            recent = [
+                (p.pk, p.author_id, p.anonymous, p.created_at, thread.pk)
+                for p in posts[1:]
+                if p.status == PostStatus.PUBLISHED and not p.is_deleted
+            ]
+            if recent:
+                self.recent_replies[thread.pk] = recent[-8:]
             for user_id, when in last_by_user.items():
+                self.followed.setdefault(user_id, []).append(thread.pk)
                 follows.append(ThreadFollow(user_id=user_id, thread_id=thread.pk, created_at=when))
                 reads.append(ReadState(user_id=user_id, thread_id=thread.pk, last_read_at=when))
         self._bulk(Reaction, reactions)
@@ -775,34 +787,23 @@ class Command(BaseCommand):
     @transaction.atomic
     def _notifications(self, bench_member: User) -> None:
         """Replies in followed threads, as threads.services would have announced them: about
-        25 per member and 400 for the bench member, most already read."""
+        25 per member and 400 for the bench member, most already read. Drawn from the recent
+        replies remembered while writing posts, so no per-member query is needed."""
         rng = self.rng
-        users = list(
-            User.objects.filter(email__startswith=self.email_prefix).values_list("pk", flat=True)
-        )
-        wanted = {pk: rng.randint(5, 45) for pk in users}
+        wanted = {pk: rng.randint(5, 45) for pk in self.followed if pk != bench_member.pk}
         wanted[bench_member.pk] = 400
         rows = []
         with self._progress(sum(wanted.values()), "notifications") as bar:
-            for user_id, n in wanted.items():
-                followed = list(
-                    ThreadFollow.objects.filter(user_id=user_id)
-                    .order_by("-created_at")
-                    .values_list("thread_id", flat=True)[:200]
-                )
-                if not followed:
+            for user_id in sorted(wanted):
+                threads = self.followed.get(user_id, [])
+                if not threads:
                     continue
-                posts = list(
-                    Post.objects.filter(
-                        thread_id__in=followed, status=PostStatus.PUBLISHED, is_deleted=False
-                    )
-                    .exclude(author_id=user_id)
-                    .order_by("-created_at")
-                    .values_list("pk", "thread_id", "author_id", "anonymous", "created_at")[: n * 2]
-                )
-                for pk, thread_id, author_id, anonymous, created in rng.sample(
-                    posts, min(n, len(posts))
-                ):
+                for _ in range(wanted[user_id]):
+                    candidates = self.recent_replies.get(rng.choice(threads), [])
+                    candidates = [c for c in candidates if c[1] != user_id]
+                    if not candidates:
+                        continue
+                    pk, author_id, anonymous, created, thread_id = rng.choice(candidates)
                     rows.append(
                         Notification(
                             recipient_id=user_id,
