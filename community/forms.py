@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from . import services
 from .adapters import INVITATION_SESSION_KEY, email_domain_allowed
-from .models import Invitation, User
+from .models import Invitation, Space, User
 
 
 class SignupForm(AllauthSignupForm):
@@ -168,3 +168,52 @@ class GuidelinesForm(forms.Form):
         label="Guidelines (Markdown)", widget=forms.Textarea(attrs={"rows": 14}), max_length=20000
     )
     change_summary = forms.CharField(label="What changed", max_length=300, required=False)
+
+
+class SpaceSettingsForm(forms.ModelForm):
+    """What a space's moderators may change. Name and slug changes are staff-only (admin)."""
+
+    class Meta:
+        model = Space
+        fields = [
+            "summary",
+            "join_policy",
+            "listed",
+            "premoderation_count",
+            "autohide_threshold",
+            "slow_mode_seconds",
+        ]
+        labels = {
+            "listed": "List this space in the directory",
+            "premoderation_count": "Posts to approve before a new member posts freely",
+            "autohide_threshold": "Hide an item after this many members flag it",
+            "slow_mode_seconds": "Slow mode (seconds between a member's posts)",
+        }
+        help_texts = {
+            "listed": "Unlisted spaces are invisible to anyone who is not a member.",
+            "premoderation_count": "0 turns pre-moderation off.",
+            "autohide_threshold": "Hidden until a moderator decides. 0 turns auto-hide off.",
+            "slow_mode_seconds": "0 turns slow mode off.",
+        }
+        widgets = {"summary": forms.Textarea(attrs={"rows": 5})}
+
+    def clean_slow_mode_seconds(self) -> int:
+        value = self.cleaned_data["slow_mode_seconds"]
+        if value > 24 * 3600:
+            raise ValidationError("Slow mode can be at most one day (86,400 seconds).")
+        return value
+
+
+class NewSpaceForm(SpaceSettingsForm):
+    guidelines = forms.CharField(
+        label="Guidelines for this space (Markdown)",
+        widget=forms.Textarea(attrs={"rows": 8}),
+        max_length=20000,
+    )
+
+    class Meta(SpaceSettingsForm.Meta):
+        fields = ["name", "slug", *SpaceSettingsForm.Meta.fields]
+        help_texts = {
+            **SpaceSettingsForm.Meta.help_texts,
+            "slug": "Used in the web address: lower-case letters, numbers and hyphens.",
+        }

@@ -278,3 +278,38 @@ def update_profile(*, actor: User, data: dict) -> bool:
         actor.full_clean(exclude=["password"])
         actor.save(update_fields=changed)
     return bool(changed)
+
+
+@transaction.atomic
+def update_space_settings(*, actor: User, space: Space, data: dict) -> bool:
+    space = Space.objects.select_for_update().get(pk=space.pk)
+    policy.check_moderate_space(actor, space)
+    changed = [name for name, value in data.items() if getattr(space, name) != value]
+    if not changed:
+        return False
+    for name in changed:
+        setattr(space, name, data[name])
+    space.full_clean()
+    space.save(update_fields=changed)
+    summary = ", ".join(
+        f"{name.replace('_', ' ')}: {data[name]}" for name in changed if name != "summary"
+    )
+    _audit(
+        actor=actor, action="space.settings", space=space, target=space, reason=summary or "summary"
+    )
+    return True
+
+
+@transaction.atomic
+def create_space(*, actor: User, data: dict, guidelines: str) -> Space:
+    if not actor.is_staff:
+        raise PermissionDenied("Only staff can create spaces.")
+    space = Space(**data)
+    space.full_clean()
+    space.save()
+    publish_guidelines(actor=None, space=space, body=guidelines)
+    Membership.objects.get_or_create(
+        user=actor, space=space, defaults={"status": Membership.Status.ACTIVE, "is_moderator": True}
+    )
+    _audit(actor=actor, action="space.create", space=space, target=space)
+    return space

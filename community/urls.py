@@ -23,10 +23,12 @@ urlpatterns = [
     path("invitations/new/", views.invitation_create, name="site_invitation_create"),
     path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
     path("spaces/", views.space_list, name="space_list"),
+    path("spaces/new/", views.space_create, name="space_create"),
     path("spaces/<slug:slug>/", views.space_detail, name="space_detail"),
     path("spaces/<slug:slug>/join/", views.space_join, name="space_join"),
     path("spaces/<slug:slug>/leave/", views.space_leave, name="space_leave"),
     path("spaces/<slug:slug>/members/", views.space_members, name="space_members"),
+    path("spaces/<slug:slug>/settings/", views.space_settings, name="space_settings"),
     path(
         "spaces/<slug:slug>/members/<int:membership_id>/<str:action>/",
         views.membership_action,

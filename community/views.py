@@ -26,9 +26,11 @@ from .forms import (
     GuidelinesForm,
     InvitationForm,
     JoinRequestForm,
+    NewSpaceForm,
     ProfileForm,
     RequiredReasonForm,
     RolesForm,
+    SpaceSettingsForm,
 )
 from .models import JoinPolicy, Membership, Space, User
 
@@ -473,3 +475,30 @@ def account_delete_cancel(request: HttpRequest) -> HttpResponse:
     if account_data.cancel_deletion(actor=request.user):
         messages.success(request, "Your account will not be deleted.")
     return redirect("account_settings")
+
+
+def space_settings(request: HttpRequest, slug: str) -> HttpResponse:
+    space = _space_or_404(request, slug)
+    policy.check_moderate_space(request.user, space)
+    form = SpaceSettingsForm(request.POST or None, instance=Space.objects.get(pk=space.pk))
+    if request.method == "POST" and form.is_valid():
+        changed = services.update_space_settings(
+            actor=request.user, space=space, data=form.cleaned_data
+        )
+        messages.success(request, "Settings saved." if changed else "Nothing needed changing.")
+        return redirect("space_settings", slug=space.slug)
+    return render(request, "community/space_settings.html", {"space": space, "form": form})
+
+
+def space_create(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_staff:
+        raise PermissionDenied("Only staff can create spaces.")
+    form = NewSpaceForm(request.POST or None, initial={"autohide_threshold": 3})
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "guidelines"}
+        space = services.create_space(
+            actor=request.user, data=data, guidelines=form.cleaned_data["guidelines"]
+        )
+        messages.success(request, f"{space.name} has been created. You are its first moderator.")
+        return redirect(space)
+    return render(request, "community/space_create.html", {"form": form})

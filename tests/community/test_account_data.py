@@ -86,7 +86,9 @@ def test_deletion_waits_for_grace_period_and_can_be_cancelled(member, mailoutbox
 def test_erasure_removes_personal_data_and_keeps_content_as_former_member(member, space):
     email = member.email
     account_data.request_deletion(actor=member, remove_content=False)
-    User.objects.filter(pk=member.pk).update(deletion_requested_at=timezone.now() - timedelta(days=8))
+    User.objects.filter(pk=member.pk).update(
+        deletion_requested_at=timezone.now() - timedelta(days=8)
+    )
     assert account_data.erase_due_accounts() == 1
     assert account_data.erase_due_accounts() == 0  # idempotent
     member.refresh_from_db()
@@ -103,7 +105,9 @@ def test_erasure_can_remove_posts_too(member, space):
 
     thread_posts = Post.objects.filter(author=member)
     account_data.request_deletion(actor=member, remove_content=True)
-    User.objects.filter(pk=member.pk).update(deletion_requested_at=timezone.now() - timedelta(days=8))
+    User.objects.filter(pk=member.pk).update(
+        deletion_requested_at=timezone.now() - timedelta(days=8)
+    )
     account_data.erase_due_accounts()
     assert all(p.is_deleted and "Removed" in p.body for p in thread_posts)
 
@@ -111,7 +115,9 @@ def test_erasure_can_remove_posts_too(member, space):
 @pytest.mark.django_db
 def test_erase_accounts_command(member):
     account_data.request_deletion(actor=member, remove_content=False)
-    User.objects.filter(pk=member.pk).update(deletion_requested_at=timezone.now() - timedelta(days=8))
+    User.objects.filter(pk=member.pk).update(
+        deletion_requested_at=timezone.now() - timedelta(days=8)
+    )
     call_command("erase_accounts")
     member.refresh_from_db()
     assert member.erased_at is not None
