@@ -40,7 +40,7 @@ test: setup
 	$(PY) -m pytest -q
 
 test-services: setup
-	DATABASE_URL=$(SERVICES_DB) REDIS_URL=$(SERVICES_REDIS) $(PY) -m pytest -q -p no:randomly
+	DATABASE_URL=$(SERVICES_DB) REDIS_URL=$(SERVICES_REDIS) $(PY) -m pytest -q
 
 test-browser: setup
 	FORUM_BROWSER_TESTS=1 $(PY) -m pytest -q -m browser tests/browser
