@@ -114,7 +114,7 @@ def live_app() -> Iterator[LiveApp]:
         url=f"http://127.0.0.1:{port}", env=env, mail_dir=mail_dir, log_path=tmp / "daphne.log"
     )
     app.manage("migrate", "--noinput", "--verbosity", "0")
-    app.manage("seed_demo")
+    app.manage("seed_demo", "--extra-members", "2")
     log = app.log_path.open("w")
     daphne = Path(sys.executable).parent / "daphne"
     process = subprocess.Popen(
