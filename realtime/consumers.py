@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import logging
 
-from channels.db import aclose_old_connections, database_sync_to_async
+from channels.db import DatabaseSyncToAsync, aclose_old_connections
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -24,6 +24,17 @@ from .models import LiveSession
 from .policy import LiveRefusal
 
 logger = logging.getLogger(__name__)
+
+
+def database_sync_to_async(fn):
+    """Run ``fn`` in a worker thread, closing its DB connection after.
+
+    On PostgreSQL not thread-sensitive: the default funnels every consumer of the process
+    through one thread, so a burst of connects queues behind each other's queries. SQLite
+    serializes writers anyway and its shared in-memory test database locks across threads.
+    """
+    sqlite = settings.DATABASES["default"]["ENGINE"].endswith("sqlite3")
+    return DatabaseSyncToAsync(fn, thread_sensitive=sqlite)
 
 
 def _error(code: str, detail: str, client_msg_id=None) -> dict:
@@ -40,8 +51,11 @@ class LiveSessionConsumer(AsyncJsonWebsocketConsumer):
         self.session_id = int(self.scope["url_route"]["kwargs"]["session_id"])
         self.cursor: int | None = None  # highest seq sent to this client; None before hello
         self.joined: list[str] = []
-        code = await database_sync_to_async(self._authorize)()
+        # Accept first: the handshake must not wait for the database (daphne drops handshakes
+        # that take over 5 s, which a burst of connects can reach); frames the client sends
+        # meanwhile wait until this handler returns.
         await self.accept()
+        code = await database_sync_to_async(self._authorize)()
         if code is not None:
             await self.close(code=code)
             return

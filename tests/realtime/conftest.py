@@ -137,3 +137,47 @@ def enter():
         return room
 
     yield factory
+
+
+# -- a real stack (dedicated database, daphne subprocesses) for real WebSocket clients --------
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory):
+    """A migrated, seeded database of its own (SQLite file; PostgreSQL in services mode)."""
+    import json
+    from types import SimpleNamespace
+    from urllib.parse import urlparse, urlunparse
+
+    from .live_stack import migrate, run_script, stack_env
+
+    pg_name = None
+    if SERVICES_READY:
+        import psycopg
+
+        parsed = urlparse(os.environ["DATABASE_URL"])
+        pg_name = f"forum_live_test_{os.getpid()}"
+        admin = urlunparse(parsed._replace(scheme="postgresql", path="/postgres"))
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{pg_name}"')
+            conn.execute(f'CREATE DATABASE "{pg_name}"')
+        env = stack_env(urlunparse(parsed._replace(path=f"/{pg_name}")), os.environ["REDIS_URL"])
+    else:
+        path = tmp_path_factory.mktemp("live") / "db.sqlite3"
+        env = stack_env(f"sqlite:///{path}")
+    migrate(env)
+    data = json.loads(run_script(env, "seed"))
+    yield SimpleNamespace(env=env, **data)
+    if pg_name:
+        import psycopg
+
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def daphne_port(stack):
+    from .live_stack import daphne
+
+    with daphne(stack.env) as port:
+        yield port
