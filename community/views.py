@@ -74,8 +74,34 @@ def home(request: HttpRequest) -> HttpResponse:
             "my_spaces": selectors.member_spaces(request.user),
             "spaces": spaces,
             "needs_guidelines": not policy.has_accepted_guidelines(request.user),
+            **_home_activity(request.user),
         },
     )
+
+
+def _home_activity(user) -> dict:
+    """The latest threads the member can see and their upcoming live sessions."""
+    from django.db.models import OuterRef, Subquery
+
+    from realtime.selectors import sessions_for_member
+    from threads.models import ReadState, Thread
+
+    latest = list(
+        Thread.objects.visible_to(user)
+        .filter(space__in=Space.objects.readable_by(user).values("pk"))
+        .annotate(
+            last_read_at=Subquery(
+                ReadState.objects.filter(user=user, thread=OuterRef("pk")).values("last_read_at")[
+                    :1
+                ]
+            )
+        )
+        .select_related("space")
+        .order_by("-last_post_at", "-pk")[:8]
+    )
+    for thread in latest:
+        thread.has_unread = thread.last_read_at is None or thread.last_post_at > thread.last_read_at
+    return {"latest_threads": latest, "upcoming_sessions": list(sessions_for_member(user)[:3])}
 
 
 @login_not_required
