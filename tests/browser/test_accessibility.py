@@ -56,7 +56,6 @@ def test_page_has_no_serious_accessibility_violations(
     page = new_context(email, viewport=DESKTOP).new_page()
     response = page.goto(path)
     assert response.status == 200, f"{path} answered {response.status}"
-    page.wait_for_load_state("networkidle")
     found = {}
     for viewport in (DESKTOP, MOBILE):
         page.set_viewport_size(viewport)
