@@ -179,7 +179,9 @@ def thread(space, member):
     from threads.services import create_thread
 
     return create_thread(
-        actor=member, space=space, title="How do we make reverse mentoring stick?",
+        actor=member,
+        space=space,
+        title="How do we make reverse mentoring stick?",
         body="We started reverse mentoring for our board last year.",
     )
 
@@ -190,6 +192,9 @@ def anonymous_thread(space, other_member):
     from threads.services import create_thread
 
     return create_thread(
-        actor=other_member, space=space, title="I was passed over again",
-        body="I would rather not say who I am, but this keeps happening.", anonymous=True,
+        actor=other_member,
+        space=space,
+        title="I was passed over again",
+        body="I would rather not say who I am, but this keeps happening.",
+        anonymous=True,
     )
