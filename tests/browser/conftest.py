@@ -196,6 +196,8 @@ try:
     thread = Thread.objects.filter(space__slug='safe-spaces').exclude(content_note='').first()
     thread = thread or Thread.objects.filter(space__slug='safe-spaces').first()
     ids['thread'] = thread.pk if thread else None
+    post = thread.posts.order_by('pk').first() if thread else None
+    ids['post'] = post.pk if post else None
 except Exception:
     pass
 try:
@@ -204,6 +206,8 @@ try:
     ids['live'] = live.pk if live else None
 except Exception:
     pass
+from community.models import User
+ids['member'] = User.objects.get(email='member@example.org').pk
 print(json.dumps(ids))
 """
 
