@@ -211,7 +211,8 @@ MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_PASSKEY_LOGIN_ENABLED = True
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
 MFA_TOTP_ISSUER = "Race Equality Peer Forum"
-USERSESSIONS_TRACK_ACTIVITY = True
+# Tracking would write to the database on every request (on SQLite, the write lock).
+USERSESSIONS_TRACK_ACTIVITY = False
 
 # Email
 _email = dj_email_url.parse(os.environ.get("EMAIL_URL", "console://"))

@@ -33,23 +33,42 @@ class ThreadVisibility(models.TextChoices):
     COMMUNITY = "community", "All signed-in members of the forum"
 
 
+def _everything(prefix: str) -> Q:
+    # An empty Q() vanishes when OR-ed with another (``Q(x) | Q()`` is ``Q(x)``): say "exists".
+    return Q(**{f"{prefix}pk__isnull": False}) if prefix else Q()
+
+
+def thread_visibility_q(user, prefix: str = "") -> Q:
+    """The one rule for which threads ``user`` may know exist, as a Q over ``prefix`` (e.g.
+    ``"thread__"`` from a post or notification), so related rows filter by join, not by an
+    ``IN (subquery)`` over the whole table.
+
+    Active members of a space (and its moderators, and staff) see its threads; every signed-in
+    member sees ``community`` threads of listed spaces. A hidden or not yet approved thread is
+    seen only by its author and the space's moderators.
+    """
+    if user.is_staff:
+        return _everything(prefix)
+    p = prefix
+    readable = Space.objects.readable_by(user).values("pk")
+    moderated = Space.objects.moderated_by(user).values("pk")
+    reach = Q(**{f"{p}space__in": readable}) | Q(
+        **{f"{p}visibility": ThreadVisibility.COMMUNITY, f"{p}space__listed": True}
+    )
+    shown = (
+        Q(**{f"{p}is_hidden": False, f"{p}is_pending": False})
+        | Q(**{f"{p}author": user})
+        | Q(**{f"{p}space__in": moderated})
+    )
+    return reach & shown
+
+
 class ThreadQuerySet(models.QuerySet["Thread"]):
     def visible_to(self, user) -> ThreadQuerySet:
-        """Threads ``user`` may know exist.
-
-        Active members of a space (and its moderators, and staff) see its threads; every signed-in
-        member sees ``community`` threads of listed spaces. A hidden or not yet approved thread is
-        seen only by its author and the space's moderators.
-        """
+        """Threads ``user`` may know exist (see :func:`thread_visibility_q`)."""
         if not user.is_authenticated:
             return self.none()
-        if user.is_staff:
-            return self.all()
-        readable = Space.objects.readable_by(user).values("pk")
-        moderated = Space.objects.moderated_by(user).values("pk")
-        reach = Q(space__in=readable) | Q(visibility=ThreadVisibility.COMMUNITY, space__listed=True)
-        shown = Q(is_hidden=False, is_pending=False) | Q(author=user) | Q(space__in=moderated)
-        return self.filter(reach & shown)
+        return self.filter(thread_visibility_q(user))
 
 
 class Thread(models.Model):
@@ -114,22 +133,27 @@ class PostStatus(models.TextChoices):
     HIDDEN = "hidden", "Hidden by a moderator"
 
 
+def post_visibility_q(user, prefix: str = "") -> Q:
+    """Posts ``user`` may read: in a visible thread, and published, or their own (pending or
+    hidden, so they can see why), or in a space they moderate (everything, deleted too)."""
+    if user.is_staff:
+        return _everything(prefix)
+    p = prefix
+    moderated = Space.objects.moderated_by(user).values("pk")
+    shown = (
+        Q(**{f"{p}status": PostStatus.PUBLISHED, f"{p}is_deleted": False})
+        | Q(**{f"{p}author": user, f"{p}is_deleted": False})
+        | Q(**{f"{p}thread__space__in": moderated})
+    )
+    return thread_visibility_q(user, f"{p}thread__") & shown
+
+
 class PostQuerySet(models.QuerySet["Post"]):
     def visible_to(self, user) -> PostQuerySet:
-        """Posts ``user`` may read: in a visible thread, and published, or their own (pending or
-        hidden, so they can see why), or in a space they moderate (everything, deleted too)."""
+        """Posts ``user`` may read (see :func:`post_visibility_q`)."""
         if not user.is_authenticated:
             return self.none()
-        if user.is_staff:
-            return self.all()
-        threads = Thread.objects.visible_to(user).values("pk")
-        moderated = Space.objects.moderated_by(user).values("pk")
-        shown = (
-            Q(status=PostStatus.PUBLISHED, is_deleted=False)
-            | Q(author=user, is_deleted=False)
-            | Q(thread__space__in=moderated)
-        )
-        return self.filter(Q(thread__in=threads) & shown)
+        return self.filter(post_visibility_q(user))
 
 
 class Post(models.Model):
@@ -265,12 +289,11 @@ class NotificationQuerySet(models.QuerySet["Notification"]):
         """The member's notifications about things they can still see (or about no thread)."""
         if not user.is_authenticated:
             return self.none()
+        # Joins on the member's own notifications, never a scan of every visible post.
         return (
             self.filter(recipient=user)
-            .filter(
-                Q(thread__isnull=True) | Q(thread__in=Thread.objects.visible_to(user).values("pk"))
-            )
-            .filter(Q(post__isnull=True) | Q(post__in=Post.objects.visible_to(user).values("pk")))
+            .filter(Q(thread__isnull=True) | thread_visibility_q(user, "thread__"))
+            .filter(Q(post__isnull=True) | post_visibility_q(user, "post__"))
         )
 
     def unread(self) -> NotificationQuerySet:

@@ -439,7 +439,7 @@ def search(request: HttpRequest) -> HttpResponse:
             page = selectors.search_page(
                 request.user, query, space=space, page=request.GET.get("page")
             )
-    moderated = {s.pk for s in spaces if community_policy.can_moderate_space(request.user, s)}
+    moderated = set(Space.objects.moderated_by(request.user).values_list("pk", flat=True))
     if page is not None:
         for post in page.object_list:
             post.show_real_author = post.thread.space_id in moderated
