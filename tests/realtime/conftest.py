@@ -6,7 +6,7 @@ import os
 from datetime import timedelta
 
 import pytest
-from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.test import Client
 from django.utils import timezone
@@ -117,7 +117,7 @@ async def open_room(user, session_id: int, *, origin: bytes = ORIGIN, path: str 
 
     headers = [(b"origin", origin), (b"host", b"localhost")]
     if user is not None:
-        cookie = await sync_to_async(session_cookie)(user)
+        cookie = await database_sync_to_async(session_cookie)(user)
         headers.append((b"cookie", f"sessionid={cookie}".encode()))
     comm = WebsocketCommunicator(application, path or f"/ws/live/{session_id}/", headers=headers)
     connected, code = await comm.connect()
@@ -181,3 +181,16 @@ def daphne_port(stack):
 
     with daphne(stack.env) as port:
         yield port
+
+
+@pytest.fixture(autouse=True)
+def in_memory_channel_layer(settings):
+    """In-process tests use the in-memory layer even when REDIS_URL is set: each async test runs
+    on its own event loop, which a cached channels-redis layer cannot follow. Redis itself is
+    exercised by the daphne tests (test_live_services.py)."""
+    from channels.layers import channel_layers
+
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    channel_layers.backends.clear()
+    yield
+    channel_layers.backends.clear()

@@ -7,7 +7,7 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async
 from django.test import override_settings
 from django.utils import timezone
 
@@ -19,7 +19,7 @@ from .conftest import make_session, open_room
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
-db = sync_to_async
+db = database_sync_to_async
 
 
 def cid() -> str:
