@@ -3,7 +3,10 @@ or critical violations. Each page is also screenshotted into screenshots/ for re
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from playwright.sync_api import expect
 
 from .helpers import DESKTOP, MOBILE, format_violations, run_axe, screenshot
 
@@ -62,8 +65,15 @@ def test_page_has_no_serious_accessibility_violations(
         pytest.skip(f"{path} is a 404: that page has not been built yet")
 
     page = new_context(email, viewport=DESKTOP).new_page()
+    requests, errors = [], []
+    # Requests that completed: the CSP blocks nhsuk-frontend's web fonts on assets.nhs.uk
+    # before they leave the browser (they end as failed requests).
+    page.on("requestfinished", lambda request: requests.append(request.url))
+    page.on("pageerror", lambda error: errors.append(str(error)))
     response = page.goto(path)
     assert response.status == 200, f"{path} answered {response.status}"
+    # The NHS.UK components started (initAll throws if they cannot).
+    expect(page.locator("body.nhsuk-frontend-supported")).to_have_count(1)
     found = {}
     for viewport in (DESKTOP, MOBILE):
         page.set_viewport_size(viewport)
@@ -72,3 +82,37 @@ def test_page_has_no_serious_accessibility_violations(
         if violations:
             found[viewport["width"]] = violations
     assert not found, f"axe on {path}:\n{format_violations(found)}"
+    assert not errors, f"JavaScript errors on {path}: {errors}"
+    foreign = [url for url in requests if not url.startswith((live_app.url, "data:", "blob:"))]
+    assert not foreign, f"{path} loaded from another origin: {foreign}"
+
+
+def test_form_errors_are_summarised_focused_and_accessible(new_context, live_app):
+    """A refused form: the error summary takes focus, links to the field, and keeps the text."""
+    if live_app.status("/spaces/safe-spaces/threads/new/") == 404:
+        pytest.skip("threads app not built yet")
+    page = new_context("member@example.org").new_page()
+    page.goto("/spaces/safe-spaces/threads/new/")
+    page.get_by_label("Your post").fill("My draft stays here.")
+    page.get_by_role("button", name="Post thread").click()
+    summary = page.locator(".nhsuk-error-summary")
+    expect(summary).to_be_focused()
+    expect(summary).to_contain_text("There is a problem")
+    expect(page).to_have_title(re.compile("^Error: "))
+    expect(page.get_by_label("Your post")).to_have_value("My draft stays here.")
+    summary.get_by_role("link").first.click()
+    expect(page.get_by_label("Title")).to_be_focused()
+    screenshot(page, "new-thread-errors")
+    violations = run_axe(page)
+    assert not violations, format_violations(violations)
+
+    page = new_context().new_page()
+    page.goto("/accounts/login/")
+    page.get_by_label("Email").fill("member@example.org")
+    page.get_by_label("Password").fill("not-the-password")
+    page.locator('form[action="/accounts/login/"] button[type=submit]').click()
+    expect(page.locator("main")).to_contain_text(re.compile("not correct|incorrect", re.I))
+    expect(page.get_by_label("Email")).to_have_value("member@example.org")
+    screenshot(page, "sign-in-errors")
+    violations = run_axe(page)
+    assert not violations, format_violations(violations)
