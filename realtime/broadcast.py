@@ -68,21 +68,20 @@ def control_on_commit(session_id: int, user_id: int, *, action: str, frame: dict
 
 
 def thread_post_created(post) -> None:
-    """Push a new reply to open pages of its thread (threads' services call this after commit)."""
-    from django.template import TemplateDoesNotExist
-    from django.template.loader import render_to_string
+    """Tell open pages of the thread that a reply exists (threads' services call this on commit).
 
-    try:
-        html = render_to_string("threads/includes/post.html", {"post": post, "live": True})
-    except TemplateDoesNotExist:
-        html = ""
-    frame = {
-        "type": "post.created",
-        "thread_id": post.thread_id,
-        "post_id": post.pk,
-        "html": html,
-    }
+    The frame names the post and nothing else: each page fetches it over HTTP, rendered for that
+    reader with the page's own template and visibility rules, so no body, author or anonymity
+    decision ever travels over the group.
+    """
+    frame = {"type": "post.created", "thread_id": post.thread_id, "post_id": post.pk}
     broadcast_on_commit(thread_group(post.thread_id), frame, handler="thread.push")
+
+
+def notifications_changed(user_ids) -> None:
+    """Tell the members' open pages to refresh the header's unread count."""
+    for user_id in set(user_ids):
+        broadcast_on_commit(notify_group(user_id), {"type": "notifications"}, handler="thread.push")
 
 
 def notification_count_changed(user_id: int, count: int) -> None:

@@ -90,6 +90,14 @@ def _render(post: Post) -> None:
     post.renderer_version = RENDERER_VERSION
 
 
+def _broadcast_notifications(user_ids) -> None:
+    try:
+        from realtime.broadcast import notifications_changed
+    except ImportError:
+        return
+    notifications_changed(user_ids)
+
+
 def _broadcast_post(post: Post) -> None:
     try:
         from realtime.broadcast import thread_post_created
@@ -268,6 +276,7 @@ def announce_post(post: Post) -> int:
         for user_id, kind in recipients.items()
     ]
     Notification.objects.bulk_create(notifications)
+    _broadcast_notifications(recipients)
     if not post.is_opening:
         transaction.on_commit(lambda: _broadcast_post(post))
     return len(notifications)
@@ -275,6 +284,7 @@ def announce_post(post: Post) -> int:
 
 def notify(*, recipient: User, text: str, thread: Thread | None = None, post: Post | None = None):
     """A notice from the moderators (a hidden post and why, a warning). Never names a moderator."""
+    _broadcast_notifications([recipient.pk])
     return Notification.objects.create(
         recipient=recipient,
         kind=NotificationKind.MODERATION,

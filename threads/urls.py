@@ -14,11 +14,13 @@ urlpatterns = [
     path(THREAD + "follow/", views.thread_follow, name="thread_follow"),
     path(POST, views.post_jump, name="post_jump"),
     path(POST + "edit/", views.post_edit, name="post_edit"),
+    path(POST + "fragment/", views.post_fragment, name="post_fragment"),
     path(POST + "delete/", views.post_delete, name="post_delete"),
     path(POST + "react/", views.post_react, name="post_react"),
     path(POST + "revisions/", views.post_revisions, name="post_revisions"),
     path("search/", views.search, name="search"),
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/read/", views.notifications_read, name="notifications_read"),
+    path("notifications/count/", views.notifications_count, name="notifications_count"),
     path("notifications/<int:notification_id>/", views.notification_open, name="notification_open"),
 ]

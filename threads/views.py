@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
@@ -475,3 +475,35 @@ def notification_open(request: HttpRequest, notification_id: int) -> HttpRespons
     if notification.thread_id:
         return redirect(notification.thread)
     return redirect("notifications")
+
+
+def post_fragment(request: HttpRequest, slug: str, thread_id: int, post_id: int) -> HttpResponse:
+    """One post rendered for this viewer with the thread page's own template. The live thread
+    module fetches it when a push says a reply exists: the push itself carries no content."""
+    thread = selectors.thread_in_space(request.user, slug, thread_id)
+    post = selectors.post_in_thread(request.user, thread, post_id)
+    user = request.user
+    selectors.attach_reactions(user, [post])
+    post.can_edit = policy.can_edit_post(user, post)
+    post.can_delete = policy.can_delete_post(user, post)
+    post.can_react = (
+        policy.can_participate_in(user, thread.space)
+        and post.is_published
+        and post.author_id != user.pk
+    )
+    return render(
+        request,
+        "threads/_post.html",
+        {
+            "space": thread.space,
+            "thread": thread,
+            "post": post,
+            "can_moderate": policy.can_moderate(user, thread.space),
+            "can_reply": policy.can_reply(user, thread),
+        },
+    )
+
+
+def notifications_count(request: HttpRequest) -> JsonResponse:
+    """The header's unread count, for the live module after a push."""
+    return JsonResponse({"unread": selectors.unread_notification_count(request.user)})
