@@ -25,7 +25,7 @@ def test_header_shows_unread_count_and_notifications_page_lists_it(
     create_reply(actor=facilitator, thread=thread, body="Reply")
     page = login(member).get("/notifications/").content.decode()
     assert "Femi Facilitator replied to" in page
-    assert "data-notification-count>1" in page
+    assert "data-notification-count><span data-count>1<" in page
 
 
 def test_opening_a_notification_marks_it_read_and_goes_to_the_post(
