@@ -1,5 +1,6 @@
 """Email each member a digest of followed activity they have not read or been emailed about."""
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from threads.digests import send_digests
@@ -11,7 +12,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument(
             "--base-url",
-            default="http://127.0.0.1:8000",
+            default=settings.SITE_URL,
             help="The site's address, used for links in the emails.",
         )
 
