@@ -116,3 +116,21 @@ def test_form_errors_are_summarised_focused_and_accessible(new_context, live_app
     screenshot(page, "sign-in-errors")
     violations = run_axe(page)
     assert not violations, format_violations(violations)
+
+
+def test_mobile_header_menu_opens_and_stays_accessible(new_context):
+    """On a phone the header's extra links fold into "More", which opens from the keyboard."""
+    page = new_context("member@example.org", viewport=MOBILE).new_page()
+    page.goto("/")
+    more = page.get_by_role("button", name="Browse More")
+    expect(more).to_be_visible()
+    expect(page.get_by_role("link", name="Your account", exact=True)).to_be_hidden()
+    more.focus()
+    page.keyboard.press("Enter")
+    expect(more).to_have_attribute("aria-expanded", "true")
+    expect(page.get_by_role("link", name="Your account", exact=True)).to_be_visible()
+    screenshot(page, "home-menu-open")
+    violations = run_axe(page)
+    assert not violations, format_violations(violations)
+    page.keyboard.press("Escape")
+    expect(more).to_have_attribute("aria-expanded", "false")
