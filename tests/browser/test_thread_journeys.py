@@ -149,3 +149,29 @@ def test_member_finds_a_post_with_search_from_the_header(new_context):
     expect(page.locator("main").get_by_role("heading", level=2)).to_have_text(
         f"No results for “nothing-matches-{word}”"
     )
+
+
+def test_reply_appears_live_on_an_open_thread_page_with_the_unread_count(new_context):
+    word = uuid.uuid4().hex[:8]
+    title = f"Board questions we should be asking {word}"
+    author = new_context("member@example.org").new_page()
+    url = start_thread(author, title, f"What do you ask at board about race equality {word}?")
+    # Open the thread page and wait for its live socket (the page has no visible indicator;
+    # the peer below takes far longer to post than the socket takes to join its group).
+    with author.expect_websocket(lambda ws: "/ws/threads/" in ws.url):
+        author.goto(url)
+    badge = author.locator("[data-notification-count]")
+    before = int(badge.locator("[data-count]").inner_text() or 0) if badge.is_visible() else 0
+
+    peer = new_context("facilitator@example.org").new_page()
+    peer.goto(url)
+    reply = f"We ask for ethnicity pay gap data every quarter {word}."
+    peer.get_by_label("Your reply").fill(reply)
+    peer.get_by_role("button", name="Post reply").click()
+    expect(peer.locator("article.forum-post").filter(has_text=reply)).to_be_visible()
+
+    # Without reloading, the author sees the reply and the unread count go up.
+    expect(author.locator("article.forum-post").filter(has_text=reply)).to_be_visible()
+    expect(author.locator("[data-live-status]")).to_have_text("A new reply has been posted.")
+    expect(badge).to_be_visible()
+    expect(badge.locator("[data-count]")).to_have_text(str(before + 1))
