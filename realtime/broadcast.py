@@ -25,6 +25,11 @@ def session_group(session_id: int) -> str:
     return f"live.{session_id}"
 
 
+def moderators_group(session_id: int) -> str:
+    """The room's connections that may see through anonymity (the space's moderators, staff)."""
+    return f"live.{session_id}.moderators"
+
+
 def member_group(session_id: int, user_id: int) -> str:
     """Every connection of one member to one room (to notify or disconnect them)."""
     return f"live.{session_id}.user.{user_id}"

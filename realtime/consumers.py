@@ -18,8 +18,17 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 
+from community import policy as community_policy
+
 from . import policy, selectors, services
-from .broadcast import encode, member_group, notify_group, session_group, thread_group
+from .broadcast import (
+    encode,
+    member_group,
+    moderators_group,
+    notify_group,
+    session_group,
+    thread_group,
+)
 from .models import LiveSession
 from .policy import LiveRefusal
 
@@ -48,6 +57,7 @@ class LiveSessionConsumer(AsyncJsonWebsocketConsumer):
 
     async def connect(self) -> None:
         self.user = None
+        self.sees_authors = False
         self.session_id = int(self.scope["url_route"]["kwargs"]["session_id"])
         self.cursor: int | None = None  # highest seq sent to this client; None before hello
         self.joined: list[str] = []
@@ -59,7 +69,10 @@ class LiveSessionConsumer(AsyncJsonWebsocketConsumer):
         if code is not None:
             await self.close(code=code)
             return
-        for group in (session_group(self.session_id), member_group(self.session_id, self.user.pk)):
+        groups = [session_group(self.session_id), member_group(self.session_id, self.user.pk)]
+        if self.sees_authors:
+            groups.append(moderators_group(self.session_id))
+        for group in groups:
             await self.channel_layer.group_add(group, self.channel_name)
             self.joined.append(group)
         await database_sync_to_async(services.join_presence)(
@@ -73,8 +86,12 @@ class LiveSessionConsumer(AsyncJsonWebsocketConsumer):
             return policy.CLOSE_NOT_SIGNED_IN
         # Resolve the lazy user once, here, so no later access touches the database.
         user = getattr(user, "_wrapped", user)
-        code, _ = policy.connect_refusal(user, self.session_id)
+        code, session = policy.connect_refusal(user, self.session_id)
         self.user = user
+        # The space's moderators and staff see who wrote anonymous messages and questions.
+        self.sees_authors = session is not None and community_policy.can_moderate_space(
+            user, session.space
+        )
         return code
 
     async def disconnect(self, code: int) -> None:
@@ -175,6 +192,10 @@ class LiveSessionConsumer(AsyncJsonWebsocketConsumer):
         else:
             resync = None
         frames = selectors.events_after(session.pk, after, until_seq=session.last_seq, limit=cap)
+        if self.sees_authors and frames:
+            frames += selectors.reveals_after(
+                session.pk, after, until_seq=frames[-1].get("seq", session.last_seq)
+            )
         return welcome, frames, resync
 
     async def cmd_message_send(self, content: dict) -> None:

@@ -81,6 +81,23 @@ def events_after(session_id: int, after_seq: int, *, until_seq: int | None = Non
     return [event_frame(event, upvotes=event.upvote_count) for event in qs[:limit]]
 
 
+def author_reveal(event: LiveEvent) -> dict:
+    """For moderators only: who wrote an anonymous message or question (no ``seq``: not stream)."""
+    return {"type": "author", "target_seq": event.seq, "author": person(event.author)}
+
+
+def reveals_after(session_id: int, after_seq: int, *, until_seq: int) -> list[dict]:
+    """The author frames a moderator needs for the anonymous events of a replay."""
+    qs = LiveEvent.objects.filter(
+        session_id=session_id,
+        seq__gt=after_seq,
+        seq__lte=until_seq,
+        anonymous=True,
+        author__isnull=False,
+    ).select_related("author")
+    return [author_reveal(event) for event in qs.order_by("seq")]
+
+
 def present(session_id: int) -> list[dict]:
     """Members with at least one open connection to the room, by name."""
     rows = (

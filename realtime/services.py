@@ -21,7 +21,7 @@ from moderation import hooks
 from threads.rendering import render_markdown
 
 from . import policy, selectors
-from .broadcast import broadcast_on_commit, control_on_commit, session_group
+from .broadcast import broadcast_on_commit, control_on_commit, moderators_group, session_group
 from .models import (
     LiveEvent,
     LiveSession,
@@ -49,6 +49,11 @@ def _append(session: LiveSession, **fields) -> LiveEvent:
     LiveSession.objects.filter(pk=session.pk).update(last_seq=session.last_seq)
     event = LiveEvent.objects.create(session=session, seq=session.last_seq, **fields)
     broadcast_on_commit(session_group(session.pk), selectors.event_frame(event, upvotes=0))
+    if event.anonymous and event.author_id:
+        # Peers get author null; the space's moderators and staff see who wrote it.
+        broadcast_on_commit(
+            moderators_group(session.pk), selectors.author_reveal(event), handler="live.push"
+        )
     return event
 
 

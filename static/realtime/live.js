@@ -129,7 +129,24 @@ function start(root) {
       case "notice":
         setConnection("connected", frame.detail);
         break;
+      case "author":
+        // Moderators and staff only: who wrote an anonymous message or question.
+        reveals.set(frame.target_seq, frame.author);
+        showReveal(frame.target_seq);
+        break;
     }
+  }
+
+  const reveals = new Map();
+
+  function showReveal(seq) {
+    const author = reveals.get(seq);
+    const item = document.getElementById(`live-seq-${seq}`);
+    if (!author || !item || item.querySelector(".forum-live-reveal")) return;
+    item.querySelector(".forum-meta")?.append(
+      " ",
+      el("strong", { class: "nhsuk-tag nhsuk-tag--grey forum-live-reveal" }, `Anonymous to peers: ${author.display_name}`),
+    );
   }
 
   function onStream(frame) {
@@ -170,6 +187,7 @@ function start(root) {
       const item = renderEvent(frame);
       stream.append(item);
       enhance(item);
+      showReveal(frame.seq);
     } else if (frame.type === "message.removed") {
       markRemoved(frame.target_seq);
     } else if (frame.type === "state") {

@@ -83,3 +83,36 @@ def test_thread_page_loads_the_live_module_without_inline_script(login, member, 
     body = login(member).get(thread.get_absolute_url()).content.decode()
     assert "threads/thread_live.js" in body
     assert "<script>" not in body
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_moderator_sees_who_asked_an_anonymous_question_and_peers_do_not(
+    enter, member, other_member, moderator, live_session
+):
+    peer = await enter(other_member, live_session)
+    mod = await enter(moderator, live_session)
+    asker = await enter(member, live_session)
+    await asker.send(
+        {
+            "type": "question.ask",
+            "body": "Is it safe to say this?",
+            "anonymous": True,
+            "client_msg_id": "q-1",
+        }
+    )
+    question = await peer.recv_type("question")
+    assert question["author"] is None
+    reveal = await mod.recv_type("author")
+    assert reveal == {
+        "type": "author",
+        "target_seq": question["seq"],
+        "author": {"id": member.pk, "display_name": member.display_name},
+    }
+    # A moderator joining later gets it in the replay; a peer joining later does not.
+    late_mod = await enter(moderator, live_session)
+    assert (await late_mod.recv_type("author"))["target_seq"] == question["seq"]
+    late_peer = await enter(other_member, live_session)
+    assert await late_peer.silent()
+    await late_peer.close()
+    for room in (peer, mod, asker, late_mod):
+        await room.close()
