@@ -7,8 +7,8 @@
    every page and its baseline in turn, interleaved, so both see the same machine load.
 3. Writes JSON and a Markdown table, with the machine and versions, to bench/results/.
 
-Live delivery (two daphne processes on Redis and PostgreSQL) is not measured yet: see the TODO
-in :func:`live_delivery` and in bench/README.md.
+4. With ``--live`` (or ``--live-only``): live delivery on two daphne processes, Redis and
+   PostgreSQL, against a bare channels broadcast and a raw ``websockets`` server (bench/live.py).
 """
 
 from __future__ import annotations
@@ -76,7 +76,32 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--keep", action="store_true", help="Keep the SQLite file afterwards.")
     parser.add_argument("--label", default="", help="A note stored with the results.")
+    live = parser.add_argument_group("live delivery (bench/live.py)")
+    live.add_argument("--live", action="store_true", help="Also measure live delivery.")
+    live.add_argument("--live-only", action="store_true", help="Only live delivery.")
+    live.add_argument(
+        "--live-clients", default=None, help="Client counts, comma-separated (100,200,400)."
+    )
+    live.add_argument("--live-messages", type=int, default=None, help="Per run (300; 100 quick).")
+    live.add_argument("--live-rate", type=float, default=10.0, help="Messages per second in all.")
+    live.add_argument("--live-storm", type=int, default=500, help="Clients in the connect storm.")
+    live.add_argument("--live-catch-up", type=int, default=500, help="Messages to catch up on.")
+    live.add_argument(
+        "--soak-seconds", type=float, default=None, help="Idle soak (120; 10 quick; 0 skips)."
+    )
+    live.add_argument("--no-live-raw", dest="live_raw", action="store_false")
+    live.add_argument("--no-live-faults", dest="live_faults", action="store_false")
     args = parser.parse_args(argv)
+    args.live = args.live or args.live_only
+    args.live_clients = [
+        int(n)
+        for n in (args.live_clients or ("100,200" if args.quick else "100,200,400")).split(",")
+    ]
+    if args.live_messages is None:
+        args.live_messages = 100 if args.quick else 300
+    if args.soak_seconds is None:
+        args.soak_seconds = 10.0 if args.quick else 120.0
+    args.live_database_url = args.database_url or "postgres://postgres@127.0.0.1:5432/forum"
     base = QUICK if args.quick else FULL
     for name, value in base.items():
         if getattr(args, name) is None:
@@ -348,20 +373,14 @@ def measure_pages(client: Client, pages, requests: int, warmup: int, pid: int) -
     }
 
 
-def live_delivery(args: argparse.Namespace) -> dict:
-    """TODO(issue 7, live delivery): not measured yet.
+def live_delivery(args: argparse.Namespace, workdir: Path) -> dict:
+    """Live delivery on two daphne processes, Redis and PostgreSQL (bench/live.py)."""
+    if not args.live:
+        return {"measured": False, "reason": "not run (pass --live or --live-only)."}
+    sys.path.insert(0, str(ROOT))
+    from bench import live
 
-    Plan: two daphne processes on Redis (REDIS_URL) and PostgreSQL, N = 100 / 200 / 400 members
-    signed in through the HTTP login and connected with ``websockets`` to /ws/live/<id>/ across
-    both processes (Origin header set); one sender at a fixed rate sends ``message.send``;
-    every client records receive time minus the sender's timestamp in the body → p50 / p99,
-    lost = sent seqs not received after a final ``hello`` with ``after_seq`` (gap repair);
-    catch-up = time for ``hello`` with ``after_seq`` = last - 500 to deliver 500 events; CPU per
-    delivered message from /proc/<pid>/stat of both daphnes. Floor: a bench-only routing with a
-    minimal ``AsyncJsonWebsocketConsumer`` that only does ``group_add`` / ``group_send`` on the
-    same Redis, measured the same way in the same run.
-    """
-    return {"measured": False, "reason": "TODO: live delivery bench not written yet (README)."}
+    return live.run(args, server_env(""), workdir)
 
 
 # Report --------------------------------------------------------------------------------------
@@ -384,7 +403,16 @@ def machine(database_url: str, vendor: str) -> dict:
         "database": vendor,
         "sqlite": sqlite3.sqlite_version,
     }
-    for package in ("Django", "daphne", "channels", "channels-redis", "psycopg", "django-allauth"):
+    for package in (
+        "Django",
+        "daphne",
+        "channels",
+        "channels-redis",
+        "redis",
+        "websockets",
+        "psycopg",
+        "django-allauth",
+    ):
         try:
             info[package] = metadata.version(package)
         except metadata.PackageNotFoundError:
@@ -398,7 +426,15 @@ def machine(database_url: str, vendor: str) -> dict:
 
 
 def markdown(result: dict) -> str:
-    m, size = result["machine"], result["size"]
+    m = result["machine"]
+    if "http" not in result:
+        from bench import live
+
+        lines = [f"# Forum benchmark, {result['started']} (live delivery only)", ""]
+        lines += live.markdown(result["live"])
+        lines += ["Machine: " + ", ".join(f"{k} {v}" for k, v in m.items() if v is not None), ""]
+        return "\n".join(lines)
+    size = result["size"]
     lines = [
         f"# Forum benchmark, {result['started']} ({m['database']})",
         "",
@@ -442,8 +478,14 @@ def markdown(result: dict) -> str:
         f"Targets: at most {TARGETS['queries']} queries, p95 under {TARGETS['p95_ms']:.0f} ms, "
         f"ratio to the baseline under {TARGETS['ratio']:.0f}.",
         "",
-        f"Live delivery: {result['live'].get('reason', 'see JSON')}",
-        "",
+    ]
+    if result["live"].get("measured"):
+        from bench import live
+
+        lines += live.markdown(result["live"])
+    else:
+        lines += [f"Live delivery: {result['live'].get('reason', 'see JSON')}", ""]
+    lines += [
         "Machine: " + ", ".join(f"{k} {v}" for k, v in m.items() if v is not None),
         "",
     ]
@@ -454,35 +496,37 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     started = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     workdir = Path(tempfile.mkdtemp(prefix="forum-bench-"))
-    database_url, vendor = prepare_database(args, workdir)
-    env = server_env(database_url)
-    print(f"bench: {vendor} database, work files in {workdir}", file=sys.stderr)
-    data, timings = generate(args, env, vendor)
-    port = free_port()
-    daphne = start_daphne(env, port, workdir / "daphne.log")
-    try:
-        client = Client(port)
-        client.login(data["member_email"], PASSWORD)
-        http_results = measure_pages(
-            client, pages_for(data), args.requests, args.warmup, daphne.pid
+    result: dict = {"started": started, "label": args.label, "targets": TARGETS}
+    vendor = "postgresql"
+    database_url = urllib.parse.urlsplit(args.live_database_url)._replace(path="/postgres").geturl()
+    if not args.live_only:
+        database_url, vendor = prepare_database(args, workdir)
+        env = server_env(database_url)
+        print(f"bench: {vendor} database, work files in {workdir}", file=sys.stderr)
+        data, timings = generate(args, env, vendor)
+        port = free_port()
+        daphne = start_daphne(env, port, workdir / "daphne.log")
+        try:
+            client = Client(port)
+            client.login(data["member_email"], PASSWORD)
+            http_results = measure_pages(
+                client, pages_for(data), args.requests, args.warmup, daphne.pid
+            )
+        finally:
+            stop(daphne)
+        result.update(
+            size={name: getattr(args, name) for name in FULL} | {"seed": args.seed},
+            requests=args.requests,
+            warmup=args.warmup,
+            timings=timings,
+            generate_data=data,
+            http=http_results,
         )
-    finally:
-        stop(daphne)
-    result = {
-        "started": started,
-        "label": args.label,
-        "size": {name: getattr(args, name) for name in FULL} | {"seed": args.seed},
-        "requests": args.requests,
-        "warmup": args.warmup,
-        "timings": timings,
-        "generate_data": data,
-        "http": http_results,
-        "live": live_delivery(args),
-        "machine": machine(database_url, vendor),
-        "targets": TARGETS,
-    }
+    result["live"] = live_delivery(args, workdir)
+    result["machine"] = machine(database_url, vendor)
     RESULTS.mkdir(parents=True, exist_ok=True)
-    stem = f"{started.replace(':', '')}-{vendor}{'-quick' if args.quick else ''}"
+    suffix = "-live" if args.live_only else ("-quick" if args.quick else "")
+    stem = f"{started.replace(':', '')}-{vendor}{suffix}"
     (RESULTS / f"{stem}.json").write_text(json.dumps(result, indent=2, default=str))
     table = markdown(result)
     (RESULTS / f"{stem}.md").write_text(table)

@@ -1,4 +1,4 @@
-"""Settings for the benchmark server: the real settings plus two bench-only switches.
+"""Settings for the benchmark server: the real settings plus bench-only switches.
 
 ``BENCH_QUERY_COUNT=1`` puts :class:`bench.middleware.QueryCountMiddleware` first, so every
 response carries ``X-Query-Count``. ``BENCH_BASELINE=1`` serves :mod:`bench.urls` (the site plus
@@ -21,6 +21,14 @@ STORAGES = {
 
 if os.environ.get("BENCH_QUERY_COUNT") == "1":
     MIDDLEWARE = ["bench.middleware.QueryCountMiddleware", *MIDDLEWARE]
+
+if os.environ.get("BENCH_FAST_HASHER") == "1":
+    # The live bench seeds hundreds of demo members; PBKDF2 would take minutes for accounts
+    # that sign in through session rows. Older hashes still verify (the default comes second).
+    PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+        "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    ]
 
 if os.environ.get("BENCH_BASELINE") == "1":
     ROOT_URLCONF = "bench.urls"
