@@ -4,7 +4,6 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
-NHSUK := node_modules/nhsuk-frontend/dist/nhsuk
 VENDOR := static/vendor
 HOST ?= 127.0.0.1
 PORT ?= 8000
@@ -19,13 +18,9 @@ $(VENV)/.installed: pyproject.toml
 	$(PIP) install --quiet -e ".[dev]"
 	touch $@
 
-$(VENDOR)/.installed: package.json
+$(VENDOR)/.installed: package.json community/assets.py
 	npm install --no-audit --no-fund --silent
-	rm -rf $(VENDOR) && mkdir -p $(VENDOR)/nhsuk $(VENDOR)/htmx $(VENDOR)/axe
-	cp $(NHSUK)/nhsuk-frontend.min.css $(NHSUK)/nhsuk-frontend.min.js $(VENDOR)/nhsuk/
-	cp -r $(NHSUK)/assets $(VENDOR)/nhsuk/assets
-	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/htmx/
-	cp node_modules/axe-core/axe.min.js $(VENDOR)/axe/
+	$(PYTHON) -m community.assets
 	touch $@
 
 setup: $(VENV)/.installed $(VENDOR)/.installed

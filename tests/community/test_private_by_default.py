@@ -60,3 +60,18 @@ def test_every_response_carries_security_headers(client):
     assert response["Referrer-Policy"] == "same-origin"
     assert "camera=()" in response["Permissions-Policy"]
     assert response["X-Frame-Options"] == "DENY"
+
+
+def test_vendored_design_system_loads_nothing_from_another_origin():
+    import re
+    from pathlib import Path
+
+    from community.assets import strip_remote
+
+    remote = re.compile(r"url\(\s*['\"]?https?://")
+    sample = "@font-face{font-family:X;src:url(https://assets.nhs.uk/f.woff2)}body{color:red}"
+    assert strip_remote(sample) == "body{color:red}"
+    css = Path(__file__).resolve().parents[2] / "static/vendor/nhsuk/nhsuk-frontend.min.css"
+    if not css.exists():
+        pytest.skip("run `make setup` to vendor the NHS.UK assets")
+    assert not remote.search(css.read_text(encoding="utf-8"))
