@@ -216,3 +216,14 @@ print(json.dumps(ids))
 def demo_ids(live_app) -> dict[str, int | None]:
     """Primary keys of seeded demo objects the pages under test need (None if not seeded)."""
     return json.loads(live_app.shell(DEMO_IDS_CODE).strip().splitlines()[-1])
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """On a failure, show the end of daphne's log next to the traceback."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.when == "call" and report.failed:
+        app = getattr(item, "funcargs", {}).get("live_app")
+        if app is not None:
+            report.sections.append(("daphne log (last lines)", app.server_log()[-3000:]))
