@@ -66,9 +66,8 @@ def test_page_has_no_serious_accessibility_violations(
 
     page = new_context(email, viewport=DESKTOP).new_page()
     requests, errors = [], []
-    # Requests that completed: the CSP blocks nhsuk-frontend's web fonts on assets.nhs.uk
-    # before they leave the browser (they end as failed requests).
-    page.on("requestfinished", lambda request: requests.append(request.url))
+    # Every request the page attempts, even one the CSP would block.
+    page.on("request", lambda request: requests.append(request.url))
     page.on("pageerror", lambda error: errors.append(str(error)))
     response = page.goto(path)
     assert response.status == 200, f"{path} answered {response.status}"
