@@ -1,7 +1,12 @@
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
 from . import views
+
+# One way in: the admin's own sign-in form would skip allauth's rate limits and MFA, so it
+# sends visitors to allauth's and refuses signed-in members who are not staff.
+admin.site.login = secure_admin_login(admin.site.login)
 
 handler403 = "community.errors.permission_denied"
 handler404 = "community.errors.page_not_found"
