@@ -77,11 +77,25 @@ function start(root) {
         "reconnecting",
         `Connection lost. Reconnecting in ${Math.round(delay / 1000)} seconds… Your unsent text is kept.`,
       );
-      setTimeout(() => {
+      retryTimer = setTimeout(() => {
+        retryTimer = null;
         if (!stopped) connect();
       }, delay);
     });
   }
+
+  // A dropped network does not always close a socket promptly; the browser's own events do.
+  let retryTimer = null;
+  window.addEventListener("offline", () => {
+    if (ws) ws.close();
+  });
+  window.addEventListener("online", () => {
+    if (stopped || ws) return;
+    if (retryTimer) clearTimeout(retryTimer);
+    retryTimer = null;
+    attempts = 0;
+    connect();
+  });
 
   function send(frame) {
     if (ws && ws.readyState === WebSocket.OPEN) {
