@@ -233,6 +233,8 @@ DEFAULT_FROM_EMAIL = os.environ.get(
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 LANGUAGE_CODE = "en-gb"
+# Sentence case for allauth's title-case labels (NHS.UK content style); highest precedence.
+LOCALE_PATHS = [BASE_DIR / "community" / "locale"]
 TIME_ZONE = "Europe/London"
 USE_I18N = True
 USE_TZ = True
@@ -302,6 +304,8 @@ THREADS_PER_PAGE = 25
 POSTS_PER_PAGE = 30
 LIVE_MESSAGE_MAX_CHARS = 2000
 LIVE_FRAME_MAX_BYTES = 16 * 1024
+# Open sockets one member may hold in one live session (tabs, devices); more are refused 4403.
+LIVE_MAX_SOCKETS_PER_MEMBER = int(os.environ.get("LIVE_MAX_SOCKETS_PER_MEMBER", "5"))
 LIVE_RATE_LIMIT = (
     int(os.environ.get("LIVE_RATE_COUNT", "5")),
     int(os.environ.get("LIVE_RATE_SECONDS", "10")),

@@ -75,3 +75,10 @@ def test_vendored_design_system_loads_nothing_from_another_origin():
     if not css.exists():
         pytest.skip("run `make setup` to vendor the NHS.UK assets")
     assert not remote.search(css.read_text(encoding="utf-8"))
+
+
+@pytest.mark.django_db
+def test_account_pages_use_sentence_case(client):
+    body = client.get("/accounts/login/").content.decode()
+    assert "Sign in" in body and "Remember me" in body
+    assert "Sign In" not in body and "Remember Me" not in body
