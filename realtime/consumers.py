@@ -61,6 +61,7 @@ class LiveSessionConsumer(AsyncJsonWebsocketConsumer):
         self.session_id = int(self.scope["url_route"]["kwargs"]["session_id"])
         self.cursor: int | None = None  # highest seq sent to this client; None before hello
         self.joined: list[str] = []
+        self.present = False
         # Accept first: the handshake must not wait for the database (daphne drops handshakes
         # that take over 5 s, which a burst of connects can reach); frames the client sends
         # meanwhile wait until this handler returns.
@@ -69,15 +70,21 @@ class LiveSessionConsumer(AsyncJsonWebsocketConsumer):
         if code is not None:
             await self.close(code=code)
             return
+        try:
+            await database_sync_to_async(services.join_presence)(
+                user=self.user, session_id=self.session_id, channel_name=self.channel_name
+            )
+        except LiveRefusal as exc:
+            await self.send_json(_error(exc.code, exc.detail))
+            await self.close(code=exc.close)
+            return
+        self.present = True
         groups = [session_group(self.session_id), member_group(self.session_id, self.user.pk)]
         if self.sees_authors:
             groups.append(moderators_group(self.session_id))
         for group in groups:
             await self.channel_layer.group_add(group, self.channel_name)
             self.joined.append(group)
-        await database_sync_to_async(services.join_presence)(
-            user=self.user, session_id=self.session_id, channel_name=self.channel_name
-        )
         await aclose_old_connections()
 
     def _authorize(self) -> int | None:
@@ -97,7 +104,8 @@ class LiveSessionConsumer(AsyncJsonWebsocketConsumer):
     async def disconnect(self, code: int) -> None:
         for group in self.joined:
             await self.channel_layer.group_discard(group, self.channel_name)
-        if self.joined:
+        if self.present:
+            self.present = False
             await database_sync_to_async(services.leave_presence)(
                 user=self.user, session_id=self.session_id, channel_name=self.channel_name
             )

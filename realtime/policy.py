@@ -6,13 +6,14 @@ HTTP views get ``Http404`` / ``PermissionDenied`` as elsewhere; the WebSocket co
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from community import policy as community_policy
 from community.models import Membership, Space
 
-from .models import LiveSession, ParticipantRemoval
+from .models import LiveSession, ParticipantRemoval, Presence
 
 # Close codes of SPEC.md: the client stops reconnecting on any of them.
 CLOSE_NOT_SIGNED_IN = 4401
@@ -104,6 +105,23 @@ def connect_refusal(user, session_id: int) -> tuple[int | None, LiveSession | No
     if getattr(user, "is_suspended", False) or is_removed(user, session):
         return CLOSE_NOT_ALLOWED, session
     return None, session
+
+
+def max_sockets_per_member() -> int:
+    return int(getattr(settings, "LIVE_MAX_SOCKETS_PER_MEMBER", 5))
+
+
+def check_socket_cap(user, session_id: int) -> None:
+    """Refuse one more socket when the member already holds the cap in this session.
+
+    Counts the Presence rows every process shares, so the cap holds across daphne processes."""
+    cap = max_sockets_per_member()
+    if Presence.objects.filter(session_id=session_id, user=user).count() >= cap:
+        raise LiveRefusal(
+            "forbidden",
+            f"You have this session open in {cap} places already: close one to join here.",
+            close=CLOSE_NOT_ALLOWED,
+        )
 
 
 def check_in_room(user, session: LiveSession) -> None:

@@ -587,6 +587,10 @@ def flag_event(*, actor: User, session: LiveSession, seq, reason) -> None:
 
 @transaction.atomic
 def join_presence(*, user: User, session_id: int, channel_name: str) -> None:
+    """Record one open socket; raise LiveRefusal when the member is at the socket cap."""
+    # The member's row serializes their own connects, so two at once cannot both slip under.
+    User.objects.select_for_update().filter(pk=user.pk).exists()
+    policy.check_socket_cap(user, session_id)
     first = not Presence.objects.filter(session_id=session_id, user=user).exists()
     Presence.objects.update_or_create(
         channel_name=channel_name, defaults={"session_id": session_id, "user": user}
