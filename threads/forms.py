@@ -23,7 +23,25 @@ def _field_error(exc: ValidationError, name: str) -> ValidationError:
     return ValidationError(exc.message_dict.get(name, exc.messages))
 
 
-class ThreadForm(forms.Form):
+class _CleansPostText:
+    """The same title and body rules (threads.services) for every form that takes them."""
+
+    cleaned_data: dict
+
+    def clean_title(self) -> str:
+        try:
+            return clean_title(self.cleaned_data.get("title"))
+        except ValidationError as exc:
+            raise _field_error(exc, "title") from exc
+
+    def clean_body(self) -> str:
+        try:
+            return clean_body(self.cleaned_data.get("body"))
+        except ValidationError as exc:
+            raise _field_error(exc, "body") from exc
+
+
+class ThreadForm(_CleansPostText, forms.Form):
     title = forms.CharField(
         label="Title",
         # One over the limit so the service's message (with the count) is what people see.
@@ -62,20 +80,8 @@ class ThreadForm(forms.Form):
         required=False,
     )
 
-    def clean_title(self) -> str:
-        try:
-            return clean_title(self.cleaned_data.get("title"))
-        except ValidationError as exc:
-            raise _field_error(exc, "title") from exc
 
-    def clean_body(self) -> str:
-        try:
-            return clean_body(self.cleaned_data.get("body"))
-        except ValidationError as exc:
-            raise _field_error(exc, "body") from exc
-
-
-class ReplyForm(forms.Form):
+class ReplyForm(_CleansPostText, forms.Form):
     body = forms.CharField(
         label="Your reply", help_text=BODY_HELP, required=False, strip=False, widget=_textarea(8)
     )
@@ -87,14 +93,8 @@ class ReplyForm(forms.Form):
         required=False,
     )
 
-    def clean_body(self) -> str:
-        try:
-            return clean_body(self.cleaned_data.get("body"))
-        except ValidationError as exc:
-            raise _field_error(exc, "body") from exc
 
-
-class EditPostForm(forms.Form):
+class EditPostForm(_CleansPostText, forms.Form):
     title = forms.CharField(
         label="Title",
         max_length=TITLE_MAX * 2,
@@ -120,18 +120,6 @@ class EditPostForm(forms.Form):
             del self.fields["title"]
         if not with_reason:
             del self.fields["reason"]
-
-    def clean_title(self) -> str:
-        try:
-            return clean_title(self.cleaned_data.get("title"))
-        except ValidationError as exc:
-            raise _field_error(exc, "title") from exc
-
-    def clean_body(self) -> str:
-        try:
-            return clean_body(self.cleaned_data.get("body"))
-        except ValidationError as exc:
-            raise _field_error(exc, "body") from exc
 
 
 class ReactionForm(forms.Form):
