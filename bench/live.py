@@ -266,6 +266,7 @@ class Peer:
                     self.welcomed.set()
                 elif kind == "ack":
                     run.acked[frame["client_msg_id"]] = frame["seq"]
+                    run.ack_at.setdefault(frame["client_msg_id"], now)
                 elif kind == "resync":
                     self.resyncs += 1
                 elif kind == "error":
@@ -310,6 +311,7 @@ class Scenario:
         self.tag = f"{kind}-{uuid.uuid4().hex[:8]}-"
         self.delivered = 0
         self.acked: dict[str, int] = {}
+        self.ack_at: dict[str, float] = {}  # the sender's receipt of the ack: stored (forum)
         self.sent_at: dict[str, float] = {}
         self.resilient = resilient
         self.on_reconnect = None
@@ -372,11 +374,13 @@ class Bench:
         servers = sum(cpu_seconds(pid) for pid in self.stack.pids(kind))
         return servers, cpu_seconds(self.stack.redis.pid)
 
-    async def _send(self, run: Scenario, sender: Peer, messages: int, rate: float) -> None:
+    async def _send(
+        self, run: Scenario, sender: Peer, messages: int, rate: float, first: int = 0
+    ) -> None:
         loop = asyncio.get_running_loop()
         start = loop.time()
-        for i in range(messages):
-            delay = start + i / rate - loop.time()
+        for i in range(first, first + messages):
+            delay = start + (i - first) / rate - loop.time()
             if delay > 0:
                 await asyncio.sleep(delay)
             cmid = f"{run.tag}{i}"
@@ -421,56 +425,102 @@ class Bench:
             repaired += len(peer.got) - before
         return repaired
 
-    async def delivery(self, kind: str, n: int) -> dict:
-        """N clients across both processes, one sender at a fixed rate: latency, loss, CPU."""
+    async def _settle(self, kind: str, cap: float = 90) -> float:
+        """Wait until the servers are idle (under 10% CPU over half a second); seconds waited."""
+        started = time.monotonic()
+        while time.monotonic() - started < cap:
+            before = self.cpu(kind)[0]
+            await asyncio.sleep(0.5)
+            if self.cpu(kind)[0] - before < 0.05:
+                break
+        return time.monotonic() - started
+
+    async def delivery(self, kinds: list[str], n: int) -> dict[str, dict]:
+        """N clients per stack, connected at once; one sender per stack at the fixed rate.
+
+        The stacks take turns in blocks of ``--live-block`` messages (the order alternating),
+        each block drained before the next, so every stack sees the same machine load
+        (noisy neighbours) in the same minutes; figures are pooled over the blocks.
+        """
         args = self.args
-        run = self.scenario(kind)
-        after = self.last_seq() if kind == "forum" else 0
-        peers = self.peers(run, n)
-        cpu0 = self.cpu(kind)
-        t0 = time.perf_counter()
-        failures = await _connect_all(peers, after, CONNECT_BATCH)
-        sender = Peer(run, self.stack.ports_for(kind)[0], self.seed["sender"], counts=False)
-        await sender.open(self.last_seq() if kind == "forum" else 0)
-        connect_s = time.perf_counter() - t0
-        await asyncio.sleep(2)  # let presence pushes of the joins settle
-        cpu1 = self.cpu(kind)
-        await self._send(run, sender, args.live_messages, args.live_rate)
-        connected = [peer for peer in peers if peer.ws is not None]
-        await self._drain(run, len(connected) * args.live_messages)
-        cpu2 = self.cpu(kind)
-        live = run.delivered
-        cmids = [f"{run.tag}{i}" for i in range(args.live_messages)]
-        latencies = [
-            (t - run.sent_at[cmid]) * 1000 for peer in peers for cmid, t in peer.got.items()
-        ]
-        lost_before = sum(1 for peer in connected for c in cmids if c not in peer.got)
-        repaired = await self._repair(run, connected, cmids) if kind == "forum" else 0
-        lost_after = sum(1 for peer in connected for c in cmids if c not in peer.got)
-        await _close_all([*peers, sender])
-        server_cpu, redis_cpu = cpu2[0] - cpu1[0], cpu2[1] - cpu1[1]
-        return {
-            "kind": kind,
-            "clients": n,
-            "connected": len(connected) - len(failures),
-            "connect_failures": len(failures),
-            "connect_s": round(connect_s, 2),
-            "connect_cpu_ms_per_client": round((cpu1[0] - cpu0[0]) * 1000 / max(n, 1), 2),
-            "messages": args.live_messages,
-            "acked": len(run.acked),
-            "deliveries_expected": len(connected) * args.live_messages,
-            "delivered_live": live,
-            "lost_before_repair": lost_before,
-            "repaired": repaired,
-            "lost": lost_after,
-            "p50_ms": round(statistics.median(latencies), 1) if latencies else None,
-            "p99_ms": round(percentile(latencies, 0.99), 1) if latencies else None,
-            "max_ms": round(max(latencies), 1) if latencies else None,
-            "cpu_ms_per_delivery": round(server_cpu * 1000 / max(live, 1), 3),
-            "redis_cpu_ms_per_delivery": round(redis_cpu * 1000 / max(live, 1), 4),
-            "errors": sum(len(peer.errors) for peer in peers) + len(sender.errors),
-            "closes": sorted({c for peer in peers for c in peer.closes if c not in (1000,)}),
+        runs, peers, senders, rows = {}, {}, {}, {}
+        for kind in kinds:
+            run = runs[kind] = self.scenario(kind)
+            after = self.last_seq() if kind == "forum" else 0
+            peers[kind] = self.peers(run, n)
+            cpu0 = self.cpu(kind)
+            t0 = time.perf_counter()
+            failures = await _connect_all(peers[kind], after, CONNECT_BATCH)
+            sender = senders[kind] = Peer(
+                run, self.stack.ports_for(kind)[0], self.seed["sender"], counts=False
+            )
+            await sender.open(self.last_seq() if kind == "forum" else 0)
+            connect_s = time.perf_counter() - t0
+            # Joins push presence to the room; measure delivery once that has settled.
+            settle_s = await self._settle(kind)
+            rows[kind] = {
+                "kind": kind,
+                "clients": n,
+                "connected": n - len(failures),
+                "connect_failures": len(failures),
+                "connect_s": round(connect_s, 2),
+                "settle_s": round(settle_s, 1),
+                "connect_cpu_ms_per_client": round(
+                    (self.cpu(kind)[0] - cpu0[0]) * 1000 / max(n, 1), 2
+                ),
+                "cpu_s": 0.0,
+                "redis_cpu_s": 0.0,
+            }
+        block = max(1, min(args.live_block, args.live_messages))
+        for number, first in enumerate(range(0, args.live_messages, block)):
+            count = min(block, args.live_messages - first)
+            order = kinds if number % 2 == 0 else [kinds[1], kinds[0], *kinds[2:]]
+            for kind in order:
+                run, row = runs[kind], rows[kind]
+                connected = sum(1 for peer in peers[kind] if peer.ws is not None)
+                cpu1 = self.cpu(kind)
+                await self._send(run, senders[kind], count, args.live_rate, first)
+                await self._drain(run, connected * (first + count))
+                cpu2 = self.cpu(kind)
+                row["cpu_s"] += cpu2[0] - cpu1[0]
+                row["redis_cpu_s"] += cpu2[1] - cpu1[1]
+        cmids_all = {
+            kind: [f"{runs[kind].tag}{i}" for i in range(args.live_messages)] for kind in kinds
         }
+        for kind in kinds:
+            run, row, cmids = runs[kind], rows[kind], cmids_all[kind]
+            connected = [peer for peer in peers[kind] if peer.ws is not None]
+            live = run.delivered
+            latencies = [
+                (t - run.sent_at[cmid]) * 1000
+                for peer in peers[kind]
+                for cmid, t in peer.got.items()
+            ]
+            acks = [(run.ack_at[c] - run.sent_at[c]) * 1000 for c in cmids if c in run.ack_at]
+            lost_before = sum(1 for peer in connected for c in cmids if c not in peer.got)
+            repaired = await self._repair(run, connected, cmids) if kind == "forum" else 0
+            lost_after = sum(1 for peer in connected for c in cmids if c not in peer.got)
+            row.update(
+                messages=args.live_messages,
+                block=block,
+                acked=len(run.acked),
+                deliveries_expected=len(connected) * args.live_messages,
+                delivered_live=live,
+                lost_before_repair=lost_before,
+                repaired=repaired,
+                lost=lost_after,
+                p50_ms=round(statistics.median(latencies), 1) if latencies else None,
+                p99_ms=round(percentile(latencies, 0.99), 1) if latencies else None,
+                max_ms=round(max(latencies), 1) if latencies else None,
+                ack_p50_ms=round(statistics.median(acks), 1) if acks else None,
+                ack_p99_ms=round(percentile(acks, 0.99), 1) if acks else None,
+                cpu_ms_per_delivery=round(row["cpu_s"] * 1000 / max(live, 1), 3),
+                redis_cpu_ms_per_delivery=round(row["redis_cpu_s"] * 1000 / max(live, 1), 4),
+                errors=sum(len(peer.errors) for peer in peers[kind]) + len(senders[kind].errors),
+                closes=sorted({c for peer in peers[kind] for c in peer.closes if c != 1000}),
+            )
+            await _close_all([*peers[kind], senders[kind]])
+        return rows
 
     async def catch_up(self, missed: int) -> dict:
         """A client that missed ``missed`` messages reconnects with ``after_seq``: one round trip."""
@@ -573,7 +623,7 @@ class Bench:
                     await peer.ws.send(json.dumps(frame))
 
         run.on_reconnect = resend_unacked
-        sending = asyncio.create_task(self._send(run, sender, messages, args.live_rate))
+        sending = asyncio.create_task(self._send(run, sender, messages, args.live_rate, 0))
         events = []
         await asyncio.sleep(messages / args.live_rate / 3)
         self.stack.kill_daphne(1)
@@ -620,13 +670,9 @@ async def measure(stack: Stack, seed: dict, database_url: str, args) -> dict:
     bench = Bench(stack, seed, database_url, args)
     kinds = ["forum", "floor"] + (["raw"] if args.live_raw else [])
     out: dict = {"delivery": [], "storm": [], "catch_up": None, "faults": None}
-    for index, n in enumerate(args.live_clients):
-        # Alternate which goes first, so neither always sees the warmer machine.
-        order = kinds if index % 2 == 0 else [kinds[1], kinds[0], *kinds[2:]]
-        rows = {}
-        for kind in order:
-            print(f"bench live: {kind}, {n} clients", file=sys.stderr)
-            rows[kind] = await bench.delivery(kind, n)
+    for n in args.live_clients:
+        print(f"bench live: delivery, {n} clients", file=sys.stderr)
+        rows = await bench.delivery(kinds, n)
         forum, floor = rows["forum"], rows["floor"]
         forum["p99_ratio_to_floor"] = _ratio(forum["p99_ms"], floor["p99_ms"])
         forum["p50_ratio_to_floor"] = _ratio(forum["p50_ms"], floor["p50_ms"])
@@ -737,8 +783,8 @@ def markdown(live: dict) -> list[str]:
         f"## Live delivery ({live['rate']} messages/s, one sender; {live['layout']})",
         "",
         "| stack | clients | connected | delivered | lost before repair | lost | p50 ms | p99 ms "
-        "| CPU ms / delivery | p99 ÷ floor | CPU ÷ floor | targets |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+        "| ack p50 ms | CPU ms / delivery | p99 ÷ floor | CPU ÷ floor | targets |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
     ]
     for row in live["delivery"]:
         ratios = ("", "", "")
@@ -758,7 +804,7 @@ def markdown(live: dict) -> list[str]:
         lines.append(
             f"| {row['kind']} | {row['clients']} | {row['connected']} | {row['delivered_live']:,} "
             f"| {row['lost_before_repair']} | {row['lost']} | {row['p50_ms']} | {row['p99_ms']} "
-            f"| {row['cpu_ms_per_delivery']} | {ratios[0]} | {ratios[1]} | {ratios[2]} |"
+            f"| {row.get('ack_p50_ms')} | {row['cpu_ms_per_delivery']} | {ratios[0]} | {ratios[1]} | {ratios[2]} |"
         )
     c = live["catch_up"]
     lines += [

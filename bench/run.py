@@ -84,6 +84,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     live.add_argument("--live-messages", type=int, default=None, help="Per run (300; 100 quick).")
     live.add_argument("--live-rate", type=float, default=10.0, help="Messages per second in all.")
+    live.add_argument(
+        "--live-block", type=int, default=50, help="Messages per turn of each stack (50)."
+    )
     live.add_argument("--live-storm", type=int, default=500, help="Clients in the connect storm.")
     live.add_argument("--live-catch-up", type=int, default=500, help="Messages to catch up on.")
     live.add_argument(
