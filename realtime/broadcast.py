@@ -53,6 +53,16 @@ def _group_send(group: str, message: dict) -> None:
         logger.exception("Broadcast to %s failed", group)
 
 
+def _channel_send(channel_name: str, message: dict) -> None:
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    try:
+        async_to_sync(layer.send)(channel_name, message)
+    except Exception:  # a dead channel, or the layer down: the row is gone either way
+        logger.exception("Send to %s failed", channel_name)
+
+
 def broadcast_on_commit(group: str, event: dict, *, handler: str | None = None) -> None:
     """Send ``event`` to ``group`` once the current transaction commits (at once outside one).
 
@@ -70,6 +80,13 @@ def control_on_commit(session_id: int, user_id: int, *, action: str, frame: dict
     """Tell one member's open connections to a room something (``notice``) or to leave (``kick``)."""
     message = {"type": "live.control", "action": action, "text": encode(frame)}
     transaction.on_commit(lambda: _group_send(member_group(session_id, user_id), message))
+
+
+def kick_channel_on_commit(channel_name: str, *, frame: dict) -> None:
+    """Tell one socket why it is being closed, then close it (4403: do not reconnect). A channel
+    whose process has died simply never receives it."""
+    message = {"type": "live.control", "action": "kick", "text": encode(frame)}
+    transaction.on_commit(lambda: _channel_send(channel_name, message))
 
 
 def thread_post_created(post) -> None:

@@ -70,14 +70,9 @@ class LiveSessionConsumer(AsyncJsonWebsocketConsumer):
         if code is not None:
             await self.close(code=code)
             return
-        try:
-            await database_sync_to_async(services.join_presence)(
-                user=self.user, session_id=self.session_id, channel_name=self.channel_name
-            )
-        except LiveRefusal as exc:
-            await self.send_json(_error(exc.code, exc.detail))
-            await self.close(code=exc.close)
-            return
+        await database_sync_to_async(services.join_presence)(
+            user=self.user, session_id=self.session_id, channel_name=self.channel_name
+        )
         self.present = True
         groups = [session_group(self.session_id), member_group(self.session_id, self.user.pk)]
         if self.sees_authors:

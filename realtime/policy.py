@@ -13,7 +13,7 @@ from django.http import Http404
 from community import policy as community_policy
 from community.models import Membership, Space
 
-from .models import LiveSession, ParticipantRemoval, Presence
+from .models import LiveSession, ParticipantRemoval
 
 # Close codes of SPEC.md: the client stops reconnecting on any of them.
 CLOSE_NOT_SIGNED_IN = 4401
@@ -109,19 +109,6 @@ def connect_refusal(user, session_id: int) -> tuple[int | None, LiveSession | No
 
 def max_sockets_per_member() -> int:
     return int(getattr(settings, "LIVE_MAX_SOCKETS_PER_MEMBER", 5))
-
-
-def check_socket_cap(user, session_id: int) -> None:
-    """Refuse one more socket when the member already holds the cap in this session.
-
-    Counts the Presence rows every process shares, so the cap holds across daphne processes."""
-    cap = max_sockets_per_member()
-    if Presence.objects.filter(session_id=session_id, user=user).count() >= cap:
-        raise LiveRefusal(
-            "forbidden",
-            f"You have this session open in {cap} places already: close one to join here.",
-            close=CLOSE_NOT_ALLOWED,
-        )
 
 
 def check_in_room(user, session: LiveSession) -> None:

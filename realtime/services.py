@@ -21,7 +21,13 @@ from moderation import hooks
 from threads.rendering import render_markdown
 
 from . import policy, selectors
-from .broadcast import broadcast_on_commit, control_on_commit, moderators_group, session_group
+from .broadcast import (
+    broadcast_on_commit,
+    control_on_commit,
+    kick_channel_on_commit,
+    moderators_group,
+    session_group,
+)
 from .models import (
     LiveEvent,
     LiveSession,
@@ -586,12 +592,26 @@ def flag_event(*, actor: User, session: LiveSession, seq, reason) -> None:
 
 
 @transaction.atomic
-def join_presence(*, user: User, session_id: int, channel_name: str) -> None:
-    """Record one open socket; raise LiveRefusal when the member is at the socket cap."""
+def join_presence(*, user: User, session_id: int, channel_name: str) -> list[str]:
+    """Record one open socket. At the member's socket cap the newest socket wins: their oldest
+    ones are dropped and told so. That also heals rows left by a process that died (kill -9)
+    without closing its sockets, which would otherwise lock the member out for good.
+    Returns the channel names evicted."""
     # The member's row serializes their own connects, so two at once cannot both slip under.
     User.objects.select_for_update().filter(pk=user.pk).exists()
-    policy.check_socket_cap(user, session_id)
-    first = not Presence.objects.filter(session_id=session_id, user=user).exists()
+    mine = Presence.objects.filter(session_id=session_id, user=user).order_by("connected_at", "pk")
+    cap = policy.max_sockets_per_member()
+    held = list(mine.values_list("channel_name", flat=True))
+    evicted = held[: max(0, len(held) - cap + 1)]
+    if evicted:
+        Presence.objects.filter(channel_name__in=evicted).delete()
+        notice = {
+            "type": "notice",
+            "detail": f"You opened this session in more than {cap} places, so this one has closed.",
+        }
+        for old_channel in evicted:
+            kick_channel_on_commit(old_channel, frame=notice)
+    first = len(held) == len(evicted)
     Presence.objects.update_or_create(
         channel_name=channel_name, defaults={"session_id": session_id, "user": user}
     )
@@ -600,6 +620,7 @@ def join_presence(*, user: User, session_id: int, channel_name: str) -> None:
             session_group(session_id),
             {"type": "presence", "action": "join", "user": selectors.person(user)},
         )
+    return evicted
 
 
 @transaction.atomic

@@ -22,7 +22,7 @@ async def _presences(user, session) -> int:
     return await database_sync_to_async(Presence.objects.filter(user=user, session=session).count)()
 
 
-async def test_member_over_the_socket_cap_is_refused_with_4403_and_nothing_changes(
+async def test_member_over_the_socket_cap_keeps_the_newest_and_the_oldest_is_closed(
     settings, member, live_session
 ):
     settings.LIVE_MAX_SOCKETS_PER_MEMBER = 3
@@ -34,22 +34,39 @@ async def test_member_over_the_socket_cap_is_refused_with_4403_and_nothing_chang
             rooms.append(room)
             await room.hello()
         assert await _presences(member, live_session) == 3
-        extra, connected, _ = await open_room(member, live_session.pk)
-        assert connected  # accepted, then closed with a code the client stops on
-        frame = await extra.recv()
-        assert frame["type"] == "error" and frame["code"] == "forbidden"
-        assert "3 places" in frame["detail"]
-        assert (await extra.comm.receive_output(2))["code"] == 4403
+        newest, connected, _ = await open_room(member, live_session.pk)
+        assert connected
+        await newest.hello()
+        assert newest.welcome["you"]["id"] == member.pk
+        # The oldest socket is told why, then closed with a code the client stops on.
+        oldest = rooms.pop(0)
+        notice = await oldest.recv_type("notice")
+        assert "more than 3 places" in notice["detail"]
+        assert (await oldest.comm.receive_output(2))["code"] == 4403
+        rooms.append(newest)
         assert await _presences(member, live_session) == 3
-        # Closing a tab frees a place.
-        await rooms.pop().close()
-        again, connected, _ = await open_room(member, live_session.pk)
-        rooms.append(again)
-        welcome = await again.hello()
-        assert again.welcome["you"]["id"] == member.pk and welcome == []
     finally:
         for room in rooms:
             await room.close()
+
+
+async def test_rows_left_by_a_dead_process_do_not_lock_a_member_out(settings, member, live_session):
+    settings.LIVE_MAX_SOCKETS_PER_MEMBER = 2
+    for number in range(2):  # sockets of a daphne that was killed: rows, no consumers
+        await database_sync_to_async(Presence.objects.create)(
+            session=live_session, user=member, channel_name=f"specific.dead!{number}"
+        )
+    room, connected, _ = await open_room(member, live_session.pk)
+    try:
+        assert connected
+        await room.hello()
+        assert room.welcome["you"]["id"] == member.pk
+        assert await _presences(member, live_session) == 2
+        assert not await database_sync_to_async(
+            Presence.objects.filter(channel_name="specific.dead!0").exists
+        )()
+    finally:
+        await room.close()
 
 
 async def test_the_cap_is_per_member(settings, member, other_member, live_session):
