@@ -59,10 +59,30 @@ class FloorConsumer(AsyncWebsocketConsumer):
         await self.send(text_data=message["text"])
 
 
-floor = URLRouter([path("ws/floor/<str:room>/", FloorConsumer.as_asgi())])
+class LeanFloorConsumer(FloorConsumer):
+    """The floor without channels' per-message ``close_old_connections`` thread hop.
+
+    ``AsyncConsumer.dispatch`` (channels 4.2+) runs ``aclose_old_connections()`` before every
+    handler, a ``sync_to_async`` round trip through the one thread-sensitive worker thread, for
+    every group message delivered. Handlers that never touch the database don't need it.
+    """
+
+    async def dispatch(self, message: dict) -> None:
+        if message["type"] == "floor.message":
+            await self.floor_message(message)
+        else:
+            await super().dispatch(message)
+
+
+floor = URLRouter(
+    [
+        path("ws/floor/<str:room>/", FloorConsumer.as_asgi()),
+        path("ws/lean/<str:room>/", LeanFloorConsumer.as_asgi()),
+    ]
+)
 
 
 async def application(scope, receive, send):
-    if scope["type"] == "websocket" and scope["path"].startswith("/ws/floor/"):
+    if scope["type"] == "websocket" and scope["path"].startswith(("/ws/floor/", "/ws/lean/")):
         return await floor(scope, receive, send)
     return await site(scope, receive, send)

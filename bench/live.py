@@ -358,6 +358,8 @@ class Bench:
     def scenario(self, kind: str, **extra) -> Scenario:
         if kind == "forum":
             path = f"/ws/live/{self.seed['session_id']}/"
+        elif kind == "lean":
+            path = f"/ws/lean/r{uuid.uuid4().hex[:8]}/"
         else:
             path = f"/ws/floor/r{uuid.uuid4().hex[:8]}/"
         return Scenario(kind, path, **extra)
@@ -668,7 +670,8 @@ def _ratio(a: float | None, b: float | None) -> float | None:
 
 async def measure(stack: Stack, seed: dict, database_url: str, args) -> dict:
     bench = Bench(stack, seed, database_url, args)
-    kinds = ["forum", "floor"] + (["raw"] if args.live_raw else [])
+    kinds = ["forum", "floor"] + (["lean"] if args.live_lean else [])
+    kinds += ["raw"] if args.live_raw else []
     out: dict = {"delivery": [], "storm": [], "catch_up": None, "faults": None}
     for n in args.live_clients:
         print(f"bench live: delivery, {n} clients", file=sys.stderr)
@@ -682,7 +685,7 @@ async def measure(stack: Stack, seed: dict, database_url: str, args) -> dict:
         out["delivery"] += [rows[k] for k in kinds]
     print("bench live: catch-up", file=sys.stderr)
     out["catch_up"] = await bench.catch_up(args.live_catch_up)
-    for kind in kinds:
+    for kind in [k for k in kinds if k != "lean"]:
         print(f"bench live: connect storm, {kind}", file=sys.stderr)
         soak = args.soak_seconds if kind == "forum" else 0
         out["storm"].append(await bench.storm(kind, args.live_storm, soak))

@@ -92,6 +92,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     live.add_argument(
         "--soak-seconds", type=float, default=None, help="Idle soak (120; 10 quick; 0 skips)."
     )
+    live.add_argument(
+        "--live-lean",
+        action="store_true",
+        help="Also a channels floor without the per-message close_old_connections hop.",
+    )
     live.add_argument("--no-live-raw", dest="live_raw", action="store_false")
     live.add_argument("--no-live-faults", dest="live_faults", action="store_false")
     args = parser.parse_args(argv)
