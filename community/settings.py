@@ -306,6 +306,7 @@ LIVE_MESSAGE_MAX_CHARS = 2000
 LIVE_FRAME_MAX_BYTES = 16 * 1024
 # Open sockets one member may hold in one live session (tabs, devices); more are refused 4403.
 LIVE_MAX_SOCKETS_PER_MEMBER = int(os.environ.get("LIVE_MAX_SOCKETS_PER_MEMBER", "5"))
+LIVE_MAX_SOCKETS_PER_MEMBER = int(os.environ.get("LIVE_MAX_SOCKETS_PER_MEMBER", "5"))
 LIVE_RATE_LIMIT = (
     int(os.environ.get("LIVE_RATE_COUNT", "5")),
     int(os.environ.get("LIVE_RATE_SECONDS", "10")),

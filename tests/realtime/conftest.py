@@ -156,7 +156,10 @@ def stack(tmp_path_factory):
         import psycopg
 
         parsed = urlparse(os.environ["DATABASE_URL"])
-        pg_name = f"forum_live_test_{os.getpid()}"
+        import secrets
+
+        # Unique per fixture instance: modules that import this fixture get their own stack.
+        pg_name = f"forum_live_test_{os.getpid()}_{secrets.token_hex(3)}"
         admin = urlunparse(parsed._replace(scheme="postgresql", path="/postgres"))
         with psycopg.connect(admin, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{pg_name}"')

@@ -41,6 +41,8 @@ def stack_env(database_url: str, redis_url: str = "", prefix: str = "") -> dict[
         DEBUG="1",
         ALLOWED_HOSTS="127.0.0.1,localhost",
         LIVE_RATE_COUNT="100000",
+        # Scale tests connect many sockets per demo member; the cap has its own tests.
+        LIVE_MAX_SOCKETS_PER_MEMBER="1000",
         MFA_REQUIRED_FOR_ROLES="0",
         LOG_LEVEL="ERROR",
         PYTHONPATH=str(ROOT),
