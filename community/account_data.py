@@ -263,6 +263,12 @@ def erase_account(user: User) -> None:
         # The audit log is append-only; erasure is the one change the law requires of it: the
         # entries stay, their names go.
         models.QuerySet.update(AuditEntry.objects.filter(actor=user), actor_label=FORMER_MEMBER)
+        from django.contrib.contenttypes.models import ContentType
+
+        about_them = AuditEntry.objects.filter(
+            target_type=ContentType.objects.get_for_model(User), target_id=user.pk
+        )
+        models.QuerySet.update(about_them, target_label=FORMER_MEMBER)
     user.emailaddress_set.all().delete()
     _model("mfa.Authenticator").objects.filter(user=user).delete()
     user.email = f"erased-{user.pk}@invalid.example"

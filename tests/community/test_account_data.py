@@ -121,3 +121,39 @@ def test_erase_accounts_command(member):
     call_command("erase_accounts")
     member.refresh_from_db()
     assert member.erased_at is not None
+
+
+@pytest.mark.django_db
+def test_erasure_keeps_audit_entries_but_removes_the_name(moderator, member, space):
+    from moderation.models import AuditEntry
+    from moderation.services import warn_member
+
+    warn_member(actor=moderator, space=space, member=member, reason="Please keep to the guidelines")
+    entry = AuditEntry.objects.get(action__startswith="member.warn")
+    assert entry.actor_label == moderator.display_name
+    account_data.request_deletion(actor=moderator, remove_content=False)
+    User.objects.filter(pk=moderator.pk).update(
+        deletion_requested_at=timezone.now() - timedelta(days=8)
+    )
+    account_data.erase_due_accounts()
+    entry.refresh_from_db()
+    assert entry.actor_label == "Former member"
+    assert entry.reason == "Please keep to the guidelines"
+    assert AuditEntry.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_erasure_removes_the_name_of_an_audited_member(moderator, member, space):
+    from moderation.models import AuditEntry
+    from moderation.services import warn_member
+
+    warn_member(actor=moderator, space=space, member=member, reason="Please keep to the guidelines")
+    assert member.display_name in AuditEntry.objects.get().target_label
+    account_data.request_deletion(actor=member, remove_content=False)
+    User.objects.filter(pk=member.pk).update(
+        deletion_requested_at=timezone.now() - timedelta(days=8)
+    )
+    account_data.erase_due_accounts()
+    entry = AuditEntry.objects.get()
+    assert entry.target_label == "Former member"
+    assert entry.actor_label == moderator.display_name
