@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Case, Count, Exists, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
@@ -282,11 +282,9 @@ def search_posts(user, query: str, *, space: Space | None = None) -> QuerySet[Po
     if space is not None:
         qs = qs.filter(thread__space=space)
     if connection.vendor == "postgresql":
-        from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+        from django.contrib.postgres.search import SearchQuery, SearchVector
 
         search = SearchQuery(query, config="english", search_type="websearch")
-        body = SearchVector("body", config="english")
-        title = SearchVector("thread__title", config="english")
         # Two index-backed subqueries (GIN on post bodies and on thread titles, migration
         # 0002) instead of one OR across a join, which made PostgreSQL compute every post's
         # vector. A title match finds the thread's opening post, not each of its replies.
@@ -294,23 +292,44 @@ def search_posts(user, query: str, *, space: Space | None = None) -> QuerySet[Po
         title_hits = Thread.objects.annotate(v=SearchVector("title", config="english")).filter(
             v=search
         )
-        return (
-            qs.filter(
-                Q(pk__in=body_hits.values("pk"))
-                | Q(is_opening=True, thread__in=title_hits.values("pk"))
-            )
-            .annotate(rank=SearchRank(body, search) + SearchRank(title, search))
-            .order_by("-rank", "-created_at", "-pk")
+        in_title = Q(is_opening=True, thread__in=title_hits.values("pk"))
+        # Title matches first, then the newest. A relevance rank would recompute the vector
+        # of every matching body (seconds at 200,000 posts); there is no stored vector to use.
+        return qs.filter(Q(pk__in=body_hits.values("pk")) | in_title).order_by(
+            Case(When(in_title, then=Value(0)), default=Value(1)), "-created_at", "-pk"
         )
     for term in terms:
         qs = qs.filter(Q(body__icontains=term) | Q(is_opening=True, thread__title__icontains=term))
     return qs.order_by("-created_at", "-pk")
 
 
+SEARCH_COUNT_CAP = 1000
+
+
+class _CappedPaginator(Paginator):
+    """Counts at most ``SEARCH_COUNT_CAP + 1`` rows: a common word matches tens of thousands of
+    posts, and an exact total is not worth a second full pass over them ("more than 1,000")."""
+
+    @property
+    def count(self) -> int:
+        if not hasattr(self, "_capped_count"):
+            self._capped_count = self.object_list.order_by()[: SEARCH_COUNT_CAP + 1].count()
+        return self._capped_count
+
+    @property
+    def more_than_cap(self) -> bool:
+        return self.count > SEARCH_COUNT_CAP
+
+    @property
+    def cap(self) -> int:
+        return SEARCH_COUNT_CAP
+
+
 def search_page(user, query: str, *, space: Space | None = None, page=1) -> Page:
     from .rendering import highlight_snippet
 
-    result = _page(search_posts(user, query, space=space), page, RESULTS_PER_PAGE)
+    qs = search_posts(user, query, space=space)
+    result = _CappedPaginator(qs, RESULTS_PER_PAGE).get_page(page)
     terms = _terms(query)
     for post in result.object_list:
         post.snippet_html = highlight_snippet(post.body, terms)

@@ -67,3 +67,15 @@ def test_search_results_paginate(login, thread, member):
     page = login(member).get("/search/?q=repeatword").content.decode()
     assert "25 results" in page
     assert "page=2" in page
+
+
+@pytest.mark.django_db
+def test_search_counts_no_further_than_its_cap(login, member, space, monkeypatch):
+    from threads import selectors
+    from threads.services import create_thread
+
+    monkeypatch.setattr(selectors, "SEARCH_COUNT_CAP", 2)
+    for number in range(4):
+        create_thread(actor=member, space=space, title=f"Allyship note {number}", body="allyship")
+    body = login(member).get("/search/", {"q": "allyship"}).content.decode()
+    assert "More than 2 results" in body
