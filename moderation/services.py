@@ -452,6 +452,12 @@ def _remove_live_event(event, reason: str) -> None:
     remove_event_for_moderation(event=event, reason=reason)
 
 
+def _post_changed(post) -> None:
+    from threads.services import broadcast_post_changed
+
+    broadcast_post_changed(post)
+
+
 def _recount(thread) -> None:
     """Keep the thread's counters and pending flag true after a post's status changed."""
     from threads.services import recount_thread
@@ -535,6 +541,7 @@ def hide_post(*, actor: User, post, reason: str) -> bool:
     _hide(post, reason)
     resolve_flags_on(actor=actor, target=post, upheld=True)
     record_audit(actor=actor, action="post.hide", space=space, target=post, reason=reason)
+    _post_changed(post)
     _tell_author(post, f"was hidden by a moderator: {reason}")
     return True
 
@@ -553,6 +560,7 @@ def restore_post(*, actor: User, post, reason: str = "") -> bool:
     _recount(post.thread)
     resolve_flags_on(actor=actor, target=post, upheld=False)
     record_audit(actor=actor, action="post.restore", space=space, target=post, reason=reason)
+    _post_changed(post)
     _tell_author(post, "was reviewed by a moderator and is visible again.")
     return True
 
@@ -571,6 +579,7 @@ def delete_post(*, actor: User, post, reason: str) -> bool:
     _recount(post.thread)
     resolve_flags_on(actor=actor, target=post, upheld=True)
     record_audit(actor=actor, action="post.delete", space=space, target=post, reason=reason)
+    _post_changed(post)
     _tell_author(post, f"was deleted by a moderator: {reason}", link=False)
     return True
 
@@ -602,6 +611,7 @@ def edit_post(*, actor: User, post, body: str, reason: str) -> bool:
     post.save(update_fields=["body", "body_html", "renderer_version", "edited_at"])
     record_audit(actor=actor, action="post.edit", space=space, target=post, reason=reason)
     _tell_author(post, f"was edited by a moderator: {reason}")
+    _post_changed(post)
     return True
 
 

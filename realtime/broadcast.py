@@ -100,6 +100,13 @@ def thread_post_created(post) -> None:
     broadcast_on_commit(thread_group(post.thread_id), frame, handler="thread.push")
 
 
+def thread_post_changed(post) -> None:
+    """Tell open pages of the thread that a post was edited, hidden, restored or deleted: each
+    page fetches it again (and drops it when it is no longer visible to that reader)."""
+    frame = {"type": "post.changed", "thread_id": post.thread_id, "post_id": post.pk}
+    broadcast_on_commit(thread_group(post.thread_id), frame, handler="thread.push")
+
+
 def notifications_changed(user_ids) -> None:
     """Tell the members' open pages to refresh the header's unread count."""
     for user_id in set(user_ids):

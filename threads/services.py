@@ -98,6 +98,15 @@ def _broadcast_notifications(user_ids) -> None:
     notifications_changed(user_ids)
 
 
+def broadcast_post_changed(post: Post) -> None:
+    """After a post's text or visibility changed (edit, delete, hide, restore), on commit."""
+    try:
+        from realtime.broadcast import thread_post_changed
+    except ImportError:
+        return
+    thread_post_changed(post)
+
+
 def _broadcast_post(post: Post) -> None:
     try:
         from realtime.broadcast import thread_post_created
@@ -358,6 +367,7 @@ def edit_post(
             thread=thread,
             post=post,
         )
+    broadcast_post_changed(post)
     return True
 
 
@@ -373,6 +383,7 @@ def delete_post(*, actor: User, post: Post) -> bool:
     post.deleted_at = timezone.now()
     post.save(update_fields=["is_deleted", "deleted_at"])
     recount_thread(post.thread)
+    broadcast_post_changed(post)
     return True
 
 

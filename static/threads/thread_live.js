@@ -31,6 +31,26 @@ async function showPost(postId) {
   announce("A new reply has been posted.");
 }
 
+async function refreshPost(postId) {
+  // Edited, hidden, restored or deleted: fetch it again for this reader, or drop it.
+  const current = document.getElementById(`post-${postId}`);
+  if (!root || !current) return;
+  const response = await fetch(`${root.dataset.postUrlPrefix}${postId}/fragment/`, {
+    credentials: "same-origin",
+    headers: { Accept: "text/html" },
+  });
+  if (response.status === 404) {
+    current.remove();
+    announce("A post was removed.");
+    return;
+  }
+  if (!response.ok) return;
+  const template = document.createElement("template");
+  template.innerHTML = (await response.text()).trim();
+  const article = template.content.firstElementChild;
+  if (article) current.replaceWith(article);
+}
+
 async function refreshCount() {
   const badge = document.querySelector("[data-notification-count]");
   if (!badge) return;
@@ -57,6 +77,7 @@ function connect(attempt = 0) {
       return;
     }
     if (frame.type === "post.created") showPost(frame.post_id);
+    else if (frame.type === "post.changed") refreshPost(frame.post_id);
     else if (frame.type === "notifications") refreshCount();
   });
   socket.addEventListener("close", (event) => {

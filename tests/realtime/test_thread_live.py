@@ -116,3 +116,31 @@ async def test_moderator_sees_who_asked_an_anonymous_question_and_peers_do_not(
     await late_peer.close()
     for room in (peer, mod, asker, late_mod):
         await room.close()
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_open_thread_pages_hear_that_a_post_was_hidden(
+    member, other_member, moderator, thread
+):
+    from moderation.services import hide_post
+
+    post = await database_sync_to_async(reply)(other_member, thread, "Something to review")
+    room, connected, _ = await open_room(member, 0, path=f"/ws/threads/{thread.pk}/")
+    assert connected
+    await database_sync_to_async(hide_post)(actor=moderator, post=post, reason="Personal attack")
+    frame = await room.recv()
+    assert frame == {"type": "post.changed", "thread_id": thread.pk, "post_id": post.pk}
+    await room.close()
+
+
+@pytest.mark.django_db
+def test_fragment_of_a_hidden_post_is_404_for_a_peer(
+    login, member, other_member, moderator, thread
+):
+    from moderation.services import hide_post
+
+    post = reply(other_member, thread, "Something to review")
+    hide_post(actor=moderator, post=post, reason="Personal attack")
+    url = reverse("post_fragment", args=[thread.space.slug, thread.pk, post.pk])
+    assert login(member).get(url).status_code == 404
+    assert login(moderator).get(url).status_code == 200
