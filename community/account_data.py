@@ -45,6 +45,7 @@ def build_export(user: User) -> dict[str, Any]:
             "pronouns": user.pronouns,
             "bio": user.bio,
             "date_joined": _iso(user.date_joined),
+            "email_digests": user.email_digests,
             "suspended_until": _iso(user.suspended_until),
         },
         "email_addresses": [

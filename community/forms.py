@@ -95,7 +95,7 @@ class SignupForm(AllauthSignupForm):
 class ProfileForm(forms.ModelForm):
     class Meta:
         model = User
-        fields = ["display_name", "organisation", "job_title", "pronouns", "bio"]
+        fields = ["display_name", "organisation", "job_title", "pronouns", "bio", "email_digests"]
         widgets = {"bio": forms.Textarea(attrs={"rows": 4})}
         help_texts = {
             "pronouns": "Optional, for example she/her, he/him, they/them.",

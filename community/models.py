@@ -49,6 +49,12 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField(default=False)
     is_active = models.BooleanField(default=True)
     date_joined = models.DateTimeField(default=timezone.now)
+    email_digests = models.BooleanField(
+        "email me about activity I follow",
+        default=True,
+        help_text="A batched email of new replies and threads you follow. Anonymous authors are "
+        "never named in it.",
+    )
     suspended_until = models.DateTimeField(null=True, blank=True)
     suspension_reason = models.CharField(max_length=500, blank=True)
     deletion_requested_at = models.DateTimeField(null=True, blank=True)

@@ -270,7 +270,7 @@ def redeem_invitation(*, user: User, token: str) -> Invitation:
 
 @transaction.atomic
 def update_profile(*, actor: User, data: dict) -> bool:
-    fields = ["display_name", "organisation", "job_title", "pronouns", "bio"]
+    fields = ["display_name", "organisation", "job_title", "pronouns", "bio", "email_digests"]
     changed = [f for f in fields if f in data and getattr(actor, f) != data[f]]
     for field in changed:
         setattr(actor, field, data[field])

@@ -82,6 +82,7 @@ def send_digests(*, base_url: str) -> tuple[int, int]:
     """Send every member with unread, un-emailed notifications one digest. (members, items)."""
     users = User.objects.filter(
         is_active=True,
+        email_digests=True,
         notifications__emailed_at__isnull=True,
         notifications__read_at__isnull=True,
     ).distinct()

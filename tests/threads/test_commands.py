@@ -31,6 +31,20 @@ def test_digest_batches_followed_activity_into_one_email(thread, member, facilit
     assert Notification.objects.filter(recipient=member, emailed_at__isnull=True).count() == 0
 
 
+def test_member_who_turned_digests_off_gets_no_email(thread, member, facilitator, login):
+    response = login(member).post(
+        "/account/profile/", {"display_name": member.display_name, "email_digests": ""}
+    )
+    assert response.status_code == 302
+    member.refresh_from_db()
+    assert member.email_digests is False
+    create_reply(actor=facilitator, thread=thread, body="A reply")
+    _digests()
+    assert mail.outbox == []
+    # The in-app notification is still there.
+    assert Notification.objects.filter(recipient=member, read_at__isnull=True).count() == 1
+
+
 def test_digest_is_sent_once(thread, member, facilitator):
     create_reply(actor=facilitator, thread=thread, body="Reply")
     _digests()
