@@ -32,7 +32,7 @@ from .forms import (
     RolesForm,
     SpaceSettingsForm,
 )
-from .models import JoinPolicy, Membership, Space, User
+from .models import Membership, Space, User
 
 
 def _safe_next(request: HttpRequest, fallback: str) -> str:
@@ -445,10 +445,6 @@ def account_settings(request: HttpRequest) -> HttpResponse:
         "community/account.html",
         {"memberships": request.user.memberships.select_related("space")},
     )
-
-
-def join_policy_label(space: Space) -> str:
-    return dict(JoinPolicy.choices)[space.join_policy]
 
 
 def account_export(request: HttpRequest) -> HttpResponse:
