@@ -10,5 +10,5 @@ urlpatterns = [
     path("bench/baseline/search/", views.baseline_search),
     path("bench/baseline/home/", views.baseline_home),
     path("bench/baseline/notifications/", views.baseline_notifications),
-    path("", include("community.urls")),
+    path("", include("community.site.urls")),
 ]

@@ -1,4 +1,4 @@
-"""ASGI entry point: HTTP through Django, WebSockets through channels (see realtime.routing)."""
+"""ASGI entry point: HTTP through Django, WebSockets through channels (see community.site.routing)."""
 
 import os
 
@@ -11,7 +11,7 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
-from realtime.routing import websocket_urlpatterns  # noqa: E402
+from community.site.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {

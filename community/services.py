@@ -13,7 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from threads.rendering import render_markdown
+from community.rendering import render_markdown
 
 from . import policy
 from .models import (

@@ -77,7 +77,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
-ROOT_URLCONF = "community.urls"
+ROOT_URLCONF = "community.site.urls"
 ASGI_APPLICATION = "community.asgi.application"
 WSGI_APPLICATION = None
 
@@ -91,7 +91,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "community.context_processors.forum",
+                "community.site.context_processors.forum",
             ],
         },
     },

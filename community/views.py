@@ -2,23 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
-
-from allauth.account.decorators import reauthentication_required
-from asgiref.sync import sync_to_async
-from channels.layers import get_channel_layer
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
-from django.db import connection
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST
 
 from . import policy, selectors, services
 from .adapters import INVITATION_SESSION_KEY
@@ -32,109 +22,8 @@ from .forms import (
     RolesForm,
     SpaceSettingsForm,
 )
+from .http import safe_next, space_context, space_or_404
 from .models import Membership, Space, User
-
-
-def _safe_next(request: HttpRequest, fallback: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return fallback
-
-
-def guidelines_redirect(request: HttpRequest, space: Space | None = None) -> HttpResponse | None:
-    """If the member must accept guidelines first, the redirect to do so (back here after)."""
-    pending = policy.pending_guidelines(request.user, space)
-    if not pending:
-        return None
-    version = pending[0]
-    target = (
-        reverse("space_guidelines", args=[version.space.slug])
-        if version.space_id
-        else reverse("community_guidelines")
-    )
-    back = request.get_full_path()
-    messages.info(
-        request, "Please read and accept the guidelines before you post. Your draft is waiting."
-    )
-    return redirect(f"{target}?next={back}")
-
-
-@login_not_required
-def home(request: HttpRequest) -> HttpResponse:
-    spaces = list(Space.objects.filter(listed=True).order_by("position")[:5])
-    if not request.user.is_authenticated:
-        return render(request, "community/landing.html", {"spaces": spaces})
-    return render(
-        request,
-        "community/home.html",
-        {
-            "my_spaces": selectors.member_spaces(request.user),
-            "spaces": spaces,
-            "needs_guidelines": not policy.has_accepted_guidelines(request.user),
-            **_home_activity(request.user),
-        },
-    )
-
-
-def _home_activity(user) -> dict:
-    """The latest threads the member can see and their upcoming live sessions."""
-    from django.db.models import OuterRef, Subquery
-
-    from realtime.selectors import sessions_for_member
-    from threads.models import ReadState, Thread
-
-    latest = list(
-        Thread.objects.visible_to(user)
-        .filter(space__in=Space.objects.readable_by(user).values("pk"))
-        .annotate(
-            last_read_at=Subquery(
-                ReadState.objects.filter(user=user, thread=OuterRef("pk")).values("last_read_at")[
-                    :1
-                ]
-            )
-        )
-        .select_related("space")
-        .order_by("-last_post_at", "-pk")[:8]
-    )
-    for thread in latest:
-        thread.has_unread = thread.last_read_at is None or thread.last_post_at > thread.last_read_at
-    return {"latest_threads": latest, "upcoming_sessions": list(sessions_for_member(user)[:3])}
-
-
-@login_not_required
-@never_cache
-@require_GET
-async def healthz(request: HttpRequest) -> JsonResponse:
-    """200 after a database query and a channel-layer round trip; 503 naming what failed."""
-    checks: dict[str, str] = {}
-
-    def query_db() -> None:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            cursor.fetchone()
-
-    try:
-        await sync_to_async(query_db, thread_sensitive=False)()
-        checks["database"] = "ok"
-    except Exception as exc:
-        checks["database"] = f"failed: {exc.__class__.__name__}"
-    try:
-        layer = get_channel_layer()
-        channel = await layer.new_channel("healthz.")
-        await asyncio.wait_for(layer.send(channel, {"type": "healthz.ping"}), timeout=3)
-        message = await asyncio.wait_for(layer.receive(channel), timeout=3)
-        checks["channel_layer"] = (
-            "ok" if message.get("type") == "healthz.ping" else "failed: wrong reply"
-        )
-    except Exception as exc:
-        checks["channel_layer"] = f"failed: {exc.__class__.__name__}"
-    healthy = all(value == "ok" for value in checks.values())
-    return JsonResponse(
-        {"status": "ok" if healthy else "unavailable", **checks}, status=200 if healthy else 503
-    )
 
 
 def space_list(request: HttpRequest) -> HttpResponse:
@@ -144,39 +33,9 @@ def space_list(request: HttpRequest) -> HttpResponse:
     return render(request, "community/space_list.html", {"spaces": spaces})
 
 
-def _space_or_404(request: HttpRequest, slug: str) -> Space:
-    space = get_object_or_404(Space, slug=slug)
-    policy.check_see_space(request.user, space)
-    return space
-
-
-def space_context(request: HttpRequest, space: Space) -> dict:
-    user = request.user
-    return {
-        "space": space,
-        "membership": policy.membership_of(user, space),
-        "can_read": policy.can_read_space(user, space),
-        "can_moderate": policy.can_moderate_space(user, space),
-        "can_join": policy.can_join(user, space),
-        "guidelines": selectors.current_guidelines(space),
-    }
-
-
-def space_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    space = _space_or_404(request, slug)
-    context = space_context(request, space)
-    try:
-        from threads.views import space_threads_context
-    except ImportError:
-        pass
-    else:
-        context.update(space_threads_context(request, space, full=context["can_read"]))
-    return render(request, "community/space_detail.html", context)
-
-
 def space_join(request: HttpRequest, slug: str) -> HttpResponse:
     """GET: the space's guidelines and the join (or request) form. POST: join or request."""
-    space = _space_or_404(request, slug)
+    space = space_or_404(request, slug)
     context = space_context(request, space)
     form = JoinRequestForm(request.POST or None)
     if request.method == "POST":
@@ -212,7 +71,7 @@ def space_join(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_POST
 def space_leave(request: HttpRequest, slug: str) -> HttpResponse:
-    space = _space_or_404(request, slug)
+    space = space_or_404(request, slug)
     try:
         services.leave_space(actor=request.user, space=space)
     except PermissionDenied as exc:
@@ -223,7 +82,7 @@ def space_leave(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def space_members(request: HttpRequest, slug: str) -> HttpResponse:
-    space = _space_or_404(request, slug)
+    space = space_or_404(request, slug)
     policy.check_read_space(request.user, space)
     context = space_context(request, space)
     context["members"] = selectors.space_members(space)
@@ -235,7 +94,7 @@ def space_members(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _membership_in(request: HttpRequest, slug: str, membership_id: int) -> Membership:
-    space = _space_or_404(request, slug)
+    space = space_or_404(request, slug)
     policy.check_read_space(request.user, space)
     return get_object_or_404(
         Membership.objects.select_related("user", "space"), pk=membership_id, space=space
@@ -294,7 +153,7 @@ def membership_action(
         messages.error(request, " ".join(exc.messages))
         return redirect("space_members", slug=space.slug)
     messages.success(request, done if changed else "Nothing needed changing.")
-    return redirect(_safe_next(request, reverse("space_members", args=[space.slug])))
+    return redirect(safe_next(request, reverse("space_members", args=[space.slug])))
 
 
 def _guidelines_page(request: HttpRequest, space: Space | None) -> HttpResponse:
@@ -314,7 +173,7 @@ def _guidelines_page(request: HttpRequest, space: Space | None) -> HttpResponse:
             services.accept_guidelines(actor=request.user, version=version)
             messages.success(request, "Thank you for accepting the guidelines.")
             fallback = reverse("space_detail", args=[space.slug]) if space else reverse("home")
-            return redirect(_safe_next(request, fallback))
+            return redirect(safe_next(request, fallback))
     return render(
         request,
         "community/guidelines.html",
@@ -322,7 +181,7 @@ def _guidelines_page(request: HttpRequest, space: Space | None) -> HttpResponse:
             "space": space,
             "version": version,
             "accepted": accepted,
-            "next": _safe_next(request, ""),
+            "next": safe_next(request, ""),
             "can_edit": request.user.is_authenticated
             and (
                 request.user.is_staff
@@ -338,11 +197,11 @@ def community_guidelines(request: HttpRequest) -> HttpResponse:
 
 
 def space_guidelines(request: HttpRequest, slug: str) -> HttpResponse:
-    return _guidelines_page(request, _space_or_404(request, slug))
+    return _guidelines_page(request, space_or_404(request, slug))
 
 
 def guidelines_edit(request: HttpRequest, slug: str | None = None) -> HttpResponse:
-    space = _space_or_404(request, slug) if slug else None
+    space = space_or_404(request, slug) if slug else None
     if space is None and not request.user.is_staff:
         raise PermissionDenied("Only staff can change the community guidelines.")
     if space is not None:
@@ -378,7 +237,7 @@ def guidelines_edit(request: HttpRequest, slug: str | None = None) -> HttpRespon
 
 @require_POST
 def invitation_create(request: HttpRequest, slug: str | None = None) -> HttpResponse:
-    space = _space_or_404(request, slug) if slug else None
+    space = space_or_404(request, slug) if slug else None
     form = InvitationForm(request.POST)
     back = reverse("space_members", args=[space.slug]) if space else reverse("home")
     if not form.is_valid():
@@ -447,60 +306,8 @@ def account_settings(request: HttpRequest) -> HttpResponse:
     )
 
 
-def account_export(request: HttpRequest) -> HttpResponse:
-    """A JSON download of everything the member wrote or did."""
-    from .account_data import build_export
-
-    data = build_export(request.user)
-    response = JsonResponse(data, json_dumps_params={"indent": 2, "ensure_ascii": False})
-    stamp = timezone.now().strftime("%Y-%m-%d")
-    response["Content-Disposition"] = f'attachment; filename="peer-forum-export-{stamp}.json"'
-    response["Cache-Control"] = "no-store"
-    return response
-
-
-@reauthentication_required
-def account_delete(request: HttpRequest) -> HttpResponse:
-    from . import account_data
-
-    if request.method == "POST":
-        if request.POST.get("confirm") != "on":
-            messages.error(request, "Tick the box to confirm you want your account deleted.")
-        else:
-            account_data.request_deletion(
-                actor=request.user, remove_content=request.POST.get("remove_content") == "on"
-            )
-            request.user.refresh_from_db()
-            due = account_data.deletion_due_at(request.user)
-            send_mail(
-                "Your account will be deleted",
-                (
-                    f"You asked us to delete your Race Equality Peer Forum account. It will be "
-                    f"deleted on {due:%d %B %Y}. To keep it, sign in before then and choose "
-                    "“Keep my account” on your account page."
-                ),
-                None,
-                [request.user.email],
-            )
-            messages.success(
-                request,
-                f"Your account will be deleted on {due:%d %B %Y}. Sign in before then to keep it.",
-            )
-            return redirect("account_settings")
-    return render(request, "community/account_delete.html", {"grace_days": 7})
-
-
-@require_POST
-def account_delete_cancel(request: HttpRequest) -> HttpResponse:
-    from . import account_data
-
-    if account_data.cancel_deletion(actor=request.user):
-        messages.success(request, "Your account will not be deleted.")
-    return redirect("account_settings")
-
-
 def space_settings(request: HttpRequest, slug: str) -> HttpResponse:
-    space = _space_or_404(request, slug)
+    space = space_or_404(request, slug)
     policy.check_moderate_space(request.user, space)
     form = SpaceSettingsForm(request.POST or None, instance=Space.objects.get(pk=space.pk))
     if request.method == "POST" and form.is_valid():

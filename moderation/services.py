@@ -587,8 +587,8 @@ def delete_post(*, actor: User, post, reason: str) -> bool:
 @transaction.atomic
 def edit_post(*, actor: User, post, body: str, reason: str) -> bool:
     """A moderator's edit: the old text is kept as a revision and the author is told why."""
+    from community.rendering import RENDERER_VERSION, render_markdown
     from threads.models import BODY_MAX, PostRevision
-    from threads.rendering import RENDERER_VERSION, render_markdown
 
     post = _locked_post(post)
     space = post.thread.space

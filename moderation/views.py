@@ -10,10 +10,10 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from community import policy as community_policy
+from community.http import safe_next
 from community.models import Membership, Space, User
 
 from . import policy, selectors, services, targets
@@ -28,15 +28,6 @@ from .forms import (
 )
 from .models import FlagKind
 from .selectors import QUEUE_KINDS
-
-
-def _next(request: HttpRequest, fallback: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return fallback
 
 
 def _space_filter(request: HttpRequest, spaces) -> Space | None:
@@ -160,7 +151,7 @@ def flag_post(request: HttpRequest, pk: int) -> HttpResponse:
         target=post,
         space=None,
         label=f"a post in “{post.thread.title}”",
-        back=_next(request, post.thread.get_absolute_url()),
+        back=safe_next(request, post.thread.get_absolute_url()),
     )
 
 
@@ -173,7 +164,7 @@ def flag_thread(request: HttpRequest, pk: int) -> HttpResponse:
         target=thread,
         space=None,
         label=f"the thread “{thread.title}”",
-        back=_next(request, thread.get_absolute_url()),
+        back=safe_next(request, thread.get_absolute_url()),
     )
 
 
@@ -192,7 +183,7 @@ def flag_member(request: HttpRequest, slug: str, user_id: int) -> HttpResponse:
         target=membership.user,
         space=space,
         label=f"{membership.user.display_name} in {space.name}",
-        back=_next(request, membership.user.get_absolute_url()),
+        back=safe_next(request, membership.user.get_absolute_url()),
     )
 
 
@@ -251,7 +242,7 @@ def _run(
 
     ``call(data)`` runs the service. A refusal re-renders the form with the text kept."""
     form_kwargs = form_kwargs or {}
-    back = _next(request, reverse("moderation_queue"))
+    back = safe_next(request, reverse("moderation_queue"))
     data = request.POST if request.method == "POST" else None
     form = action.form(data, initial=initial, **form_kwargs)
     if request.method == "POST" and form.is_valid():

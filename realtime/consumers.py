@@ -1,4 +1,4 @@
-"""WebSocket consumers: a live room (``/ws/live/<id>/``) and thread pages (``/ws/threads/<id>/``).
+"""The live room's WebSocket consumer (``/ws/live/<id>/``).
 
 Thin like views: authorize in ``connect`` with the same policy as HTTP, hand every command to a
 service in a worker thread, and turn refusals into ``error`` frames (SPEC.md "WebSocket
@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import logging
 
-from channels.db import DatabaseSyncToAsync, aclose_old_connections
+from channels.db import aclose_old_connections
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -25,51 +25,20 @@ from .broadcast import (
     encode,
     member_group,
     moderators_group,
-    notify_group,
     session_group,
-    thread_group,
 )
 from .models import LiveSession
 from .policy import LiveRefusal
+from .sockets import LeanLayerDispatch, database_sync_to_async
 
 logger = logging.getLogger(__name__)
-
-
-def database_sync_to_async(fn):
-    """Run ``fn`` in a worker thread, closing its DB connection after.
-
-    On PostgreSQL not thread-sensitive: the default funnels every consumer of the process
-    through one thread, so a burst of connects queues behind each other's queries. SQLite
-    serializes writers anyway and its shared in-memory test database locks across threads.
-    """
-    sqlite = settings.DATABASES["default"]["ENGINE"].endswith("sqlite3")
-    return DatabaseSyncToAsync(fn, thread_sensitive=sqlite)
 
 
 def _error(code: str, detail: str, client_msg_id=None) -> dict:
     return {"type": "error", "code": code, "detail": detail, "client_msg_id": client_msg_id}
 
 
-class _LeanLayerDispatch:
-    """Deliver channel-layer messages straight to their handler.
-
-    channels (4.2+) runs ``close_old_connections`` through its single database thread before
-    every handler; for a broadcast that is one thread hop per delivered frame (measured in
-    bench/: about 40% of the CPU per delivery). Layer handlers here reach the database only
-    through ``database_sync_to_async``, which closes stale connections itself.
-    """
-
-    LAYER_HANDLERS: dict[str, str] = {}
-
-    async def dispatch(self, message: dict) -> None:
-        name = self.LAYER_HANDLERS.get(message["type"])
-        if name is None:
-            await super().dispatch(message)
-        else:
-            await getattr(self, name)(message)
-
-
-class LiveSessionConsumer(_LeanLayerDispatch, AsyncJsonWebsocketConsumer):
+class LiveSessionConsumer(LeanLayerDispatch, AsyncJsonWebsocketConsumer):
     groups: list[str] = []
     LAYER_HANDLERS = {
         "live.event": "live_event",
@@ -365,46 +334,3 @@ class LiveSessionConsumer(_LeanLayerDispatch, AsyncJsonWebsocketConsumer):
         await self.send(text_data=message["text"])
         if message.get("action") == "kick":
             await self.close(code=policy.CLOSE_NOT_ALLOWED)
-
-
-class ThreadConsumer(_LeanLayerDispatch, AsyncJsonWebsocketConsumer):
-    """Pushes new replies (and the member's unread count) to an open thread page."""
-
-    LAYER_HANDLERS = {"thread.push": "thread_push"}
-
-    async def connect(self) -> None:
-        self.joined: list[str] = []
-        thread_id = int(self.scope["url_route"]["kwargs"]["thread_id"])
-        code, user_id = await database_sync_to_async(self._authorize)(thread_id)
-        await self.accept()
-        if code is not None:
-            await self.close(code=code)
-            return
-        for group in (thread_group(thread_id), notify_group(user_id)):
-            await self.channel_layer.group_add(group, self.channel_name)
-            self.joined.append(group)
-        await aclose_old_connections()
-
-    def _authorize(self, thread_id: int) -> tuple[int | None, int | None]:
-        user = self.scope.get("user")
-        if user is None or not user.is_authenticated:
-            return policy.CLOSE_NOT_SIGNED_IN, None
-        try:
-            from threads.models import Thread
-        except ImportError:
-            return policy.CLOSE_NOT_FOUND, None
-        visible_to = getattr(Thread.objects, "visible_to", None)
-        if visible_to is None or not visible_to(user).filter(pk=thread_id).exists():
-            return policy.CLOSE_NOT_FOUND, None
-        return None, user.pk
-
-    async def disconnect(self, code: int) -> None:
-        for group in self.joined:
-            await self.channel_layer.group_discard(group, self.channel_name)
-        self.joined = []
-
-    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
-        """Nothing to receive: the page only listens."""
-
-    async def thread_push(self, message: dict) -> None:
-        await self.send(text_data=message["text"])

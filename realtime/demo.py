@@ -7,7 +7,7 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from threads.rendering import render_markdown
+from community.rendering import render_markdown
 
 from .models import LiveSession
 

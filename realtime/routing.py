@@ -1,8 +1,7 @@
 from django.urls import path
 
-from .consumers import LiveSessionConsumer, ThreadConsumer
+from .consumers import LiveSessionConsumer
 
 websocket_urlpatterns = [
     path("ws/live/<int:session_id>/", LiveSessionConsumer.as_asgi()),
-    path("ws/threads/<int:thread_id>/", ThreadConsumer.as_asgi()),
 ]

@@ -16,9 +16,9 @@ from django.utils import timezone
 
 from community import policy as community_policy
 from community.models import Membership, Space, User
+from community.rendering import render_markdown
 from community.services import _audit
 from moderation import hooks
-from threads.rendering import render_markdown
 
 from . import policy, selectors
 from .broadcast import (

@@ -11,7 +11,7 @@ from django.test import Client
 from django.utils import timezone
 
 from community.models import GuidelinesAcceptance, GuidelinesVersion, Membership, Space, User
-from threads.rendering import render_markdown
+from community.rendering import render_markdown
 
 _counter = itertools.count(1)
 

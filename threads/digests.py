@@ -13,9 +13,9 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from community.models import User
+from community.rendering import plain_text
 
 from .models import ANONYMOUS_LABEL, Notification, NotificationKind
-from .rendering import plain_text
 
 EXCERPT_CHARS = 200
 

@@ -157,7 +157,7 @@ class PostQuerySet(models.QuerySet["Post"]):
 
 
 class Post(models.Model):
-    """One message in a thread. ``body_html`` is rendered by threads.rendering when saved."""
+    """One message in a thread. ``body_html`` is rendered by community.rendering when saved."""
 
     thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="posts")
     author = models.ForeignKey(

@@ -326,7 +326,7 @@ class _CappedPaginator(Paginator):
 
 
 def search_page(user, query: str, *, space: Space | None = None, page=1) -> Page:
-    from .rendering import highlight_snippet
+    from community.rendering import highlight_snippet
 
     qs = search_posts(user, query, space=space)
     result = _CappedPaginator(qs, RESULTS_PER_PAGE).get_page(page)

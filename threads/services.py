@@ -17,6 +17,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from community.models import Space, User
+from community.rendering import RENDERER_VERSION, render_markdown, render_plain
 from moderation import hooks
 
 from . import policy
@@ -38,7 +39,6 @@ from .models import (
     ThreadKind,
     ThreadVisibility,
 )
-from .rendering import RENDERER_VERSION, render_markdown, render_plain
 
 
 def clean_title(title: str | None) -> str:

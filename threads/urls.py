@@ -6,6 +6,7 @@ THREAD = "spaces/<slug:slug>/threads/<int:thread_id>/"
 POST = THREAD + "posts/<int:post_id>/"
 
 urlpatterns = [
+    path("spaces/<slug:slug>/", views.space_detail, name="space_detail"),
     path("spaces/<slug:slug>/threads/new/", views.thread_create, name="thread_create"),
     path("spaces/<slug:slug>/threads/follow/", views.space_follow, name="space_follow"),
     path(THREAD, views.thread_detail, name="thread_detail"),

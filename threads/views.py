@@ -5,14 +5,21 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
 from community import policy as community_policy
+from community.http import (
+    form_errors,
+    guidelines_redirect,
+    is_htmx,
+    safe_next,
+    space_context,
+    space_or_404,
+)
 from community.models import Space
-from community.views import guidelines_redirect
 
 from . import policy, selectors, services
 from .forms import EditPostForm, ReactionForm, ReplyForm, SearchForm, ThreadForm
@@ -22,21 +29,6 @@ DRAFT_KEY = "threads-draft:{}"
 
 
 # Helpers --------------------------------------------------------------------------------------
-
-
-def _space_or_404(request: HttpRequest, slug: str) -> Space:
-    space = get_object_or_404(Space, slug=slug)
-    community_policy.check_see_space(request.user, space)
-    return space
-
-
-def _form_errors(form, exc: ValidationError) -> None:
-    """Put a service's ValidationError on the form's fields (or on the form as a whole)."""
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def _guidelines_first(request: HttpRequest, space: Space) -> HttpResponse | None:
@@ -55,24 +47,18 @@ def _saved_draft(request: HttpRequest) -> dict | None:
     return request.session.pop(DRAFT_KEY.format(request.path), None)
 
 
-def _back(request: HttpRequest, fallback: str) -> str:
-    target = request.POST.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return fallback
-
-
-def _is_htmx(request: HttpRequest) -> bool:
-    return request.headers.get("HX-Request") == "true"
-
-
 def _thread_crumbs(space: Space) -> list[tuple[str, str]]:
     return [("Spaces", reverse("space_list")), (space.name, space.get_absolute_url())]
 
 
-# Space thread list (called by community.views.space_detail) -----------------------------------
+# A space's page: its header and its thread list ---------------------------------------------
+
+
+def space_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    space = space_or_404(request, slug)
+    context = space_context(request, space)
+    context.update(space_threads_context(request, space, full=context["can_read"]))
+    return render(request, "community/space_detail.html", context)
 
 
 def space_threads_context(request: HttpRequest, space: Space, full: bool) -> dict:
@@ -100,7 +86,7 @@ def space_threads_context(request: HttpRequest, space: Space, full: bool) -> dic
 
 
 def thread_create(request: HttpRequest, slug: str) -> HttpResponse:
-    space = _space_or_404(request, slug)
+    space = space_or_404(request, slug)
     community_policy.check_read_space(request.user, space)
     try:
         policy.check_start_thread(request.user, space)
@@ -126,7 +112,7 @@ def thread_create(request: HttpRequest, slug: str) -> HttpResponse:
                 anonymous=data["anonymous"],
             )
         except ValidationError as exc:
-            _form_errors(form, exc)
+            form_errors(form, exc)
         except PermissionDenied as exc:
             form.add_error(None, str(exc))
         else:
@@ -218,7 +204,7 @@ def thread_reply(request: HttpRequest, slug: str, thread_id: int) -> HttpRespons
                     anonymous=form.cleaned_data["anonymous"],
                 )
             except ValidationError as exc:
-                _form_errors(form, exc)
+                form_errors(form, exc)
             except PermissionDenied as exc:
                 form.add_error(None, str(exc))
             else:
@@ -302,7 +288,7 @@ def thread_follow(request: HttpRequest, slug: str, thread_id: int) -> HttpRespon
 
 @require_POST
 def space_follow(request: HttpRequest, slug: str) -> HttpResponse:
-    space = _space_or_404(request, slug)
+    space = space_or_404(request, slug)
     community_policy.check_read_space(request.user, space)
     if request.POST.get("action") == "unfollow":
         services.unfollow_space(actor=request.user, space=space)
@@ -334,7 +320,7 @@ def post_edit(request: HttpRequest, slug: str, thread_id: int, post_id: int) -> 
                     reason=form.cleaned_data.get("reason", ""),
                 )
             except ValidationError as exc:
-                _form_errors(form, exc)
+                form_errors(form, exc)
             except PermissionDenied as exc:
                 form.add_error(None, str(exc))
             else:
@@ -389,10 +375,10 @@ def post_react(request: HttpRequest, slug: str, thread_id: int, post_id: int) ->
     try:
         services.toggle_reaction(actor=request.user, post=post, kind=form.cleaned_data["kind"])
     except PermissionDenied as exc:
-        if _is_htmx(request):
+        if is_htmx(request):
             raise
         messages.error(request, str(exc))
-    if _is_htmx(request):
+    if is_htmx(request):
         selectors.attach_reactions(request.user, [post])
         post.can_react = True
         return render(
@@ -400,7 +386,7 @@ def post_react(request: HttpRequest, slug: str, thread_id: int, post_id: int) ->
             "threads/_reactions.html",
             {"post": post, "thread": thread, "space": thread.space},
         )
-    return redirect(_back(request, post.get_absolute_url()))
+    return redirect(safe_next(request, post.get_absolute_url()))
 
 
 def post_revisions(request: HttpRequest, slug: str, thread_id: int, post_id: int) -> HttpResponse:

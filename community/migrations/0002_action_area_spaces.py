@@ -6,7 +6,7 @@ from django.utils import timezone
 
 def create_spaces(apps, schema_editor):
     from community.content import COMMUNITY_GUIDELINES, SPACES, space_guidelines
-    from threads.rendering import render_markdown
+    from community.rendering import render_markdown
 
     Space = apps.get_model("community", "Space")
     GuidelinesVersion = apps.get_model("community", "GuidelinesVersion")

@@ -7,8 +7,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from community import account_data
 from community.models import Membership, User
+from community.site import account_data
 
 
 def signed_in_with_password(user: User) -> Client:

@@ -73,7 +73,7 @@ def test_guidelines_markdown_is_sanitized(moderator, space):
 def test_guidelines_redirect_keeps_the_draft_url(rf, member, space, moderator):
     from django.contrib.messages.storage.fallback import FallbackStorage
 
-    from community.views import guidelines_redirect
+    from community.http import guidelines_redirect
 
     services.publish_guidelines(actor=moderator, space=space, body="v2")
     request = rf.get(f"/spaces/{space.slug}/threads/new/?title=Draft")

@@ -22,7 +22,7 @@ def test_healthz_names_the_failing_part(client, monkeypatch):
         async def new_channel(self, prefix="x"):
             raise ConnectionError("redis down")
 
-    monkeypatch.setattr("community.views.get_channel_layer", lambda: BrokenLayer())
+    monkeypatch.setattr("community.site.views.get_channel_layer", lambda: BrokenLayer())
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json()["channel_layer"].startswith("failed")

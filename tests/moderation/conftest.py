@@ -7,9 +7,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from community.rendering import render_markdown
 from tests.conftest import make_member
 from threads.models import Post, Thread
-from threads.rendering import render_markdown
 
 
 def make_thread(space, author, *, title="A conversation about allyship", anonymous=False, **extra):

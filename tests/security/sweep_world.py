@@ -59,7 +59,7 @@ class World:
 
 def _space(name: str, slug: str, **extra) -> Space:
     from community.models import GuidelinesVersion
-    from threads.rendering import render_markdown
+    from community.rendering import render_markdown
 
     space = Space.objects.create(name=name, slug=slug, summary=f"{name} summary.", **extra)
     body = f"Guidelines of {name}."

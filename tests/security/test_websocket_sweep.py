@@ -1,13 +1,13 @@
 """Every WebSocket route, connected to as every role: the close code or the welcome.
 
-A route in ``realtime.routing`` without an entry in ``ROUTES`` fails the first test.
+A route in ``community.site.routing`` without an entry in ``ROUTES`` fails the first test.
 """
 
 from __future__ import annotations
 
 import pytest
 
-from realtime.routing import websocket_urlpatterns
+from community.site.routing import websocket_urlpatterns
 from tests.realtime.conftest import in_memory_channel_layer, open_room  # noqa: F401
 
 from .sweep_world import ROLES, SECRETS, build_world

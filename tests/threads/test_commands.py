@@ -6,8 +6,8 @@ from django.core.management import call_command
 
 from community.demo import seed_accounts
 from community.models import Membership
+from community.rendering import RENDERER_VERSION
 from threads.models import Notification, Post, Thread
-from threads.rendering import RENDERER_VERSION
 from threads.services import create_reply
 
 pytestmark = pytest.mark.django_db

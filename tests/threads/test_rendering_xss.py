@@ -1,4 +1,4 @@
-"""Every vector goes through threads.rendering and nothing executable survives."""
+"""Every vector goes through community.rendering and nothing executable survives."""
 
 import re
 from html import unescape
@@ -7,7 +7,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from threads.rendering import highlight_snippet, render_markdown
+from community.rendering import highlight_snippet, render_markdown
 
 VECTORS = [
     "[click](javascript:alert(1))",

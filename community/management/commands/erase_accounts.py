@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from community.account_data import erase_due_accounts
+from community.site.account_data import erase_due_accounts
 
 
 class Command(BaseCommand):

@@ -30,6 +30,7 @@ from tqdm import tqdm
 
 from community.demo import DEFAULT_PASSWORD, SPACE_SLUGS
 from community.models import GuidelinesAcceptance, GuidelinesVersion, Membership, Space, User
+from community.rendering import RENDERER_VERSION, render_markdown
 from threads.models import (
     Notification,
     NotificationKind,
@@ -44,7 +45,6 @@ from threads.models import (
     ThreadKind,
     ThreadVisibility,
 )
-from threads.rendering import RENDERER_VERSION, render_markdown
 
 BIG_THREAD_SPACE = "safe-spaces"
 BENCH_MEMBER = "member@example.org"
@@ -454,7 +454,7 @@ class Command(BaseCommand):
         return "\n\n".join(parts)
 
     def _prepare_bodies(self) -> None:
-        """A pool of distinct bodies, each rendered once through threads.rendering: posts draw
+        """A pool of distinct bodies, each rendered once through community.rendering: posts draw
         from it, so 200,000 posts cost a few thousand renders, not 200,000."""
         seen: dict[str, str] = {}
         count = max(self.opt["distinct_bodies"], 10)

@@ -1,13 +1,13 @@
-"""Re-render posts stored by an older renderer (threads.rendering.RENDERER_VERSION)."""
+"""Re-render posts stored by an older renderer (community.rendering.RENDERER_VERSION)."""
 
 from django.core.management.base import BaseCommand
 
-from threads.rendering import RENDERER_VERSION
+from community.rendering import RENDERER_VERSION
 from threads.services import rerender_posts
 
 
 class Command(BaseCommand):
-    help = "Re-render the HTML of posts rendered by an older version of threads.rendering."
+    help = "Re-render the HTML of posts rendered by an older version of community.rendering."
 
     def add_arguments(self, parser):
         parser.add_argument("--all", action="store_true", help="Re-render every post.")

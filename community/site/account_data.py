@@ -14,7 +14,7 @@ from django.contrib.sessions.models import Session
 from django.db import models, transaction
 from django.utils import timezone
 
-from .models import User
+from community.models import User
 
 DELETION_GRACE = timedelta(days=7)
 FORMER_MEMBER = "Former member"
