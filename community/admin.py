@@ -1,7 +1,15 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from .models import GuidelinesAcceptance, GuidelinesVersion, Invitation, Membership, Space, User
+from .models import (
+    AuditEntry,
+    GuidelinesAcceptance,
+    GuidelinesVersion,
+    Invitation,
+    Membership,
+    Space,
+    User,
+)
 
 
 class MembershipInline(admin.TabularInline):
@@ -96,3 +104,22 @@ class InvitationAdmin(admin.ModelAdmin):
     list_filter = ["space", "revoked"]
     search_fields = ["email"]
     readonly_fields = ["token", "used_at", "used_by"]
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    """Read-only: the audit log is append-only and written through community.audit."""
+
+    list_display = ["created_at", "actor_label", "action", "space_label", "target_label", "reason"]
+    list_filter = ["action", "space"]
+    search_fields = ["actor_label", "target_label", "reason"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

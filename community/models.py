@@ -8,6 +8,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
+from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -329,3 +330,112 @@ class Invitation(models.Model):
     @property
     def is_usable(self) -> bool:
         return self.used_at is None and not self.revoked and self.expires_at > timezone.now()
+
+
+class AuditAction(models.TextChoices):
+    """Every moderation action the audit log records: one vocabulary, a label for each."""
+
+    MEMBERSHIP_APPROVE = "membership.approve", "Approved join request"
+    MEMBERSHIP_DECLINE = "membership.decline", "Declined join request"
+    MEMBERSHIP_ROLES = "membership.roles", "Changed roles"
+    MEMBERSHIP_REMOVE = "membership.remove", "Removed from space"
+    MEMBERSHIP_BAN = "membership.ban", "Banned from space"
+    MEMBERSHIP_UNBAN = "membership.unban", "Lifted ban"
+    MEMBER_WARN = "member.warn", "Warned"
+    MEMBER_MUTE = "member.mute", "Muted"
+    MEMBER_UNMUTE = "member.unmute", "Unmuted"
+    MEMBER_SUSPEND = "member.suspend", "Suspended"
+    MEMBER_UNSUSPEND = "member.unsuspend", "Lifted suspension"
+    GUIDELINES_PUBLISH = "guidelines.publish", "Published guidelines"
+    SPACE_CREATE = "space.create", "Created space"
+    SPACE_SETTINGS = "space.settings", "Changed space settings"
+    POST_APPROVE = "post.approve", "Approved post"
+    POST_HIDE = "post.hide", "Hid post"
+    POST_AUTOHIDE = "post.autohide", "Hid post automatically"
+    POST_RESTORE = "post.restore", "Restored post"
+    POST_DELETE = "post.delete", "Deleted post"
+    POST_EDIT = "post.edit", "Edited post"
+    THREAD_HIDE = "thread.hide", "Hid thread"
+    THREAD_AUTOHIDE = "thread.autohide", "Hid thread automatically"
+    THREAD_RESTORE = "thread.restore", "Restored thread"
+    THREAD_DELETE = "thread.delete", "Deleted thread"
+    THREAD_LOCK = "thread.lock", "Locked thread"
+    THREAD_UNLOCK = "thread.unlock", "Unlocked thread"
+    THREAD_PIN = "thread.pin", "Pinned thread"
+    THREAD_UNPIN = "thread.unpin", "Unpinned thread"
+    THREAD_MOVE = "thread.move", "Moved thread"
+    LIVE_HIDE = "live.hide", "Removed live message"
+    LIVE_AUTOHIDE = "live.autohide", "Removed live message automatically"
+    LIVE_MESSAGE_REMOVE = "live.message.remove", "Removed live message (facilitator)"
+    LIVE_PARTICIPANT_REMOVE = "live.participant.remove", "Removed from live session"
+    FLAG_DISMISS = "flag.dismiss", "Dismissed flags"
+    WORD_ADD = "word.add", "Added watched word"
+    WORD_REMOVE = "word.remove", "Removed watched word"
+
+
+class AuditEntryQuerySet(models.QuerySet["AuditEntry"]):
+    """Reads only: bulk updates and deletes are refused like the single-row ones."""
+
+    def update(self, **kwargs):
+        raise TypeError("The audit log is append-only: entries cannot be updated.")
+
+    def delete(self):
+        raise TypeError("The audit log is append-only: entries cannot be deleted.")
+
+    def visible_to(self, user) -> AuditEntryQuerySet:
+        """Entries of the spaces ``user`` moderates; staff see every entry, site-wide ones too."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_staff:
+            return self.all()
+        return self.filter(space__in=Space.objects.moderated_by(user).values("pk"))
+
+
+class AuditEntry(models.Model):
+    """One moderation action: written by the service that acted, in the same transaction."""
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Empty for automatic actions (auto-hide at the flag threshold).",
+    )
+    actor_label = models.CharField(max_length=120, blank=True)
+    action = models.CharField(max_length=40, db_index=True, choices=AuditAction.choices)
+    space = models.ForeignKey(
+        Space, null=True, blank=True, on_delete=models.SET_NULL, related_name="audit_entries"
+    )
+    space_label = models.CharField(max_length=120, blank=True)
+    target_type = models.ForeignKey(
+        ContentType, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    target_id = models.PositiveBigIntegerField(null=True, blank=True)
+    target_label = models.CharField(max_length=200, blank=True)
+    reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    objects = AuditEntryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name_plural = "audit entries"
+        # Created by the moderation app, which kept it until the layers were drawn.
+        db_table = "moderation_auditentry"
+        indexes = [models.Index(fields=["space", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.actor_label or 'System'}: {self.action} {self.target_label}".strip()
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None or not self._state.adding:
+            raise TypeError("The audit log is append-only: entries cannot be updated.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("The audit log is append-only: entries cannot be deleted.")
+
+    @property
+    def action_label(self) -> str:
+        return self.get_action_display()

@@ -9,24 +9,31 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from django.utils import timezone
-from django.utils.formats import date_format
 
-from .models import GuidelinesVersion, JoinPolicy, Membership, Space
+from .formats import when
+from .models import GuidelinesVersion, JoinPolicy, Membership, Space, User
 
-
-def _when(moment) -> str:
-    return date_format(timezone.localtime(moment), "j F Y, H:i")
+_CACHE = "_membership_cache"
 
 
 def membership_of(user, space: Space) -> Membership | None:
     """The user's membership of ``space``, cached on the space object for the request."""
     if not user.is_authenticated:
         return None
-    cache = space.__dict__.setdefault("_membership_cache", {})
+    cache = space.__dict__.setdefault(_CACHE, {})
     if user.pk not in cache:
         cache[user.pk] = Membership.objects.filter(user=user, space=space).first()
     return cache[user.pk]
+
+
+def remember_memberships(space: Space, memberships: dict[int, Membership | None]) -> None:
+    """Seed the cache from a read that already has them (a list page), keyed by user id."""
+    space.__dict__.setdefault(_CACHE, {}).update(memberships)
+
+
+def forget_membership(space: Space, user) -> None:
+    """Drop a cached membership after it changed, so the next check reads it again."""
+    space.__dict__.get(_CACHE, {}).pop(user.pk, None)
 
 
 def is_active_member(user, space: Space) -> bool:
@@ -128,7 +135,7 @@ def check_leave(user, space: Space) -> Membership:
 def check_not_suspended(user) -> None:
     if getattr(user, "is_suspended", False):
         raise PermissionDenied(
-            f"Your account is suspended until {_when(user.suspended_until)}. "
+            f"Your account is suspended until {when(user.suspended_until)}. "
             "You can still read and export your data."
         )
 
@@ -140,7 +147,7 @@ def check_participate(user, space: Space) -> None:
     membership = membership_of(user, space)
     if membership is not None and membership.is_muted:
         raise PermissionDenied(
-            f"You are muted in {space.name} until {_when(membership.muted_until)}"
+            f"You are muted in {space.name} until {when(membership.muted_until)}"
             + (f": {membership.mute_reason}" if membership.mute_reason else ".")
         )
 
@@ -164,6 +171,8 @@ def check_set_roles(actor, membership: Membership, *, moderator: bool, facilitat
         raise PermissionDenied("Only active members can be given a role.")
     if membership.user_id == actor.pk and not actor.is_staff and not moderator:
         raise PermissionDenied("Ask another moderator or staff to remove your own moderator role.")
+    if membership.user.is_staff and not actor.is_staff:
+        raise PermissionDenied("Staff accounts' roles can only be changed by other staff.")
 
 
 def pending_guidelines(user, space: Space | None = None) -> list[GuidelinesVersion]:
@@ -184,3 +193,53 @@ def pending_guidelines(user, space: Space | None = None) -> list[GuidelinesVersi
 
 def has_accepted_guidelines(user, space: Space | None = None) -> bool:
     return not pending_guidelines(user, space)
+
+
+def check_sanction(actor, space: Space, member: User, *, facilitating: bool = False) -> None:
+    """Mute, unmute, warn, remove or ban ``member`` in ``space``: the one rule for every path
+    (the review queue, the members page, the live console).
+
+    ``facilitating`` says the caller's own policy found ``actor`` facilitating a live session in
+    ``space``: facilitators may mute and unmute ordinary members there, nothing more.
+    """
+    check_read_space(actor, space)
+    if not (can_moderate_space(actor, space) or facilitating):
+        raise PermissionDenied("Only this space's moderators can do that.")
+    check_not_suspended(actor)
+    if member.pk == actor.pk:
+        raise PermissionDenied("You cannot do that to yourself.")
+    if member.is_staff and not actor.is_staff:
+        raise PermissionDenied("Staff accounts can only be sanctioned by other staff.")
+    if not can_moderate_space(actor, space) and can_facilitate_space(member, space):
+        raise PermissionDenied("Facilitators, moderators and staff cannot be muted or removed here.")
+
+
+def can_suspend(user) -> bool:
+    return user.is_authenticated and user.is_staff
+
+
+def check_suspend(actor, member: User) -> None:
+    """Suspend or reinstate an account site-wide: staff only, never themselves."""
+    if not can_suspend(actor):
+        raise PermissionDenied("Only staff can suspend or reinstate an account.")
+    if member.pk == actor.pk:
+        raise PermissionDenied("You cannot suspend yourself.")
+
+
+class GuidelinesRequired(PermissionDenied):
+    """The member must accept ``version`` (and maybe others) before posting."""
+
+    def __init__(self, version: GuidelinesVersion):
+        self.version = version
+        where = f"{version.space.name}'s" if version.space_id else "the community"
+        super().__init__(
+            f"Please read and accept {where} guidelines before you post. Your text is kept."
+        )
+
+
+def check_guidelines_accepted(user, space: Space | None = None) -> None:
+    """Raise :class:`GuidelinesRequired` unless ``user`` accepted every current version that
+    applies (the community's, then ``space``'s). Every service that stores content calls it."""
+    pending = pending_guidelines(user, space)
+    if pending:
+        raise GuidelinesRequired(pending[0])

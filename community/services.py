@@ -2,7 +2,8 @@
 
 Each service checks policy, validates, saves and returns whether anything changed, so that a
 repeated action is harmless. Moderation actions write their audit entry in the same transaction
-through :func:`moderation.services.record` once that app provides it.
+through :func:`community.audit.record`. Sanctions (mute, ban, remove, suspend) are in
+:mod:`community.sanctions`.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ from django.utils import timezone
 
 from community.rendering import render_markdown
 
-from . import policy
+from . import audit, policy
 from .models import (
+    AuditAction,
     GuidelinesAcceptance,
     GuidelinesVersion,
     Invitation,
@@ -25,19 +27,6 @@ from .models import (
     Space,
     User,
 )
-
-
-def _audit(*, actor, action: str, space: Space | None, target, reason: str = "") -> None:
-    """Record a moderation action when the moderation app provides the audit log."""
-    try:
-        from moderation.services import record_audit
-    except ImportError:  # pragma: no cover - before the moderation app exists
-        return
-    record_audit(actor=actor, action=action, space=space, target=target, reason=reason)
-
-
-def _forget_cached_membership(space: Space, user) -> None:
-    space.__dict__.get("_membership_cache", {}).pop(user.pk, None)
 
 
 @transaction.atomic
@@ -76,9 +65,9 @@ def publish_guidelines(
         created_by=actor,
     )
     if actor is not None and last is not None:
-        _audit(
+        audit.record(
             actor=actor,
-            action="guidelines.publish",
+            action=AuditAction.GUIDELINES_PUBLISH,
             space=space,
             target=version,
             reason=change_summary,
@@ -103,7 +92,7 @@ def join_space(*, actor: User, space: Space, message: str = "") -> Membership:
         membership.status = status
         membership.request_message = message[:500]
         membership.save(update_fields=["status", "request_message", "updated_at"])
-    _forget_cached_membership(space, actor)
+    policy.forget_membership(space, actor)
     return membership
 
 
@@ -117,7 +106,7 @@ def leave_space(*, actor: User, space: Space) -> bool:
         # Leaving and rejoining must not be a way out of a mute.
         raise PermissionDenied("You can leave this space once your mute ends.")
     membership.delete()
-    _forget_cached_membership(space, actor)
+    policy.forget_membership(space, actor)
     return True
 
 
@@ -136,7 +125,7 @@ def approve_request(*, actor: User, membership: Membership) -> bool:
         return False
     membership.status = Membership.Status.ACTIVE
     membership.save(update_fields=["status", "updated_at"])
-    _audit(actor=actor, action="membership.approve", space=membership.space, target=membership.user)
+    audit.record(actor=actor, action=AuditAction.MEMBERSHIP_APPROVE, space=membership.space, target=membership.user)
     return True
 
 
@@ -147,7 +136,7 @@ def decline_request(*, actor: User, membership: Membership, reason: str = "") ->
         return False
     user, space = membership.user, membership.space
     membership.delete()
-    _audit(actor=actor, action="membership.decline", space=space, target=user, reason=reason)
+    audit.record(actor=actor, action=AuditAction.MEMBERSHIP_DECLINE, space=space, target=user, reason=reason)
     return True
 
 
@@ -161,60 +150,13 @@ def set_roles(*, actor: User, membership: Membership, moderator: bool, facilitat
     membership.is_facilitator = facilitator
     membership.save(update_fields=["is_moderator", "is_facilitator", "updated_at"])
     roles = ", ".join(membership.role_labels)
-    _audit(
+    audit.record(
         actor=actor,
-        action="membership.roles",
+        action=AuditAction.MEMBERSHIP_ROLES,
         space=membership.space,
         target=membership.user,
         reason=roles,
     )
-    return True
-
-
-@transaction.atomic
-def remove_member(*, actor: User, membership: Membership, reason: str = "") -> bool:
-    membership = _locked_membership(actor, membership)
-    if membership.user_id == actor.pk:
-        raise PermissionDenied("Use “Leave this space” to leave it yourself.")
-    if membership.status != Membership.Status.ACTIVE:
-        return False
-    user, space = membership.user, membership.space
-    membership.delete()
-    _audit(actor=actor, action="membership.remove", space=space, target=user, reason=reason)
-    return True
-
-
-@transaction.atomic
-def ban_member(*, actor: User, membership: Membership, reason: str) -> bool:
-    membership = _locked_membership(actor, membership)
-    if membership.user_id == actor.pk:
-        raise PermissionDenied("You cannot ban yourself.")
-    if not reason.strip():
-        raise ValidationError({"reason": "Give a reason: the member is told why they were banned."})
-    if membership.status == Membership.Status.BANNED:
-        return False
-    membership.status = Membership.Status.BANNED
-    membership.ban_reason = reason.strip()[:500]
-    membership.is_moderator = membership.is_facilitator = False
-    membership.save()
-    _audit(
-        actor=actor,
-        action="membership.ban",
-        space=membership.space,
-        target=membership.user,
-        reason=reason,
-    )
-    return True
-
-
-@transaction.atomic
-def unban_member(*, actor: User, membership: Membership) -> bool:
-    membership = _locked_membership(actor, membership)
-    if membership.status != Membership.Status.BANNED:
-        return False
-    user, space = membership.user, membership.space
-    membership.delete()
-    _audit(actor=actor, action="membership.unban", space=space, target=user)
     return True
 
 
@@ -294,8 +236,8 @@ def update_space_settings(*, actor: User, space: Space, data: dict) -> bool:
     summary = ", ".join(
         f"{name.replace('_', ' ')}: {data[name]}" for name in changed if name != "summary"
     )
-    _audit(
-        actor=actor, action="space.settings", space=space, target=space, reason=summary or "summary"
+    audit.record(
+        actor=actor, action=AuditAction.SPACE_SETTINGS, space=space, target=space, reason=summary or "summary"
     )
     return True
 
@@ -311,5 +253,5 @@ def create_space(*, actor: User, data: dict, guidelines: str) -> Space:
     Membership.objects.get_or_create(
         user=actor, space=space, defaults={"status": Membership.Status.ACTIVE, "is_moderator": True}
     )
-    _audit(actor=actor, action="space.create", space=space, target=space)
+    audit.record(actor=actor, action=AuditAction.SPACE_CREATE, space=space, target=space)
     return space

@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from . import policy, selectors, services
+from . import policy, sanctions, selectors, services
 from .adapters import INVITATION_SESSION_KEY
 from .forms import (
     GuidelinesForm,
@@ -128,8 +128,11 @@ def membership_action(
             )
             done = f"{name}'s roles were updated."
         elif action == "remove":
-            changed = services.remove_member(
-                actor=request.user, membership=membership, reason=request.POST.get("reason", "")
+            changed = sanctions.remove_member(
+                actor=request.user,
+                space=space,
+                member=membership.user,
+                reason=request.POST.get("reason", ""),
             )
             done = f"{name} was removed from {space.name}."
         elif action == "ban":
@@ -138,12 +141,17 @@ def membership_action(
                 policy.check_moderate_space(request.user, space)
                 messages.error(request, "Give a reason: the member is told why they were banned.")
                 return redirect("space_members", slug=space.slug)
-            changed = services.ban_member(
-                actor=request.user, membership=membership, reason=form.cleaned_data["reason"]
+            changed = sanctions.ban_member(
+                actor=request.user,
+                space=space,
+                member=membership.user,
+                reason=form.cleaned_data["reason"],
             )
             done = f"{name} was banned from {space.name}."
         elif action == "unban":
-            changed = services.unban_member(actor=request.user, membership=membership)
+            changed = sanctions.unban_member(
+                actor=request.user, space=space, member=membership.user
+            )
             done = f"{name} is no longer banned."
         else:
             raise Http404

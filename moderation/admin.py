@@ -1,25 +1,6 @@
 from django.contrib import admin
 
-from .models import AuditEntry, Flag, WatchedWord
-
-
-@admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
-    """Read-only: the audit log is append-only and written by the moderation services."""
-
-    list_display = ["created_at", "actor_label", "action", "space_label", "target_label", "reason"]
-    list_filter = ["action", "space"]
-    search_fields = ["actor_label", "target_label", "reason"]
-    date_hierarchy = "created_at"
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
+from .models import Flag, WatchedWord
 
 
 @admin.register(Flag)

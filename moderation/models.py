@@ -1,4 +1,4 @@
-"""Flags, watched words and the append-only audit log."""
+"""Flags and watched words. (The audit log is community core's: community.audit.)"""
 
 from __future__ import annotations
 
@@ -12,108 +12,6 @@ from django.utils import timezone
 from community.models import Space
 
 from .text import normalize
-
-
-class AuditEntryQuerySet(models.QuerySet["AuditEntry"]):
-    """Reads only: bulk updates and deletes are refused like the single-row ones."""
-
-    def update(self, **kwargs):
-        raise TypeError("The audit log is append-only: entries cannot be updated.")
-
-    def delete(self):
-        raise TypeError("The audit log is append-only: entries cannot be deleted.")
-
-    def visible_to(self, user) -> AuditEntryQuerySet:
-        """Entries of the spaces ``user`` moderates; staff see every entry, site-wide ones too."""
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_staff:
-            return self.all()
-        return self.filter(space__in=Space.objects.moderated_by(user).values("pk"))
-
-
-class AuditEntry(models.Model):
-    """One moderation action: written by the service that acted, in the same transaction."""
-
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        help_text="Empty for automatic actions (auto-hide at the flag threshold).",
-    )
-    actor_label = models.CharField(max_length=120, blank=True)
-    action = models.CharField(max_length=40, db_index=True)
-    space = models.ForeignKey(
-        Space, null=True, blank=True, on_delete=models.SET_NULL, related_name="audit_entries"
-    )
-    space_label = models.CharField(max_length=120, blank=True)
-    target_type = models.ForeignKey(
-        ContentType, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    target_id = models.PositiveBigIntegerField(null=True, blank=True)
-    target_label = models.CharField(max_length=200, blank=True)
-    reason = models.TextField(blank=True)
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
-
-    objects = AuditEntryQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["-created_at", "-pk"]
-        verbose_name_plural = "audit entries"
-        indexes = [models.Index(fields=["space", "-created_at"])]
-
-    def __str__(self) -> str:
-        return f"{self.actor_label or 'System'}: {self.action} {self.target_label}".strip()
-
-    def save(self, *args, **kwargs) -> None:
-        if self.pk is not None or not self._state.adding:
-            raise TypeError("The audit log is append-only: entries cannot be updated.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise TypeError("The audit log is append-only: entries cannot be deleted.")
-
-    @property
-    def action_label(self) -> str:
-        return ACTION_LABELS.get(self.action, self.action.replace(".", " ").replace("_", " "))
-
-
-ACTION_LABELS = {
-    "membership.approve": "Approved join request",
-    "membership.decline": "Declined join request",
-    "membership.roles": "Changed roles",
-    "membership.remove": "Removed from space",
-    "membership.ban": "Banned from space",
-    "membership.unban": "Lifted ban",
-    "guidelines.publish": "Published guidelines",
-    "member.warn": "Warned",
-    "member.mute": "Muted",
-    "member.unmute": "Unmuted",
-    "member.suspend": "Suspended",
-    "member.unsuspend": "Lifted suspension",
-    "post.approve": "Approved post",
-    "post.hide": "Hid post",
-    "post.autohide": "Hid post automatically",
-    "post.restore": "Restored post",
-    "post.delete": "Deleted post",
-    "post.edit": "Edited post",
-    "thread.hide": "Hid thread",
-    "thread.autohide": "Hid thread automatically",
-    "thread.restore": "Restored thread",
-    "thread.delete": "Deleted thread",
-    "thread.lock": "Locked thread",
-    "thread.unlock": "Unlocked thread",
-    "thread.pin": "Pinned thread",
-    "thread.unpin": "Unpinned thread",
-    "thread.move": "Moved thread",
-    "live.hide": "Removed live message",
-    "live.autohide": "Removed live message automatically",
-    "flag.dismiss": "Dismissed flags",
-    "word.add": "Added watched word",
-    "word.remove": "Removed watched word",
-}
 
 
 class FlagReason(models.TextChoices):

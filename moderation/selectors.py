@@ -15,7 +15,9 @@ from django.db.models import IntegerField, QuerySet, Subquery
 from community.models import Membership, Space, User
 
 from . import targets
-from .models import AuditEntry, Flag, FlagKind, WatchedWord
+from community.models import AuditEntry
+
+from .models import Flag, FlagKind, WatchedWord
 
 QUEUE_LIMIT = 100
 

@@ -21,7 +21,9 @@ from community.models import Membership, Space, User
 from community.policy import _when
 
 from . import policy, targets
-from .models import AuditEntry, Flag, FlagKind, FlagReason, WatchedWord
+from community.models import AuditEntry
+
+from .models import Flag, FlagKind, FlagReason, WatchedWord
 from .text import normalize
 
 REASON_MAX = 500

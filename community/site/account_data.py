@@ -11,9 +11,10 @@ from typing import Any
 
 from django.apps import apps
 from django.contrib.sessions.models import Session
-from django.db import models, transaction
+from django.db import transaction
 from django.utils import timezone
 
+from community import audit
 from community.models import User
 
 DELETION_GRACE = timedelta(days=7)
@@ -259,17 +260,9 @@ def erase_account(user: User) -> None:
         LiveEvent = _model("realtime.LiveEvent")
         if LiveEvent is not None:
             LiveEvent.objects.filter(author=user).update(body="", body_html="", removed=True)
-    AuditEntry = _model("moderation.AuditEntry")
-    if AuditEntry is not None:
-        # The audit log is append-only; erasure is the one change the law requires of it: the
-        # entries stay, their names go.
-        models.QuerySet.update(AuditEntry.objects.filter(actor=user), actor_label=FORMER_MEMBER)
-        from django.contrib.contenttypes.models import ContentType
-
-        about_them = AuditEntry.objects.filter(
-            target_type=ContentType.objects.get_for_model(User), target_id=user.pk
-        )
-        models.QuerySet.update(about_them, target_label=FORMER_MEMBER)
+    # The audit log is append-only; erasure is the one change the law requires of it: the
+    # entries stay, their names go.
+    audit.deidentify(user, label=FORMER_MEMBER)
     user.emailaddress_set.all().delete()
     _model("mfa.Authenticator").objects.filter(user=user).delete()
     user.email = f"erased-{user.pk}@invalid.example"
