@@ -179,6 +179,9 @@ class Post(models.Model):
     quote_of = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="quoted_by"
     )
+    # True when the quoted text is not copied into ``body`` (a quote of a post under a content
+    # note): it is shown from ``quote_of``, under the note, by threads.content_notes.
+    quote_by_reference = models.BooleanField(default=False, editable=False)
     status = models.CharField(
         max_length=10, choices=PostStatus.choices, default=PostStatus.PUBLISHED
     )

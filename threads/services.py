@@ -26,7 +26,7 @@ from moderation import services as moderation_services
 from moderation.registry import AUTOHIDE_REASON
 from realtime import broadcast
 
-from . import policy
+from . import content_notes, policy
 from .models import (
     ANONYMOUS_LABEL,
     BODY_MAX,
@@ -193,7 +193,10 @@ def _quote_markdown(quoted: Post) -> str:
 
 
 def quote_for_reply(*, actor: User, thread: Thread, post_id: int | None) -> tuple[Post | None, str]:
-    """The post being quoted (visible, same thread) and the draft text it starts a reply with."""
+    """The post being quoted (visible, same thread) and the draft text it starts a reply with.
+
+    A post under a content note is quoted by reference: the draft starts empty, and the quote is
+    shown folded under its note (threads.content_notes), never copied into the reply's text."""
     if not post_id:
         return None, ""
     quoted = (
@@ -204,6 +207,9 @@ def quote_for_reply(*, actor: User, thread: Thread, post_id: int | None) -> tupl
     )
     if quoted is None:
         return None, ""
+    quoted.thread = thread
+    if content_notes.note_of(quoted):
+        return quoted, ""
     return quoted, _quote_markdown(quoted)
 
 
@@ -234,6 +240,9 @@ def create_reply(
         anonymous=anonymous,
         body=body,
         quote_of=quote,
+        # The thread's note covers the quoted post (quotes stay in their thread): keep its text
+        # out of this reply's body and show it from quote_of, folded.
+        quote_by_reference=quote is not None and bool(content_notes.note_of_thread(thread)),
         status=status,
         created_at=timezone.now(),
     )

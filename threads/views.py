@@ -22,7 +22,7 @@ from community.http import (
 from community.models import Space
 from community.policy import GuidelinesRequired
 
-from . import policy, selectors, services
+from . import content_notes, policy, selectors, services
 from .forms import DeletePostForm, EditPostForm, ReactionForm, ReplyForm, SearchForm, ThreadForm
 from .models import Post, Thread, ThreadKind
 
@@ -262,6 +262,7 @@ def _reply_page(request, thread: Thread, form, quoted: Post | None, status: int 
             "thread": thread,
             "form": form,
             "quoted": quoted,
+            "quote_by_reference": quoted is not None and bool(content_notes.note_of(quoted)),
             "can_moderate": policy.can_moderate(request.user, thread.space),
             "crumbs": [*_thread_crumbs(thread.space), (thread.title, thread.get_absolute_url())],
         },
