@@ -253,8 +253,11 @@ class LiveSessionConsumer(LeanLayerDispatch, AsyncJsonWebsocketConsumer):
             after = start
         else:
             resync = None
-        frames = selectors.events_after(session.pk, after, until_seq=session.last_seq, limit=cap)
-        if self.sees_authors and frames:
+        attributed = policy.shows_attribution(session)
+        frames = selectors.events_after(
+            session.pk, after, until_seq=session.last_seq, limit=cap, attributed=attributed
+        )
+        if self.sees_authors and attributed and frames:
             frames += selectors.reveals_after(
                 session.pk, after, until_seq=frames[-1].get("seq", session.last_seq)
             )

@@ -134,6 +134,12 @@ def check_socket_member(user_id: int, session_key: str | None) -> User:
     return user
 
 
+def shows_attribution(session: LiveSession) -> bool:
+    """Whether frames and pages of ``session`` may say who said what (SPEC.md "Live sessions":
+    after a Chatham House session ends, none do, whoever is asking)."""
+    return not session.names_withheld
+
+
 def is_removed(user, session: LiveSession) -> bool:
     return ParticipantRemoval.objects.filter(session=session, user=user).exists()
 

@@ -26,7 +26,7 @@ from community.rendering import render_markdown
 from moderation import policy as moderation_policy
 from moderation import screening
 from moderation import services as moderation_services
-from moderation.models import FlagReason
+from moderation.models import Flag, FlagReason
 
 from . import policy, selectors
 from .broadcast import (
@@ -323,6 +323,9 @@ def _transition(actor: User, session: LiveSession, verb: str) -> bool:
         fields += ["ended_at", "locked"]
         RaisedHand.objects.filter(session=session).delete()
         _push_hands(session)
+        if session.retention_days == 0:
+            # "0 = not kept": gone as the session ends, in the same transaction.
+            fields += _purge_transcript(session, now)
     session.save(update_fields=fields)
     _append_state(session, verb)
     return True
@@ -472,6 +475,28 @@ def hide_message(*, actor: User | None, event: LiveEvent, reason: str) -> bool:
     )
     notices.tell(
         event.author, f"Your message in “{title}” was removed by a moderator: {reason}", about=event
+    )
+    return True
+
+
+@transaction.atomic
+def reveal_author(*, actor: User, event: LiveEvent, reason: str = "") -> bool:
+    """A moderator asks who wrote a flagged message of a session whose names are withheld (an
+    ended Chatham House session): the review queue's one way to it, always audited. Returns
+    False, recording nothing, when the names were never withheld (the card shows them)."""
+    event = LiveEvent.objects.select_related("session", "session__space").get(pk=event.pk)
+    space = event.session.space
+    moderation_policy.check_moderate(actor, space)
+    if policy.shows_attribution(event.session):
+        return False
+    if not Flag.objects.for_target(event).open().exists():
+        raise PermissionDenied("Only the author of a message waiting for review can be shown.")
+    audit.record(
+        actor=actor,
+        action=AuditAction.LIVE_AUTHOR_REVEAL,
+        space=space,
+        target=event,
+        reason=reason.strip() if isinstance(reason, str) else "",
     )
     return True
 
@@ -820,11 +845,18 @@ def purge_expired(*, now: datetime | None = None) -> int:
             locked = _locked(session)
             if locked.transcript_purged_at is not None:
                 continue
-            LiveEvent.objects.filter(session=locked).delete()
-            locked.transcript_purged_at = now
-            locked.save(update_fields=["transcript_purged_at"])
+            locked.save(update_fields=_purge_transcript(locked, now))
             purged += 1
     return purged
+
+
+def _purge_transcript(session: LiveSession, now: datetime) -> list[str]:
+    """Delete everything said in ``session`` (the caller holds its row and saves the fields
+    returned). Later events, such as the end itself, still follow on from ``last_seq``."""
+    LiveEvent.objects.filter(session=session).delete()
+    session.transcript_purged_at = now
+    session.spotlight_seq = None
+    return ["transcript_purged_at", "spotlight_seq"]
 
 
 def send_reminders(*, within: timedelta, now: datetime | None = None) -> int:

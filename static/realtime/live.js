@@ -207,6 +207,7 @@ function start(root) {
         break;
       case "author":
         // Moderators and staff only: who wrote an anonymous message or question.
+        if (session.status === "ended" && root.dataset.chathamHouse === "true") break;
         reveals.set(frame.target_seq, frame.author);
         showReveal(frame.target_seq);
         break;
@@ -399,9 +400,22 @@ function start(root) {
     questions.querySelector(`[data-seq="${seq}"]`)?.remove();
   }
 
+  // Chatham House: once the session ends, what is on screen stops saying who said what, as the
+  // server's pages and replays already do.
+  function withholdNames() {
+    reveals.clear();
+    for (const item of stream.querySelectorAll(".forum-live-event")) {
+      delete item.dataset.authorId;
+      item.querySelectorAll(".forum-live-reveal").forEach((tag) => tag.remove());
+      const author = item.querySelector(".forum-live-author");
+      if (author && author.textContent !== "Anonymous question") author.textContent = "A member";
+    }
+  }
+
   function applySession(state) {
     if (!state) return;
     session = state;
+    if (state.status === "ended" && root.dataset.chathamHouse === "true") withholdNames();
     const labels = { scheduled: "Scheduled", open: "Lobby open", live: "Live now", ended: "Ended" };
     const colours = { scheduled: "blue", open: "yellow", live: "red", ended: "grey" };
     $("live-status").replaceChildren(el("strong", { class: `nhsuk-tag nhsuk-tag--${colours[state.status]}` }, labels[state.status]));
