@@ -5,6 +5,7 @@ from __future__ import annotations
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from allauth.core import context as allauth_context
 from django import forms
+from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
@@ -79,6 +80,13 @@ class SignupForm(AllauthSignupForm):
                 "Use your work address, or ask a moderator for an invitation.",
             )
         return cleaned
+
+    def try_save(self, request):
+        if self.account_already_exists:
+            # A new account costs a password hash; hash this one too (and throw it away) so the
+            # answer's timing does not tell that the address already has an account.
+            make_password(self.cleaned_data.get("password1") or "")
+        return super().try_save(request)
 
     def save(self, request):
         user = super().save(request)
