@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -23,6 +24,14 @@ def env_bool(name: str, default: bool) -> bool:
 
 def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+def env_rate(name: str, default: str) -> str:
+    """A rate limit such as ``100/5m``: a count per period in s, m, h or d."""
+    value = os.environ.get(name, "").strip() or default
+    if not re.fullmatch(r"[1-9][0-9]*/[0-9]*[smhd]", value):
+        raise RuntimeError(f"{name} must be a count per period such as 100/5m, not {value!r}.")
+    return value
 
 
 DEBUG = env_bool("DEBUG", False)
@@ -200,15 +209,27 @@ ACCOUNT_REAUTHENTICATION_REQUIRED = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Race Equality Peer Forum] "
 ACCOUNT_ADAPTER = "community.adapters.AccountAdapter"
 ACCOUNT_FORMS = {"signup": "community.forms.SignupForm"}
+# Per address the limits are high: an NHS trust sends thousands of staff through one egress
+# address, and a few typos there must not lock them all out. Password guessing is stopped per
+# account: failures count against the address typed in, from wherever they come.
 ACCOUNT_RATE_LIMITS = {
-    "login_failed": "5/5m/ip,5/5m/key",
-    "signup": "20/h/ip",
+    "login": env_rate("SIGNIN_LIMIT_PER_ADDRESS", "300/m") + "/ip",
+    "login_failed": (
+        env_rate("SIGNIN_FAILURE_LIMIT_PER_ADDRESS", "100/5m")
+        + "/ip,"
+        + env_rate("SIGNIN_FAILURE_LIMIT_PER_ACCOUNT", "5/5m")
+        + "/key"
+    ),
+    "signup": env_rate("SIGNUP_LIMIT_PER_ADDRESS", "100/h") + "/ip",
     "reset_password": "20/m/ip,5/m/key",
     "confirm_email": "1/3m/key",
 }
 # Behind a reverse proxy set this to the number of proxies in front of daphne so allauth's
-# rate limits key on the client's address, not the proxy's (see docs/deployment.md).
+# rate limits key on the client's address, not the proxy's (see docs/deployment.md). With 0,
+# X-Forwarded-For is not trusted at all (see AccountAdapter.get_client_ip).
 ALLAUTH_TRUSTED_PROXY_COUNT = int(os.environ.get("ALLAUTH_TRUSTED_PROXY_COUNT", "0"))
+# Or the header a trusted proxy puts the client's address in (e.g. X-Real-IP), instead.
+ALLAUTH_TRUSTED_CLIENT_IP_HEADER = os.environ.get("ALLAUTH_TRUSTED_CLIENT_IP_HEADER") or None
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_PASSKEY_LOGIN_ENABLED = True
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
