@@ -660,7 +660,13 @@ def _apply_fields(session: LiveSession, data: dict) -> None:
 def create_session(
     *, actor: User, space: Space, facilitators: list[User] | None = None, **data
 ) -> LiveSession:
+    from . import ics
+
     policy.check_create_session(actor, space)
+    # No control characters: the title goes into calendar files and email subjects.
+    for field, clean in (("title", ics.single_line), ("description", ics.multi_line)):
+        if isinstance(data.get(field), str):
+            data[field] = clean(data[field])
     session = LiveSession(space=space, created_by=actor)
     _apply_fields(session, data)
     session.save()
@@ -672,10 +678,15 @@ def create_session(
 def update_session(
     *, actor: User, session: LiveSession, facilitators: list[User] | None = None, **data
 ) -> bool:
+    from . import ics
+
     session = _locked(session)
     policy.check_facilitate(actor, session)
     if session.status == LiveSession.Status.ENDED:
         raise PermissionDenied("An ended session cannot be edited.")
+    for field, clean in (("title", ics.single_line), ("description", ics.multi_line)):
+        if isinstance(data.get(field), str):
+            data[field] = clean(data[field])
     before = {field: getattr(session, field) for field in SESSION_FIELDS}
     _apply_fields(session, data)
     session.save()
@@ -732,11 +743,18 @@ def purge_expired(*, now: datetime | None = None) -> int:
 def send_reminders(*, within: timedelta, now: datetime | None = None) -> int:
     """Email each registered member of sessions starting within ``within``, once per session.
 
-    The email carries the title, the time and a link: nothing said in the session.
+    The email carries the title, the time and a link: nothing said in the session. The session
+    is marked reminded before any email goes, so a reminder is never sent twice; each email is
+    sent on its own, and one that fails is logged (not retried) while the others still go.
     """
+    import logging
+
     from django.core.mail import send_mail
     from django.urls import reverse
 
+    from . import ics
+
+    logger = logging.getLogger(__name__)
     now = now or timezone.now()
     sent = 0
     due = LiveSession.objects.filter(
@@ -753,22 +771,33 @@ def send_reminders(*, within: timedelta, now: datetime | None = None) -> int:
                 continue
             locked.reminder_sent_at = now
             locked.save(update_fields=["reminder_sent_at"])
-            when = timezone.localtime(locked.starts_at).strftime("%A %d %B %Y, %H:%M")
-            link = f"{base}{reverse('live_room', args=[locked.pk])}"
-            for registration in locked.registrations.select_related("user").filter(
-                user__is_active=True
-            ):
-                if not community_policy.can_read_space(registration.user, locked.space):
-                    continue
+            recipients = [
+                registration.user
+                for registration in locked.registrations.select_related("user").filter(
+                    user__is_active=True
+                )
+                if community_policy.can_read_space(registration.user, locked.space)
+            ]
+        # A title stored before titles were cleaned must not break the subject header.
+        title = ics.single_line(locked.title)
+        when = timezone.localtime(locked.starts_at).strftime("%A %d %B %Y, %H:%M")
+        link = f"{base}{reverse('live_room', args=[locked.pk])}"
+        for user in recipients:
+            try:
                 send_mail(
-                    subject=f"Reminder: {locked.title} starts {when}",
+                    subject=f"Reminder: {title} starts {when}",
                     message=(
-                        f"Hello {registration.user.display_name},\n\n"
-                        f"You registered for “{locked.title}” in {locked.space.name}. "
+                        f"Hello {user.display_name},\n\n"
+                        f"You registered for “{title}” in {locked.space.name}. "
                         f"It starts {when}.\n\nJoin the room: {link}\n"
                     ),
                     from_email=None,
-                    recipient_list=[registration.user.email],
+                    recipient_list=[user.email],
                 )
-                sent += 1
+            except Exception:
+                logger.exception(
+                    "Reminder for live session %s to member %s failed", locked.pk, user.pk
+                )
+                continue
+            sent += 1
     return sent
