@@ -73,6 +73,19 @@ def _clean_body(body) -> str:
     if not isinstance(body, str) or not body.strip():
         raise LiveRefusal("invalid", "Write a message before sending it.")
     body = body.strip()
+    # Refused rather than stripped, so the member sees why their text changed: PostgreSQL text
+    # cannot hold NUL, and a lone surrogate is not UTF-8 at all.
+    if "\x00" in body:
+        raise LiveRefusal(
+            "invalid",
+            "Messages cannot contain NUL characters (\\u0000): remove them and send again.",
+        )
+    try:
+        body.encode("utf-8")
+    except UnicodeEncodeError:
+        raise LiveRefusal(
+            "invalid", "This message has a character that is not valid text (a lone surrogate)."
+        ) from None
     limit = settings.LIVE_MESSAGE_MAX_CHARS
     if len(body) > limit:
         raise LiveRefusal(
