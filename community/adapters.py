@@ -19,6 +19,14 @@ def email_domain_allowed(email: str) -> bool:
     return domain in allowed
 
 
+def may_add_email(user, email: str) -> bool:
+    """An address added in the account area keeps to the sign-up rule: an allowed domain, unless
+    the member joined by invitation (which let them in from any domain)."""
+    from .models import Invitation
+
+    return email_domain_allowed(email) or Invitation.objects.filter(used_by=user).exists()
+
+
 class AccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request) -> bool:
         return True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from allauth.account.forms import AddEmailForm as AllauthAddEmailForm
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from allauth.core import context as allauth_context
 from django import forms
@@ -10,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from . import services
-from .adapters import INVITATION_SESSION_KEY, email_domain_allowed
+from .adapters import INVITATION_SESSION_KEY, email_domain_allowed, may_add_email
 from .models import Invitation, Space, User
 
 
@@ -98,6 +99,19 @@ class SignupForm(AllauthSignupForm):
             services.redeem_invitation(user=user, token=self._invitation.token)
             request.session.pop(INVITATION_SESSION_KEY, None)
         return user
+
+
+class AddEmailForm(AllauthAddEmailForm):
+    """allauth's add-email form, held to the same allowed domains as sign-up."""
+
+    def clean_email(self) -> str:
+        email = super().clean_email()
+        if not may_add_email(self.user, email):
+            raise ValidationError(
+                "You can add addresses from participating organisations only. "
+                "Use your work address, or ask a moderator for an invitation."
+            )
+        return email
 
 
 class ProfileForm(forms.ModelForm):

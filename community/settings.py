@@ -208,7 +208,10 @@ ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_REAUTHENTICATION_REQUIRED = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Race Equality Peer Forum] "
 ACCOUNT_ADAPTER = "community.adapters.AccountAdapter"
-ACCOUNT_FORMS = {"signup": "community.forms.SignupForm"}
+ACCOUNT_FORMS = {
+    "signup": "community.forms.SignupForm",
+    "add_email": "community.forms.AddEmailForm",
+}
 # Per address the limits are high: an NHS trust sends thousands of staff through one egress
 # address, and a few typos there must not lock them all out. Password guessing is stopped per
 # account: failures count against the address typed in, from wherever they come.
