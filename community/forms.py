@@ -6,6 +6,7 @@ from allauth.account.forms import AddEmailForm as AllauthAddEmailForm
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from allauth.core import context as allauth_context
 from django import forms
+from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -169,20 +170,26 @@ class InvitationForm(forms.Form):
     expires_at = forms.DateField(
         label="Expires on",
         required=False,
-        help_text="Defaults to 14 days from today.",
+        help_text="Defaults to 14 days from today; at most 90 days.",
         widget=forms.DateInput(attrs={"type": "date"}),
     )
 
     def clean_expires_at(self):
+        """The end of the chosen day, within the lifetimes ``create_invitation`` allows (on the
+        last allowed day, the moment it runs out)."""
         value = self.cleaned_data.get("expires_at")
         if value is None:
             return None
+        now = timezone.now()
+        longest = settings.INVITATION_MAX_LIFETIME
+        if value > timezone.localdate(now + longest):
+            raise ValidationError(f"Choose an expiry date within {longest.days} days from today.")
         moment = timezone.make_aware(
             timezone.datetime.combine(value, timezone.datetime.max.time().replace(microsecond=0))
         )
-        if moment <= timezone.now():
-            raise ValidationError("Choose an expiry date in the future.")
-        return moment
+        if moment < now + settings.INVITATION_MIN_LIFETIME:
+            raise ValidationError("Choose an expiry date at least an hour from now.")
+        return min(moment, now + longest)
 
 
 class GuidelinesForm(forms.Form):

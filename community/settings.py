@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -325,6 +326,9 @@ PERMISSIONS_POLICY = (
 
 # Forum limits (SPEC.md)
 THREADS_PER_PAGE = 25
+# An invitation expires between these two lifetimes from when it is made.
+INVITATION_MIN_LIFETIME = timedelta(hours=1)
+INVITATION_MAX_LIFETIME = timedelta(days=90)
 POSTS_PER_PAGE = 30
 LIVE_MESSAGE_MAX_CHARS = 2000
 LIVE_FRAME_MAX_BYTES = 16 * 1024
