@@ -9,14 +9,19 @@ from django.urls import reverse
 
 
 class SecurityHeadersMiddleware:
-    """Nothing here is for search engines, and no page may use powerful browser features."""
+    """Nothing here is for search engines, and no page may use powerful browser features.
+
+    Outermost in MIDDLEWARE, so that what inner middleware answers on its own (WhiteNoise's
+    static files, SecurityMiddleware's HTTPS redirect, the 400 for a disallowed host) gets the
+    headers too.
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         response = self.get_response(request)
-        response["X-Robots-Tag"] = "noindex, nofollow"
+        response["X-Robots-Tag"] = settings.ROBOTS_TAG
         response.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
         return response
 

@@ -71,10 +71,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: its headers go on every response, those inner middleware answer alone included.
+    "community.middleware.SecurityHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
-    "community.middleware.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -278,6 +279,15 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = DEBUG or TESTING
+ROBOTS_TAG = "noindex, nofollow"  # every response's X-Robots-Tag (SPEC.md, principle 1)
+
+
+def _static_file_headers(headers, path: str, url: str) -> None:
+    headers["X-Robots-Tag"] = ROBOTS_TAG
+
+
+# Static files are not for search engines either, however WhiteNoise is mounted.
+WHITENOISE_ADD_HEADERS_FUNCTION = _static_file_headers
 
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
