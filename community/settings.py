@@ -345,6 +345,9 @@ LIVE_FRAME_MAX_BYTES = 16 * 1024
 # Open sockets one member may hold in one live session (tabs, devices); more are refused 4403.
 LIVE_MAX_SOCKETS_PER_MEMBER = int(os.environ.get("LIVE_MAX_SOCKETS_PER_MEMBER", "5"))
 LIVE_MAX_SOCKETS_PER_MEMBER = int(os.environ.get("LIVE_MAX_SOCKETS_PER_MEMBER", "5"))
+# Open thread-page sockets one member may hold, counted in the cache (so across processes when
+# REDIS_URL is set); beyond it the newest wins and the oldest is closed with 4403.
+THREAD_MAX_SOCKETS_PER_MEMBER = int(os.environ.get("THREAD_MAX_SOCKETS_PER_MEMBER", "20"))
 LIVE_RATE_LIMIT = (
     int(os.environ.get("LIVE_RATE_COUNT", "5")),
     int(os.environ.get("LIVE_RATE_SECONDS", "10")),
