@@ -348,7 +348,19 @@ def start_session(*, actor: User, session: LiveSession) -> bool:
 
 @transaction.atomic
 def end_session(*, actor: User, session: LiveSession) -> bool:
-    return _transition(actor, session, "end")
+    """End the session. One that keeps no transcript (retention 0) loses what was said now, in
+    this transaction: messages and questions stay as blank, removed places (so ``seq`` runs on
+    without gaps for clients still in the room) and ``purge_expired`` deletes the rest."""
+    if not _transition(actor, session, "end"):
+        return False
+    ended = _locked(session)
+    if ended.retention_days == 0:
+        spoken = LiveEvent.objects.filter(
+            session=ended, kind__in=[LiveEvent.Kind.MESSAGE, LiveEvent.Kind.QUESTION]
+        )
+        QuestionUpvote.objects.filter(question__in=spoken).delete()
+        spoken.update(body="", body_html="", author=None, client_msg_id=None, removed=True)
+    return True
 
 
 def _set_state(actor: User, session: LiveSession, change: str, **values) -> bool:
@@ -732,9 +744,31 @@ def cancel_registration(*, actor: User, session: LiveSession) -> bool:
     return bool(deleted)
 
 
+def _end_overdue(now: datetime) -> None:
+    """End the sessions still not ended a day after their end time (nobody pressed "end"), as
+    ``end_session`` would: chat unlocked, hands lowered, an ``end`` state event for the room."""
+    overdue = LiveSession.objects.exclude(status=LiveSession.Status.ENDED).filter(
+        ends_at__lt=now - timedelta(days=1)
+    )
+    for pk in list(overdue.values_list("pk", flat=True)):
+        with transaction.atomic():
+            session = _locked(pk)
+            if session.status == LiveSession.Status.ENDED:
+                continue
+            session.status = LiveSession.Status.ENDED
+            session.ended_at = now
+            session.locked = False
+            session.save(update_fields=["status", "ended_at", "locked"])
+            if RaisedHand.objects.filter(session=session).delete()[0]:
+                _push_hands(session)
+            _append_state(session, "end")
+
+
 def purge_expired(*, now: datetime | None = None) -> int:
-    """Delete transcripts whose retention has ended; return how many sessions were purged."""
+    """End sessions left running a day past their end, then delete transcripts whose retention
+    has ended; return how many sessions were purged. Idempotent: run it from cron."""
     now = now or timezone.now()
+    _end_overdue(now)
     purged = 0
     candidates = LiveSession.objects.filter(
         status=LiveSession.Status.ENDED, ended_at__isnull=False, transcript_purged_at__isnull=True
