@@ -337,10 +337,10 @@ PERMISSIONS_POLICY = (
 
 # Forum limits (SPEC.md)
 THREADS_PER_PAGE = 25
+POSTS_PER_PAGE = 30
 # An invitation expires between these two lifetimes from when it is made.
 INVITATION_MIN_LIFETIME = timedelta(hours=1)
 INVITATION_MAX_LIFETIME = timedelta(days=90)
-POSTS_PER_PAGE = 30
 LIVE_MESSAGE_MAX_CHARS = 2000
 LIVE_FRAME_MAX_BYTES = 16 * 1024
 # Open sockets one member may hold in one live session (tabs, devices); more are refused 4403.
