@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -180,8 +181,14 @@ def create_invitation(
             raise PermissionDenied("Only this space's moderators can invite people to it.")
     invitation = Invitation(space=space, email=email.strip().lower(), created_by=actor)
     if expires_at is not None:
-        if expires_at <= timezone.now():
-            raise ValidationError({"expires_at": "Choose an expiry date in the future."})
+        now = timezone.now()
+        shortest, longest = settings.INVITATION_MIN_LIFETIME, settings.INVITATION_MAX_LIFETIME
+        if expires_at < now + shortest:
+            raise ValidationError({"expires_at": "Choose an expiry at least an hour from now."})
+        if expires_at > now + longest:
+            raise ValidationError(
+                {"expires_at": f"Choose an expiry within {longest.days} days from now."}
+            )
         invitation.expires_at = expires_at
     invitation.full_clean()
     invitation.save()

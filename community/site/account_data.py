@@ -48,6 +48,7 @@ def build_export(user: User) -> dict[str, Any]:
             "date_joined": _iso(user.date_joined),
             "email_digests": user.email_digests,
             "suspended_until": _iso(user.suspended_until),
+            "suspension_reason": user.suspension_reason,
         },
         "email_addresses": [
             {"email": e.email, "verified": e.verified, "primary": e.primary}
@@ -60,6 +61,9 @@ def build_export(user: User) -> dict[str, Any]:
                 "moderator": m.is_moderator,
                 "facilitator": m.is_facilitator,
                 "muted_until": _iso(m.muted_until),
+                "mute_reason": m.mute_reason,
+                "ban_reason": m.ban_reason,
+                "request_message": m.request_message,
                 "since": _iso(m.created_at),
             }
             for m in user.memberships.select_related("space")
@@ -72,19 +76,40 @@ def build_export(user: User) -> dict[str, Any]:
             }
             for a in user.guidelines_acceptances.select_related("version__space")
         ],
+        # Not whom they invited: an invitee's address is the invitee's personal data.
         "invitations_sent": [
             {
                 "space": i.space.name if i.space_id else None,
-                "email": i.email,
+                "for_one_address": bool(i.email),
                 "created_at": _iso(i.created_at),
+                "expires_at": _iso(i.expires_at),
+                "used": i.used_at is not None,
+                "revoked": i.revoked,
             }
             for i in user.invitations_sent.select_related("space")
         ],
+        "sessions": _sessions_export(user),
     }
     data.update(_threads_export(user))
     data.update(_moderation_export(user))
     data.update(_live_export(user))
     return data
+
+
+def _sessions_export(user: User) -> list[dict[str, Any]]:
+    """Where and how they signed in (never the session key, which is a credential)."""
+    UserSession = _model("usersessions.UserSession")
+    if UserSession is None:
+        return []
+    return [
+        {
+            "ip": s.ip,
+            "user_agent": s.user_agent,
+            "created_at": _iso(s.created_at),
+            "last_seen_at": _iso(s.last_seen_at),
+        }
+        for s in UserSession.objects.filter(user=user).order_by("created_at")
+    ]
 
 
 def _threads_export(user: User) -> dict[str, Any]:
@@ -127,10 +152,17 @@ def _threads_export(user: User) -> dict[str, Any]:
                 "deleted": p.is_deleted,
                 "created_at": _iso(p.created_at),
                 "edited_at": _iso(p.edited_at),
+                # Every earlier text of their own post, a moderator's edit included (the
+                # original is theirs); who moderated is not.
                 "revisions": [
-                    {"body": r.body, "title": r.title, "created_at": _iso(r.created_at)}
+                    {
+                        "body": r.body,
+                        "title": r.title,
+                        "edited_by_moderator": r.edited_by_id not in (None, user.pk),
+                        "reason": r.reason,
+                        "created_at": _iso(r.created_at),
+                    }
                     for r in p.revisions.all()
-                    if r.edited_by_id in (None, user.pk)
                 ],
             }
             for p in posts
@@ -202,6 +234,19 @@ def _live_export(user: User) -> dict[str, Any]:
             .order_by("created")
         ]
     }
+    QuestionUpvote = _model("realtime.QuestionUpvote")
+    if QuestionUpvote is not None:
+        # Which question, not its text or asker: those are another member's.
+        out["live_question_upvotes"] = [
+            {
+                "session": u.question.session.title,
+                "question_seq": u.question.seq,
+                "created": _iso(u.created),
+            }
+            for u in QuestionUpvote.objects.filter(user=user)
+            .select_related("question__session")
+            .order_by("created")
+        ]
     if Registration is not None:
         out["live_registrations"] = [
             {
