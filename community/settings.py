@@ -134,9 +134,18 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         "pool": {
             "min_size": int(os.environ.get("DB_POOL_MIN", "2")),
             "max_size": int(os.environ.get("DB_POOL_MAX", "20")),
-            "timeout": 10,
+            # Seconds a request waits for a free connection (or for PostgreSQL to come back)
+            # before it fails with a 503.
+            "timeout": float(os.environ.get("DB_POOL_TIMEOUT", "10")),
+            # While PostgreSQL is down the pool retries with doubling delays; after a long outage
+            # the next try could be minutes away. Giving up after 5 s lets the next request start
+            # a fresh attempt at once, so pages recover within seconds of the database.
+            "reconnect_timeout": 5,
         }
     }
+    # Check each connection as it leaves the pool: after PostgreSQL restarts, the pool's idle
+    # connections are dead, and without the check the next requests fail on them one by one.
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     if TESTING:
         # The test runner recreates the database; a pool would hold connections to the old one.
         DATABASES["default"]["OPTIONS"] = {}
@@ -267,7 +276,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Where collectstatic writes and WhiteNoise (or the proxy, see deploy/) serves from.
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT") or BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
