@@ -2,123 +2,137 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+import json
 
 from asgiref.sync import sync_to_async
 from channels.db import aclose_old_connections
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
-from django.core.cache import cache
 
+from community import policy as community_policy
+from community import signals
+from community.models import User
 from realtime import policy
-from realtime.broadcast import notify_group, thread_group
+from realtime.broadcast import account_group, auth_session_group, notify_group, thread_group
 from realtime.sockets import LeanLayerDispatch, database_sync_to_async
 
+from . import socket_cap
 from .models import Thread
 
-
-def _sockets_key(user_id: int) -> str:
-    return f"thread-sockets:{user_id}"
-
-
-def _hold_socket(user_id: int, channel_name: str) -> list[str]:
-    """Count one open thread socket of the member in the cache (shared by every process when
-    it is Redis); at the cap the newest wins. Returns the channel names to close, oldest first.
-
-    Entries of a process that died are never released, but they are the oldest, so they are
-    the first evicted (a message to a dead channel goes nowhere).
-    """
-    key = _sockets_key(user_id)
-    cap = max(1, int(settings.THREAD_MAX_SOCKETS_PER_MEMBER))
-    with _member_lock(key):
-        held = [name for name in cache.get(key, []) if name != channel_name]
-        held.append(channel_name)
-        evicted, held = held[: max(0, len(held) - cap)], held[-cap:]
-        cache.set(key, held, settings.WEBSOCKET_TIMEOUT + 3600)
-    return evicted
-
-
-def _release_socket(user_id: int, channel_name: str) -> None:
-    key = _sockets_key(user_id)
-    with _member_lock(key):
-        held = cache.get(key, [])
-        if channel_name in held:
-            held.remove(channel_name)
-            cache.set(key, held, settings.WEBSOCKET_TIMEOUT + 3600)
-
-
-@contextmanager
-def _member_lock(key: str) -> Iterator[None]:
-    """A short lock on one member's socket list, so that two connects at once count both. If it
-    cannot be had within a second the update goes ahead anyway: at worst one socket is counted
-    wrongly until the member's next connect."""
-    lock, deadline = f"{key}:lock", time.monotonic() + 1
-    while not (held := cache.add(lock, 1, timeout=5)) and time.monotonic() < deadline:
-        time.sleep(0.01)
-    try:
-        yield
-    finally:
-        if held:
-            cache.delete(lock)
+# Standing changes that can take the thread out of the member's sight (their space's inside).
+_MAY_HIDE = {signals.BANNED, signals.REMOVED}
 
 
 class ThreadConsumer(LeanLayerDispatch, AsyncJsonWebsocketConsumer):
     """Pushes new replies (and the member's unread count) to an open thread page."""
 
-    LAYER_HANDLERS = {"thread.push": "thread_push", "thread.evict": "thread_evict"}
+    LAYER_HANDLERS = {
+        "thread.push": "thread_push",
+        "socket.end": "socket_end",
+        "socket.standing": "socket_standing",
+        "thread.evict": "thread_evict",
+    }
 
     async def connect(self) -> None:
         self.joined: list[str] = []
-        self.user_id: int | None = None
-        thread_id = int(self.scope["url_route"]["kwargs"]["thread_id"])
-        code, user_id = await database_sync_to_async(self._authorize)(thread_id)
+        self.revoked = False
+        self.held = False
+        self.thread_id = int(self.scope["url_route"]["kwargs"]["thread_id"])
+        code, refusal = await database_sync_to_async(self._authorize)()
         await self.accept()
         if code is not None:
+            if refusal is not None:
+                await self.send_json(refusal)
             await self.close(code=code)
             return
-        for group in (thread_group(thread_id), notify_group(user_id)):
+        groups = (
+            thread_group(self.thread_id),
+            notify_group(self.user_id),
+            # Sign-out, password changes, erasure and sanctions (SPEC.md principle 5).
+            auth_session_group(self.session_key),
+            account_group(self.user_id),
+        )
+        for group in groups:
             await self.channel_layer.group_add(group, self.channel_name)
             self.joined.append(group)
-        self.user_id = user_id
-        evicted = await sync_to_async(_hold_socket, thread_sensitive=False)(
-            user_id, self.channel_name
+        evicted = await sync_to_async(socket_cap.hold_socket, thread_sensitive=False)(
+            self.user_id, self.channel_name
         )
+        self.held = True
         for channel_name in evicted:
             await self.channel_layer.send(channel_name, {"type": "thread.evict"})
         await aclose_old_connections()
 
-    def _authorize(self, thread_id: int) -> tuple[int | None, int | None]:
+    def _authorize(self) -> tuple[int | None, dict | None]:
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
             return policy.CLOSE_NOT_SIGNED_IN, None
-        if not Thread.objects.visible_to(user).filter(pk=thread_id).exists():
+        thread = Thread.objects.visible_to(user).filter(pk=self.thread_id).only("space_id").first()
+        if thread is None:
             return policy.CLOSE_NOT_FOUND, None
-        return None, user.pk
+        if community_policy.mfa_setup_required(user):
+            return policy.CLOSE_NOT_ALLOWED, policy.mfa_required_frame()
+        self.user_id = user.pk
+        self.space_id = thread.space_id
+        self.session_key = self.scope["session"].session_key or ""
+        self.session_hash = auth_session_group(self.session_key)
+        return None, None
+
+    def _still_visible(self) -> bool:
+        user = User.objects.filter(pk=self.user_id, is_active=True).first()
+        return (
+            user is not None and Thread.objects.visible_to(user).filter(pk=self.thread_id).exists()
+        )
 
     async def disconnect(self, code: int) -> None:
         for group in self.joined:
             await self.channel_layer.group_discard(group, self.channel_name)
         self.joined = []
-        if self.user_id is not None:
-            user_id, self.user_id = self.user_id, None
-            await sync_to_async(_release_socket, thread_sensitive=False)(user_id, self.channel_name)
+        if self.held:
+            self.held = False
+            await sync_to_async(socket_cap.release_socket, thread_sensitive=False)(
+                self.user_id, self.channel_name
+            )
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         """Nothing to receive: the page only listens."""
 
+    async def _end(self, text: str, code: int) -> None:
+        if self.revoked:
+            return
+        self.revoked = True
+        await self.send(text_data=text)
+        await self.close(code=code)
+
     async def thread_push(self, message: dict) -> None:
-        await self.send(text_data=message["text"])
+        if not self.revoked:
+            await self.send(text_data=message["text"])
+
+    async def socket_end(self, message: dict) -> None:
+        """The sign-in this page was opened with ended (or was renewed): say so and close."""
+        if self.session_hash not in message.get("keep", ()):
+            await self._end(message["text"], message["code"])
+
+    async def socket_standing(self, message: dict) -> None:
+        """A ban or removal in the thread's space closes the page's socket (4403, saying why)
+        if the thread is no longer visible to them (a community-visible thread stays visible to
+        a removed member); a suspension is told, since a suspended member can still read."""
+        if self.revoked:
+            return
+        change, space_id = message.get("change"), message.get("space_id")
+        if change in _MAY_HIDE and space_id == self.space_id:
+            if not await database_sync_to_async(self._still_visible)():
+                await self._end(message["text"], policy.CLOSE_NOT_ALLOWED)
+        elif change == signals.SUSPENDED:
+            frame = json.loads(message["text"])
+            await self.send_json({**frame, "type": "notice", "code": "suspended"})
 
     async def thread_evict(self, message: dict) -> None:
         """The member opened more thread pages than the cap: the newest socket wins."""
         cap = settings.THREAD_MAX_SOCKETS_PER_MEMBER
-        await self.send_json(
-            {
-                "type": "notice",
-                "detail": f"You have thread pages open in more than {cap} places, so this one "
-                "has stopped updating live. Reload it to see new replies.",
-            }
-        )
-        await self.close(code=policy.CLOSE_NOT_ALLOWED)
+        frame = {
+            "type": "notice",
+            "detail": f"You have thread pages open in more than {cap} places, so this one "
+            "has stopped updating live. Reload it to see new replies.",
+        }
+        await self._end(json.dumps(frame), policy.CLOSE_NOT_ALLOWED)
