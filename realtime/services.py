@@ -504,6 +504,29 @@ def hide_message(*, actor: User | None, event: LiveEvent, reason: str) -> bool:
     return True
 
 
+def erase_author_messages(*, user: User, remove_text: bool) -> int:
+    """Erasure: with ``remove_text``, the member's messages and questions are removed from
+    their sessions (a room still open is told, as for a facilitator's removal) and their text
+    is deleted; without it they stay, shown under the erased account's "Former member".
+    Returns how many were removed."""
+    if not remove_text:
+        return 0
+    removed = 0
+    session_ids = (
+        LiveEvent.objects.filter(author=user, kind__in=SPEAKING)
+        .values_list("session_id", flat=True)
+        .distinct()
+    )
+    for session_id in sorted(set(session_ids)):
+        with transaction.atomic():
+            session = _locked(session_id)
+            theirs = LiveEvent.objects.filter(session=session, author=user, kind__in=SPEAKING)
+            for event in theirs.filter(removed=False).order_by("seq"):
+                removed += _remove(session, event)
+            theirs.update(body="", body_html="")
+    return removed
+
+
 def _participant(session: LiveSession, user_id) -> User:
     """The active member of the session's space that a facilitator command names."""
     if isinstance(user_id, bool) or not isinstance(user_id, int):

@@ -10,16 +10,26 @@ from datetime import timedelta
 from typing import Any
 
 from django.apps import apps
+from django.contrib.admin.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
 from django.contrib.sessions.models import Session
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from community import audit, signals
+from community import services as community_services
 from community.models import User
+from community.names import names_of, replace_names
+from moderation import services as moderation_services
+from realtime import services as realtime_services
+from threads import services as threads_services
+from threads.models import FORMER_MEMBER_LABEL
 
 DELETION_GRACE = timedelta(days=7)
-FORMER_MEMBER = "Former member"
-REMOVED_BODY = "[Removed at the author's request]"
+FORMER_MEMBER = FORMER_MEMBER_LABEL
+REMOVED_BODY = threads_services.REMOVED_BODY
+REMOVED_TITLE = threads_services.REMOVED_TITLE
 
 
 def _iso(value) -> str | None:
@@ -288,26 +298,28 @@ def deletion_due_at(user: User):
 
 @transaction.atomic
 def erase_account(user: User) -> None:
-    """Erase personal data. Content stays as "Former member" unless its removal was asked for."""
+    """Erase personal data. Content stays as "Former member" unless its removal was asked for.
+
+    Each app rewrites its own rows (while the member's name is still known, to find it in text
+    others keep); then the account itself is emptied. Afterwards neither their name nor their
+    address is stored anywhere, nor, with ``delete_content``, anything they wrote.
+    """
     user = User.objects.select_for_update().get(pk=user.pk)
     if user.erased_at is not None:
         return
-    if user.delete_content:
-        Post = _model("threads.Post")
-        if Post is not None:
-            _model("threads.PostRevision").objects.filter(post__author=user).delete()
-            Post.objects.filter(author=user).update(
-                body=REMOVED_BODY,
-                body_html=f"<p>{REMOVED_BODY}</p>",
-                is_deleted=True,
-                deleted_at=timezone.now(),
-            )
-        LiveEvent = _model("realtime.LiveEvent")
-        if LiveEvent is not None:
-            LiveEvent.objects.filter(author=user).update(body="", body_html="", removed=True)
+    remove = user.delete_content
+    addresses = {user.email, *user.emailaddress_set.values_list("email", flat=True)}
+    names = names_of(user)
+    retitled = threads_services.erase_author_content(
+        user=user, remove_text=remove, label=FORMER_MEMBER
+    )
+    realtime_services.erase_author_messages(user=user, remove_text=remove)
+    moderation_services.forget_member(user)
+    community_services.forget_invitations_to(user, addresses)
     # The audit log is append-only; erasure is the one change the law requires of it: the
     # entries stay, their names go.
-    audit.deidentify(user, label=FORMER_MEMBER)
+    audit.deidentify(user, label=FORMER_MEMBER, relabel=retitled)
+    _deidentify_admin_log(user, [*names, *addresses], relabel=retitled)
     user.emailaddress_set.all().delete()
     _model("mfa.Authenticator").objects.filter(user=user).delete()
     user.email = f"erased-{user.pk}@invalid.example"
@@ -326,6 +338,29 @@ def erase_account(user: User) -> None:
         sender=User, user=user, space=None, change=signals.ERASED, until=None, reason="", actor=None
     )
     _delete_sessions_of(user)
+
+
+def _deidentify_admin_log(user: User, names: list[str], *, relabel) -> None:
+    """Django admin's history names what it changed (``str()`` of the account, of an
+    invitation to their address, of a thread by its title): the entries stay, the names and
+    addresses go, and a retitled thread is named as it is now."""
+
+    def about(target):
+        return LogEntry.objects.filter(
+            content_type=ContentType.objects.get_for_model(target, for_concrete_model=False),
+            object_id=str(target.pk),
+        )
+
+    about(user).update(object_repr=FORMER_MEMBER)
+    for target in relabel:
+        about(target).update(object_repr=str(target)[:200])
+    naming = Q()
+    for name in names:
+        naming |= Q(object_repr__icontains=name) | Q(change_message__icontains=name)
+    for entry in LogEntry.objects.filter(naming) if names else []:
+        entry.object_repr = replace_names(entry.object_repr, names, FORMER_MEMBER)
+        entry.change_message = replace_names(entry.change_message, names, FORMER_MEMBER)
+        entry.save(update_fields=["object_repr", "change_message"])
 
 
 def _delete_sessions_of(user: User) -> None:
