@@ -9,8 +9,11 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 SERVICES_DB ?= postgres://postgres@127.0.0.1:5432/forum
 SERVICES_REDIS ?= redis://127.0.0.1:6379/0
+# test-deploy recreates this database and flushes this Redis database, and restarts both servers.
+DEPLOY_DB ?= postgres://postgres@127.0.0.1:5432/forum_deploy
+DEPLOY_REDIS ?= redis://127.0.0.1:6379/3
 
-.PHONY: setup run test test-services test-browser lint format bench clean
+.PHONY: setup run test test-services test-browser test-deploy lint format bench clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -39,6 +42,11 @@ test-services: setup
 
 test-browser: setup
 	FORUM_BROWSER_TESTS=1 $(PY) -m pytest -q -m browser tests/browser
+
+# nginx from deploy/ (TLS) in front of two daphne processes; restarts PostgreSQL and Redis.
+test-deploy: setup
+	FORUM_DEPLOY_TESTS=1 FORUM_DEPLOY_DATABASE_URL=$(DEPLOY_DB) FORUM_DEPLOY_REDIS_URL=$(DEPLOY_REDIS) \
+		$(PY) -m pytest -q -s -m deploy tests/deploy
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

@@ -9,6 +9,9 @@
 
 4. With ``--live`` (or ``--live-only``): live delivery on two daphne processes, Redis and
    PostgreSQL, against a bare channels broadcast and a raw ``websockets`` server (bench/live.py).
+
+5. With ``--render``: only the render time of pathological post bodies (bench/render.py), no
+   database or server.
 """
 
 from __future__ import annotations
@@ -76,6 +79,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--keep", action="store_true", help="Keep the SQLite file afterwards.")
     parser.add_argument("--label", default="", help="A note stored with the results.")
+    render = parser.add_argument_group("render time (bench/render.py)")
+    render.add_argument(
+        "--render", action="store_true", help="Only the render time of pathological bodies."
+    )
+    render.add_argument("--render-repeat", type=int, default=5, help="Renders per case (5).")
     live = parser.add_argument_group("live delivery (bench/live.py)")
     live.add_argument("--live", action="store_true", help="Also measure live delivery.")
     live.add_argument("--live-only", action="store_true", help="Only live delivery.")
@@ -502,6 +510,11 @@ def markdown(result: dict) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.render:
+        sys.path.insert(0, str(ROOT))
+        from bench import render
+
+        return render.main(["--repeat", str(args.render_repeat)])
     started = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     workdir = Path(tempfile.mkdtemp(prefix="forum-bench-"))
     result: dict = {"started": started, "label": args.label, "targets": TARGETS}

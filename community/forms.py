@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from allauth.account.forms import AddEmailForm as AllauthAddEmailForm
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from allauth.core import context as allauth_context
 from django import forms
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from . import services
-from .adapters import INVITATION_SESSION_KEY, email_domain_allowed
+from .adapters import INVITATION_SESSION_KEY, email_domain_allowed, may_add_email
 from .models import Invitation, Space, User
 
 
@@ -80,6 +83,13 @@ class SignupForm(AllauthSignupForm):
             )
         return cleaned
 
+    def try_save(self, request):
+        if self.account_already_exists:
+            # A new account costs a password hash; hash this one too (and throw it away) so the
+            # answer's timing does not tell that the address already has an account.
+            make_password(self.cleaned_data.get("password1") or "")
+        return super().try_save(request)
+
     def save(self, request):
         user = super().save(request)
         user.display_name = self.cleaned_data["display_name"]
@@ -90,6 +100,19 @@ class SignupForm(AllauthSignupForm):
             services.redeem_invitation(user=user, token=self._invitation.token)
             request.session.pop(INVITATION_SESSION_KEY, None)
         return user
+
+
+class AddEmailForm(AllauthAddEmailForm):
+    """allauth's add-email form, held to the same allowed domains as sign-up."""
+
+    def clean_email(self) -> str:
+        email = super().clean_email()
+        if not may_add_email(self.user, email):
+            raise ValidationError(
+                "You can add addresses from participating organisations only. "
+                "Use your work address, or ask a moderator for an invitation."
+            )
+        return email
 
 
 class ProfileForm(forms.ModelForm):
@@ -141,20 +164,26 @@ class InvitationForm(forms.Form):
     expires_at = forms.DateField(
         label="Expires on",
         required=False,
-        help_text="Defaults to 14 days from today.",
+        help_text="Defaults to 14 days from today; at most 90 days.",
         widget=forms.DateInput(attrs={"type": "date"}),
     )
 
     def clean_expires_at(self):
+        """The end of the chosen day, within the lifetimes ``create_invitation`` allows (on the
+        last allowed day, the moment it runs out)."""
         value = self.cleaned_data.get("expires_at")
         if value is None:
             return None
+        now = timezone.now()
+        longest = settings.INVITATION_MAX_LIFETIME
+        if value > timezone.localdate(now + longest):
+            raise ValidationError(f"Choose an expiry date within {longest.days} days from today.")
         moment = timezone.make_aware(
             timezone.datetime.combine(value, timezone.datetime.max.time().replace(microsecond=0))
         )
-        if moment <= timezone.now():
-            raise ValidationError("Choose an expiry date in the future.")
-        return moment
+        if moment < now + settings.INVITATION_MIN_LIFETIME:
+            raise ValidationError("Choose an expiry date at least an hour from now.")
+        return min(moment, now + longest)
 
 
 class GuidelinesForm(forms.Form):

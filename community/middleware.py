@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
+from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect
 from django.urls import reverse
 
@@ -11,16 +12,42 @@ from . import policy
 
 
 class SecurityHeadersMiddleware:
-    """Nothing here is for search engines, and no page may use powerful browser features."""
+    """Nothing here is for search engines, and no page may use powerful browser features.
+
+    Outermost in MIDDLEWARE, so that what inner middleware answers on its own (WhiteNoise's
+    static files, SecurityMiddleware's HTTPS redirect, the 400 for a disallowed host) gets the
+    headers too.
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         response = self.get_response(request)
-        response["X-Robots-Tag"] = "noindex, nofollow"
+        response["X-Robots-Tag"] = settings.ROBOTS_TAG
         response.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
         return response
+
+
+class RequestCharsetMiddleware:
+    """A request body declared in any charset but UTF-8 is a 400.
+
+    Django refuses a non-UTF-8 ``application/x-www-form-urlencoded`` body only when something
+    reads ``request.POST``; the CSRF check does, and then does again inside the 400 page, which
+    turns ``charset=utf-7`` into a 500. Multipart bodies it decodes in any codec Python knows,
+    ``rot13`` (a 500) and ``utf-7`` included. Our pages are UTF-8, so browsers send nothing else.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        charset = request.content_params.get("charset")
+        if charset is not None and charset.strip().lower() != "utf-8":
+            return HttpResponseBadRequest(
+                "Send forms encoded as UTF-8.", content_type="text/plain; charset=utf-8"
+            )
+        return self.get_response(request)
 
 
 # The rule is community.policy's; the name stays importable from here.

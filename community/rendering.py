@@ -1,34 +1,92 @@
 """Markdown to sanitized HTML: the one place user text becomes markup.
 
-markdown-it-py renders with raw HTML off (the ``js-default`` preset), **then** bleach cleans the
-result against an allow-list and linkifies bare URLs in the same pass. Sanitizing after rendering
-matters: sanitizing the Markdown first lets ``[x](javascript:…)`` through. bleach 6.4 is its
-final release; docs/security.md says how to swap :func:`sanitize` for nh3.
+1. markdown-it-py renders with raw HTML off (the ``js-default`` preset) and linkifies bare URLs
+   itself (linkify-it-py), so links exist as tokens before any HTML does. A link whose text
+   reads like a URL, domain or address on another host gets the real host beside it.
+2. **Then** bleach cleans the result against an allow-list and gives every link
+   ``rel="nofollow noopener noreferrer ugc"``. Sanitizing after rendering matters: sanitizing
+   the Markdown first lets ``[x](javascript:…)`` through.
+
+Every step is linear in the size of the body (tests/threads/test_rendering_performance.py,
+bench/render.py). bleach 6.4 is its final release; docs/security.md says how to swap
+:func:`sanitize` for nh3.
 """
 
 from __future__ import annotations
 
 import html
 import re
+import unicodedata
+from contextlib import suppress
 from functools import lru_cache
 from html import escape
+from urllib.parse import unquote
 
 import bleach
-from bleach.linkifier import LinkifyFilter
+from bleach.html5lib_shim import Filter, getTreeWalker
+from linkify_it import LinkifyIt
 from markdown_it import MarkdownIt
+from markdown_it import helpers as markdown_helpers
+from markdown_it.rules_block import StateBlock
+from markdown_it.rules_block import table as markdown_table
+from markdown_it.rules_core import StateCore
+from markdown_it.rules_inline import StateInline
+from markdown_it.token import Token
 
 # Bump when the pipeline or allow-list changes: `manage.py rerender_posts` re-renders older rows.
-RENDERER_VERSION = 1
+# 2: linkify in markdown-it instead of bleach's LinkifyFilter (linear time); link-host disclosure.
+RENDERER_VERSION = 2
 
 ALLOWED_TAGS = frozenset(
     {
         "p", "br", "hr", "h3", "h4", "h5", "h6", "strong", "em", "b", "i", "del", "s",
-        "blockquote", "code", "pre", "ul", "ol", "li", "a",
+        "blockquote", "code", "pre", "ul", "ol", "li", "a", "span",
         "table", "thead", "tbody", "tr", "th", "td",
     }
 )  # fmt: skip
 ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
 LINK_REL = "nofollow noopener noreferrer ugc"
+LINK_HOST_CLASS = "link-host"
+
+# Top-level domains bleach's linkifier knew that linkify-it-py does not (it has every two-letter
+# one): kept so the same bare domains (who.int, …) still become links.
+EXTRA_TLDS = ["cat", "int", "jobs", "mil", "mobi", "post", "ss", "tel", "travel"]
+
+# Links may carry at most this many characters of href and title in all. Inline links spell
+# theirs out in the body, but one reference definition can be used thousands of times: 20,000
+# characters of ``[a]: <10,000-character URL>`` and ``[a] [a] …`` rendered 18 MB of HTML.
+LINK_ATTRIBUTE_BUDGET = 200_000
+
+# A table stops after this many cells (rows × columns) and the rest of its lines are text:
+# a row of one character gets a cell for every column of the header, so 20,000 characters of
+# rows under a 100-column header made 65,536 empty cells (700 KB of HTML, seconds to render).
+MAX_TABLE_CELLS = 2_000
+
+# Emphasis and strikethrough deeper than this are shown as their characters: html5lib (in
+# bleach) walks the open formatting elements for every piece of text, so depth costs time.
+MAX_INLINE_DEPTH = 20
+
+
+class _Linkifier(LinkifyIt):
+    """linkify-it without the trailing ``~`` and ``*`` of a URL, so that ``~~https://x.org~~``
+    and ``*https://x.org*`` stay strikethrough and emphasis around a link (as they were)."""
+
+    @staticmethod
+    def _trimmed(match):
+        if match is None:
+            return None
+        cut = len(match.raw) - len(match.raw.rstrip("~*"))
+        if cut and len(match.raw) - cut > len(match.schema):
+            match.last_index -= cut
+            match.raw, match.text, match.url = match.raw[:-cut], match.text[:-cut], match.url[:-cut]
+        return match
+
+    def match(self, text):
+        matches = super().match(text)
+        return [self._trimmed(m) for m in matches] if matches else matches
+
+    def match_at_start(self, text):
+        return self._trimmed(super().match_at_start(text))
 
 
 def _allowed_attribute(tag: str, name: str, value: str) -> bool:
@@ -42,37 +100,342 @@ def _allowed_attribute(tag: str, name: str, value: str) -> bool:
             and value.startswith("language-")
             and value[9:].replace("-", "").replace("_", "").isalnum()
         )
+    if tag == "span":
+        return name == "class" and value == LINK_HOST_CLASS
     return False
 
 
-def _set_rel(attrs: dict, new: bool = False) -> dict:
-    attrs[(None, "rel")] = LINK_REL
-    return attrs
+class _TreeWalker(getTreeWalker("etree")):
+    """html5lib's etree walker, but linear: on leaving an element it found the element's place
+    among its siblings with ``list.index`` (and asserted it with ``list.count``), which made a
+    fragment of many sibling elements (table rows, paragraphs, links) quadratic. This one keeps
+    each ancestor's index on the stack. Nodes are (element, index, ancestors, flag) as before."""
+
+    def getFirstChild(self, node):
+        if isinstance(node, tuple):
+            element, key, parents, flag = node
+        else:
+            element, key, parents, flag = node, None, [], None
+        if flag in ("text", "tail"):
+            return None
+        if element.text:
+            return element, key, parents, "text"
+        if len(element):
+            parents.append((element, key))
+            return element[0], 0, parents, None
+        return None
+
+    def getNextSibling(self, node):
+        if not isinstance(node, tuple):
+            return None
+        element, key, parents, flag = node
+        if flag == "text":
+            if len(element):
+                parents.append((element, key))
+                return element[0], 0, parents, None
+            return None
+        if element.tail and flag != "tail":
+            return element, key, parents, "tail"
+        if key < len(parents[-1][0]) - 1:
+            return parents[-1][0][key + 1], key + 1, parents, None
+        return None
+
+    def getParentNode(self, node):
+        if not isinstance(node, tuple):
+            return None
+        element, key, parents, flag = node
+        if flag == "text":
+            return (element, key, parents, None) if parents else element
+        parent, parent_key = parents.pop()
+        return (parent, parent_key, parents, None) if parents else parent
+
+
+class _Cleaner(bleach.sanitizer.Cleaner):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.walker = _TreeWalker
+
+
+class _LinkRel(Filter):
+    """Sets ``rel`` on every ``<a>`` that survived sanitizing (one pass over the token stream)."""
+
+    def __iter__(self):
+        for token in super().__iter__():
+            if token["type"] == "StartTag" and token["name"] == "a":
+                token["data"][(None, "rel")] = LINK_REL
+            yield token
+
+
+# Link-host disclosure -----------------------------------------------------------------------
+
+# What a reader may take for a dot, and characters that show nothing (or reorder what is shown).
+_DOTS = str.maketrans({"\u3002": ".", "\uff0e": ".", "\uff61": "."})
+_INVISIBLE = str.maketrans(dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff")))
+_BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_SPECIAL_SCHEME = re.compile(r"(?:https?:)?[/\\]{2,}|https?:[/\\]*", re.IGNORECASE)
+_AUTHORITY_END = re.compile(r"[/\\?#]")
+
+
+def _ascii_host(host: str) -> str:
+    """``host`` as a browser would look it up: lower case, punycode, no trailing dot."""
+    host = host.translate(_DOTS).rstrip(".").lower()
+    if not host.isascii():
+        # Not a valid name: compared as it is, and shown escaped.
+        with suppress(UnicodeError):
+            host = host.encode("idna").decode("ascii")
+    return host
+
+
+def _same_site(shown: str, real: str) -> bool:
+    shown, real = shown.removeprefix("www."), real.removeprefix("www.")
+    return shown == real
+
+
+def _href_target(href: str) -> tuple[str, bool] | None:
+    """(host, has user info) of an ``http``, ``https``, scheme-relative or ``mailto`` link, read
+    the way a browser reads it (``\\`` is ``/``, ``https:host`` has a host); else ``None``."""
+    href = href.strip()
+    if href[:7].lower() == "mailto:":
+        address = unquote(href[7:].split("?", 1)[0])
+        _local, at, domain = address.rpartition("@")
+        return (_ascii_host(domain), False) if at and domain else None
+    scheme = _SPECIAL_SCHEME.match(href)
+    if scheme is None:
+        return None
+    authority = _AUTHORITY_END.split(href[scheme.end() :], maxsplit=1)[0]
+    _userinfo, at, host = authority.rpartition("@")
+    host = host[: host.find("]") + 1] if host.startswith("[") else host.split(":", 1)[0]
+    host = _ascii_host(unquote(host))
+    return (host, bool(at)) if host else None
+
+
+def _shown_host(schema: str, text: str) -> str:
+    """The host a reader takes from a URL-like piece of link text: for
+    ``https://nhs.uk@evil.example`` that is ``nhs.uk``, whatever the browser does with it."""
+    if schema == "mailto:" or (not schema and "@" in text):
+        return text.rpartition("@")[2]
+    if schema:
+        text = text[len(schema) :] if text[: len(schema)].lower() == schema else text
+        text = text.lstrip("/\\")
+    return re.split(r"[@:/\\?#]", text, maxsplit=1)[0].rstrip(".").lower()
+
+
+@lru_cache(maxsize=1)
+def _detector() -> LinkifyIt:
+    """Finds anything in link text that reads as a URL, domain or email address."""
+    return LinkifyIt(options={"fuzzy_link": True, "fuzzy_email": True, "fuzzy_ip": True}).tlds(
+        EXTRA_TLDS, True
+    )
+
+
+def _disclosed_host(text: str, href: str) -> str | None:
+    """The href's real host, when the link text could make a reader believe it goes elsewhere."""
+    target = _href_target(href)
+    if target is None:
+        return None
+    host, has_userinfo = target
+    if has_userinfo or _BIDI.search(text):
+        return host
+    text = unicodedata.normalize("NFKC", text.translate(_INVISIBLE)).translate(_DOTS)
+    detector = _detector()
+    if not detector.test(text):
+        return None
+    for match in detector.match(text) or []:
+        if not _same_site(_shown_host(match.schema.lower(), match.text), host):
+            return host
+    return None
+
+
+def _link_text(children: list[Token], start: int) -> tuple[str, int]:
+    """The visible text of the link opened at ``children[start]`` and its ``link_close`` index."""
+    parts: list[str] = []
+    depth = 0
+    for index in range(start, len(children)):
+        token = children[index]
+        if token.type == "link_open":
+            depth += 1
+        elif token.type == "link_close":
+            depth -= 1
+            if depth == 0:
+                return "".join(parts), index
+        elif token.type in {"text", "code_inline", "text_special"}:
+            parts.append(token.content)
+        elif token.type in {"softbreak", "hardbreak"}:
+            parts.append(" ")
+    return "".join(parts), len(children) - 1
+
+
+def _links(state: StateCore) -> None:
+    """Core rule, once per link: the link-host note after a link whose text names another host,
+    and the attribute budget (a link past it is shown as its text)."""
+    budget = LINK_ATTRIBUTE_BUDGET
+    for block in state.tokens:
+        if block.type != "inline" or not block.children:
+            continue
+        children = block.children
+        out: list[Token] = []
+        index = 0
+        while index < len(children):
+            token = children[index]
+            if token.type != "link_open":
+                out.append(token)
+                index += 1
+                continue
+            text, close = _link_text(children, index)
+            href = str(token.attrs.get("href", ""))
+            budget -= len(href) + len(str(token.attrs.get("title", "")))
+            if budget < 0:
+                out.extend(children[index + 1 : close])
+                index = close + 1
+                continue
+            out.extend(children[index : close + 1])
+            if token.info == "auto":
+                # Autolinks and bare URLs show their own href: only user info (nhs.uk@…) or an
+                # internationalized host (shown in Unicode) can mislead.
+                target = _href_target(href)
+                host = target[0] if target and (target[1] or "xn--" in target[0]) else None
+            else:
+                host = _disclosed_host(text, href)
+            if host:
+                note = Token("link_host", "span", 0)
+                note.content = host
+                out.append(note)
+            index = close + 1
+        block.children = out
+
+
+def _render_link_host(self, tokens: list[Token], idx: int, options, env) -> str:
+    return f' <span class="{LINK_HOST_CLASS}">({escape(tokens[idx].content)})</span>'
+
+
+# Linear-time guards ---------------------------------------------------------------------------
+
+
+def _parse_link_label(state: StateInline, start: int, disable_nested: bool = False) -> int:
+    """markdown-it's ``parseLinkLabel``, remembering where each label ends (or that it does not).
+
+    The original walks from every ``[`` to its ``]``, so ``[[[[…`` (or ``[a`` repeated) walked
+    the rest of the paragraph once per bracket, up to ``maxNesting`` levels deep. A plain ``[``
+    met inside a label has had its own label measured already (skipToken just ran the link rule
+    there), so the walk jumps to that label's end, or gives up if it has none.
+    """
+    labels = state.__dict__.setdefault("_forum_link_labels", {})
+    key = (start, state.posMax, disable_nested)
+    if key in labels:
+        return labels[key]
+    old_pos = state.pos
+    state.pos = start + 1
+    level = 1
+    found = -1
+    src, end = state.src, state.posMax
+    skip_token = state.md.inline.skipToken
+    while state.pos < end:
+        marker = src[state.pos]
+        if marker == "]":
+            level -= 1
+            if level == 0:
+                found = state.pos
+                break
+        prev_pos = state.pos
+        skip_token(state)
+        if marker == "[":
+            if prev_pos == state.pos - 1:
+                level += 1
+                inner = labels.get((prev_pos, end, disable_nested))
+                if inner is not None:
+                    if inner < 0:
+                        break
+                    state.pos = inner  # The "]" closing it: the loop counts it.
+            elif disable_nested:
+                break
+    labels[key] = found
+    state.pos = old_pos
+    return found
+
+
+def _bounded_table(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
+    """markdown-it's table rule, told that the table ends after MAX_TABLE_CELLS cells."""
+    if start_line + 2 <= end_line:
+        # The second line is the delimiter row (|---|:-:|) if this is a table at all.
+        start = state.bMarks[start_line + 1] + state.tShift[start_line + 1]
+        delimiter = state.src[start : state.eMarks[start_line + 1]]
+        if delimiter[:1] in {"|", "-", ":"}:
+            columns = sum(1 for part in delimiter.split("|") if part.strip()) or 1
+            rows = max(MAX_TABLE_CELLS // columns - 1, 1)
+            end_line = min(end_line, start_line + 2 + rows)
+    return markdown_table(state, start_line, end_line, silent)
+
+
+class _Helpers:
+    """markdown-it's link helpers with the linear ``parseLinkLabel``, for our instance only."""
+
+    parseLinkDestination = staticmethod(markdown_helpers.parseLinkDestination)
+    parseLinkLabel = staticmethod(_parse_link_label)
+    parseLinkTitle = staticmethod(markdown_helpers.parseLinkTitle)
+
+
+_FLATTENED = {"em_open", "em_close", "strong_open", "strong_close", "s_open", "s_close"}
+
+
+def _limit_inline_depth(state: StateCore) -> None:
+    """Core rule: emphasis nested deeper than MAX_INLINE_DEPTH becomes its own characters."""
+    for block in state.tokens:
+        if block.type != "inline" or not block.children:
+            continue
+        depth = 0
+        flattened: list[bool] = []
+        for index, token in enumerate(block.children):
+            if token.nesting == 1:
+                depth += 1
+                flat = depth > MAX_INLINE_DEPTH and token.type in _FLATTENED
+                flattened.append(flat)
+            elif token.nesting == -1:
+                depth -= 1
+                flat = flattened.pop() if flattened else False
+            else:
+                continue
+            if flat:
+                text = Token("text", "", 0)
+                text.content = token.markup
+                block.children[index] = text
+
+
+# Pipeline -----------------------------------------------------------------------------------
 
 
 @lru_cache(maxsize=1)
 def _markdown() -> MarkdownIt:
-    md = MarkdownIt("js-default", {"html": False, "linkify": False, "typographer": False})
+    md = MarkdownIt("js-default", {"html": False, "linkify": True, "typographer": False})
     md.enable("table").enable("strikethrough")
     # Images are never rendered (no requests to other origins): they fall back to their text.
-    md.disable("image")
+    # The raw-HTML rules do nothing with ``html`` off; disabled, they cost nothing per ``<``.
+    md.disable(["image", "html_inline", "html_block"])
+    # Bare URLs and domains become links, as bleach's linkifier did: emails stay text
+    # (``mailto:`` ones are links), and only schemes the allow-list keeps are linked.
+    md.linkify = (
+        _Linkifier(options={"fuzzy_link": True, "fuzzy_email": False, "fuzzy_ip": False})
+        .tlds(EXTRA_TLDS, True)
+        .add("ftp:", None)
+        .add("//", None)
+    )
+    md.helpers = _Helpers
+    md.core.ruler.push("limit_inline_depth", _limit_inline_depth)
+    md.block.ruler.at("table", _bounded_table, {"alt": ["paragraph", "reference"]})
+    md.core.ruler.push("links", _links)
+    md.add_render_rule("link_host", _render_link_host)
     # Headings in a post start at h3 so they nest under the page's own h1/h2.
     return md
 
 
 @lru_cache(maxsize=1)
 def _cleaner() -> bleach.sanitizer.Cleaner:
-    return bleach.sanitizer.Cleaner(
+    return _Cleaner(
         tags=ALLOWED_TAGS,
         attributes=_allowed_attribute,
         protocols=ALLOWED_PROTOCOLS,
         strip=True,
         strip_comments=True,
-        filters=[
-            lambda source: LinkifyFilter(
-                source, callbacks=[_set_rel], skip_tags={"pre", "code"}, parse_email=False
-            )
-        ],
+        filters=[_LinkRel],
     )
 
 

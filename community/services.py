@@ -8,10 +8,13 @@ through :func:`community.audit.record`. Sanctions (mute, ban, remove, suspend) a
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from community.rendering import render_markdown
@@ -180,8 +183,14 @@ def create_invitation(
             raise PermissionDenied("Only this space's moderators can invite people to it.")
     invitation = Invitation(space=space, email=email.strip().lower(), created_by=actor)
     if expires_at is not None:
-        if expires_at <= timezone.now():
-            raise ValidationError({"expires_at": "Choose an expiry date in the future."})
+        now = timezone.now()
+        shortest, longest = settings.INVITATION_MIN_LIFETIME, settings.INVITATION_MAX_LIFETIME
+        if expires_at < now + shortest:
+            raise ValidationError({"expires_at": "Choose an expiry at least an hour from now."})
+        if expires_at > now + longest:
+            raise ValidationError(
+                {"expires_at": f"Choose an expiry within {longest.days} days from now."}
+            )
         invitation.expires_at = expires_at
     invitation.full_clean()
     invitation.save()
@@ -215,6 +224,20 @@ def redeem_invitation(*, user: User, token: str) -> Invitation:
             membership.status = Membership.Status.ACTIVE
             membership.save(update_fields=["status", "updated_at"])
     return invitation
+
+
+@transaction.atomic
+def forget_invitations_to(user: User, addresses: Iterable[str]) -> int:
+    """Erasure: invitations sent to the member's ``addresses`` (or used by them) keep no
+    address. One still waiting is revoked too: without its address it would become an
+    invitation for anyone with the link. Invitations they sent are left alone (the addresses
+    in them are the invitees'). Returns how many changed."""
+    to_them = Q(used_by=user)
+    for address in {a.strip() for a in addresses if a and a.strip()}:
+        to_them |= Q(email__iexact=address)
+    invitations = Invitation.objects.filter(to_them).exclude(email="")
+    revoked = invitations.filter(used_at__isnull=True).update(email="", revoked=True)
+    return revoked + invitations.update(email="")
 
 
 @transaction.atomic

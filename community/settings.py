@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -23,6 +25,14 @@ def env_bool(name: str, default: bool) -> bool:
 
 def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+def env_rate(name: str, default: str) -> str:
+    """A rate limit such as ``100/5m``: a count per period in s, m, h or d."""
+    value = os.environ.get(name, "").strip() or default
+    if not re.fullmatch(r"[1-9][0-9]*/[0-9]*[smhd]", value):
+        raise RuntimeError(f"{name} must be a count per period such as 100/5m, not {value!r}.")
+    return value
 
 
 DEBUG = env_bool("DEBUG", False)
@@ -61,10 +71,12 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: its headers go on every response, those inner middleware answer alone included.
+    "community.middleware.SecurityHeadersMiddleware",
+    "community.middleware.RequestCharsetMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
-    "community.middleware.SecurityHeadersMiddleware",
     "community.middleware.PrivateNoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -123,9 +135,18 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         "pool": {
             "min_size": int(os.environ.get("DB_POOL_MIN", "2")),
             "max_size": int(os.environ.get("DB_POOL_MAX", "20")),
-            "timeout": 10,
+            # Seconds a request waits for a free connection (or for PostgreSQL to come back)
+            # before it fails with a 503.
+            "timeout": float(os.environ.get("DB_POOL_TIMEOUT", "10")),
+            # While PostgreSQL is down the pool retries with doubling delays; after a long outage
+            # the next try could be minutes away. Giving up after 5 s lets the next request start
+            # a fresh attempt at once, so pages recover within seconds of the database.
+            "reconnect_timeout": 5,
         }
     }
+    # Check each connection as it leaves the pool: after PostgreSQL restarts, the pool's idle
+    # connections are dead, and without the check the next requests fail on them one by one.
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     if TESTING:
         # The test runner recreates the database; a pool would hold connections to the old one.
         DATABASES["default"]["OPTIONS"] = {}
@@ -200,16 +221,31 @@ ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_REAUTHENTICATION_REQUIRED = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Race Equality Peer Forum] "
 ACCOUNT_ADAPTER = "community.adapters.AccountAdapter"
-ACCOUNT_FORMS = {"signup": "community.forms.SignupForm"}
+ACCOUNT_FORMS = {
+    "signup": "community.forms.SignupForm",
+    "add_email": "community.forms.AddEmailForm",
+}
+# Per address the limits are high: an NHS trust sends thousands of staff through one egress
+# address, and a few typos there must not lock them all out. Password guessing is stopped per
+# account: failures count against the address typed in, from wherever they come.
 ACCOUNT_RATE_LIMITS = {
-    "login_failed": "5/5m/ip,5/5m/key",
-    "signup": "20/h/ip",
+    "login": env_rate("SIGNIN_LIMIT_PER_ADDRESS", "300/m") + "/ip",
+    "login_failed": (
+        env_rate("SIGNIN_FAILURE_LIMIT_PER_ADDRESS", "100/5m")
+        + "/ip,"
+        + env_rate("SIGNIN_FAILURE_LIMIT_PER_ACCOUNT", "5/5m")
+        + "/key"
+    ),
+    "signup": env_rate("SIGNUP_LIMIT_PER_ADDRESS", "100/h") + "/ip",
     "reset_password": "20/m/ip,5/m/key",
     "confirm_email": "1/3m/key",
 }
 # Behind a reverse proxy set this to the number of proxies in front of daphne so allauth's
-# rate limits key on the client's address, not the proxy's (see docs/deployment.md).
+# rate limits key on the client's address, not the proxy's (see docs/deployment.md). With 0,
+# X-Forwarded-For is not trusted at all (see AccountAdapter.get_client_ip).
 ALLAUTH_TRUSTED_PROXY_COUNT = int(os.environ.get("ALLAUTH_TRUSTED_PROXY_COUNT", "0"))
+# Or the header a trusted proxy puts the client's address in (e.g. X-Real-IP), instead.
+ALLAUTH_TRUSTED_CLIENT_IP_HEADER = os.environ.get("ALLAUTH_TRUSTED_CLIENT_IP_HEADER") or None
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_PASSKEY_LOGIN_ENABLED = True
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
@@ -241,7 +277,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Where collectstatic writes and WhiteNoise (or the proxy, see deploy/) serves from.
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT") or BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -254,6 +291,15 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = DEBUG or TESTING
+ROBOTS_TAG = "noindex, nofollow"  # every response's X-Robots-Tag (SPEC.md, principle 1)
+
+
+def _static_file_headers(headers, path: str, url: str) -> None:
+    headers["X-Robots-Tag"] = ROBOTS_TAG
+
+
+# Static files are not for search engines either, however WhiteNoise is mounted.
+WHITENOISE_ADD_HEADERS_FUNCTION = _static_file_headers
 
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
@@ -303,11 +349,17 @@ PERMISSIONS_POLICY = (
 # Forum limits (SPEC.md)
 THREADS_PER_PAGE = 25
 POSTS_PER_PAGE = 30
+# An invitation expires between these two lifetimes from when it is made.
+INVITATION_MIN_LIFETIME = timedelta(hours=1)
+INVITATION_MAX_LIFETIME = timedelta(days=90)
 LIVE_MESSAGE_MAX_CHARS = 2000
 LIVE_FRAME_MAX_BYTES = 16 * 1024
 # Open sockets one member may hold in one live session (tabs, devices); past it the newest wins
 # and the oldest is closed (realtime.services.join_presence).
 LIVE_MAX_SOCKETS_PER_MEMBER = int(os.environ.get("LIVE_MAX_SOCKETS_PER_MEMBER", "5"))
+# Open thread-page sockets one member may hold, counted in the cache (so across processes when
+# REDIS_URL is set); beyond it the newest wins and the oldest is closed with 4403.
+THREAD_MAX_SOCKETS_PER_MEMBER = int(os.environ.get("THREAD_MAX_SOCKETS_PER_MEMBER", "20"))
 LIVE_RATE_LIMIT = (
     int(os.environ.get("LIVE_RATE_COUNT", "5")),
     int(os.environ.get("LIVE_RATE_SECONDS", "10")),

@@ -208,6 +208,18 @@ def close_flags_on_sanctioned_member(
     resolve_flags_on(actor=actor, target=user, upheld=True, space=space)
 
 
+# Erasure --------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def forget_member(user: User) -> None:
+    """An erased member's flags: those they raised stay (the review queue and the auto-hide
+    threshold count them) without the details they wrote; those about them or their content
+    stay on the item, no longer naming them as its author."""
+    Flag.objects.filter(flagger=user).exclude(details="").update(details="")
+    Flag.objects.filter(target_user=user).update(target_user=None)
+
+
 # Watched words --------------------------------------------------------------------------------
 
 

@@ -49,6 +49,31 @@ def _error(code: str, detail: str, client_msg_id=None, **extra) -> dict:
     }
 
 
+def _unstorable_text(content) -> str | None:
+    """Why a parsed frame holds text no database can store, or None.
+
+    JSON may spell a lone surrogate (``"\\ud800"``), which is not UTF-8, and NUL, which
+    PostgreSQL text refuses; either would fail only at the write, closing the socket with 1011.
+    Walked without recursion: the frame may be nested as deep as the parser allows.
+    """
+    pending = [content]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return "Frames cannot contain NUL characters (\\u0000): remove them and send again."
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return "Frames must be valid Unicode text: this one has a lone surrogate."
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return None
+
+
 def _muted(refusal: LiveRefusal | None) -> dict | None:
     if refusal is None:
         return None
@@ -166,8 +191,18 @@ class LiveSessionConsumer(LeanLayerDispatch, AsyncJsonWebsocketConsumer):
             return
         try:
             content = json.loads(text_data)
+        except RecursionError:
+            await self.send_json(_error("invalid", "That frame is nested too deeply."))
+            return
         except ValueError:
             await self.send_json(_error("invalid", "That frame is not valid JSON."))
+            return
+        problem = _unstorable_text(content)
+        if problem is not None:
+            client_msg_id = content.get("client_msg_id") if isinstance(content, dict) else None
+            if not isinstance(client_msg_id, str) or _unstorable_text(client_msg_id):
+                client_msg_id = None
+            await self.send_json(_error("invalid", problem, client_msg_id))
             return
         if not isinstance(content, dict) or not isinstance(content.get("type"), str):
             await self.send_json(_error("invalid", "Each frame must be a JSON object with a type."))

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from django import forms
+from django.core.exceptions import ValidationError
 
 from community.models import Space, User
 
+from . import ics
 from .models import LiveSession
 
 
@@ -57,6 +59,17 @@ class LiveSessionForm(forms.ModelForm):
         self.fields["facilitators"].queryset = facilitator_choices
         if editing:
             del self.fields["space"]
+
+    def clean_title(self) -> str:
+        # The title goes into calendar files and email subjects, where a line break starts a
+        # new line of the file or header.
+        title = ics.single_line(self.cleaned_data["title"])
+        if not title:
+            raise ValidationError("Enter a title for the session.")
+        return title
+
+    def clean_description(self) -> str:
+        return ics.multi_line(self.cleaned_data.get("description", ""))
 
     def clean(self):
         data = super().clean()

@@ -8,6 +8,7 @@ without gaps or duplicates whatever the concurrency. Broadcasts go out only afte
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -28,7 +29,7 @@ from moderation import screening
 from moderation import services as moderation_services
 from moderation.models import Flag, FlagReason
 
-from . import policy, selectors
+from . import ics, policy, selectors
 from .broadcast import (
     account_group,
     broadcast_on_commit,
@@ -49,6 +50,8 @@ from .models import (
     Registration,
 )
 from .policy import LiveRefusal
+
+logger = logging.getLogger(__name__)
 
 MAX_SLOW_MODE_SECONDS = 3600
 MAX_MUTE_MINUTES = 60 * 24 * 30
@@ -85,6 +88,19 @@ def _clean_body(body) -> str:
     if not isinstance(body, str) or not body.strip():
         raise LiveRefusal("invalid", "Write a message before sending it.")
     body = body.strip()
+    # Refused rather than stripped, so the member sees why their text changed: PostgreSQL text
+    # cannot hold NUL, and a lone surrogate is not UTF-8 at all.
+    if "\x00" in body:
+        raise LiveRefusal(
+            "invalid",
+            "Messages cannot contain NUL characters (\\u0000): remove them and send again.",
+        )
+    try:
+        body.encode("utf-8")
+    except UnicodeEncodeError:
+        raise LiveRefusal(
+            "invalid", "This message has a character that is not valid text (a lone surrogate)."
+        ) from None
     limit = settings.LIVE_MESSAGE_MAX_CHARS
     if len(body) > limit:
         raise LiveRefusal(
@@ -344,7 +360,19 @@ def start_session(*, actor: User, session: LiveSession) -> bool:
 
 @transaction.atomic
 def end_session(*, actor: User, session: LiveSession) -> bool:
-    return _transition(actor, session, "end")
+    """End the session. One that keeps no transcript (retention 0) loses what was said now, in
+    this transaction: messages and questions stay as blank, removed places (so ``seq`` runs on
+    without gaps for clients still in the room) and ``purge_expired`` deletes the rest."""
+    if not _transition(actor, session, "end"):
+        return False
+    ended = _locked(session)
+    if ended.retention_days == 0:
+        spoken = LiveEvent.objects.filter(
+            session=ended, kind__in=[LiveEvent.Kind.MESSAGE, LiveEvent.Kind.QUESTION]
+        )
+        QuestionUpvote.objects.filter(question__in=spoken).delete()
+        spoken.update(body="", body_html="", author=None, client_msg_id=None, removed=True)
+    return True
 
 
 def _set_state(actor: User, session: LiveSession, change: str, **values) -> bool:
@@ -499,6 +527,29 @@ def reveal_author(*, actor: User, event: LiveEvent, reason: str = "") -> bool:
         reason=reason.strip() if isinstance(reason, str) else "",
     )
     return True
+
+
+def erase_author_messages(*, user: User, remove_text: bool) -> int:
+    """Erasure: with ``remove_text``, the member's messages and questions are removed from
+    their sessions (a room still open is told, as for a facilitator's removal) and their text
+    is deleted; without it they stay, shown under the erased account's "Former member".
+    Returns how many were removed."""
+    if not remove_text:
+        return 0
+    removed = 0
+    session_ids = (
+        LiveEvent.objects.filter(author=user, kind__in=SPEAKING)
+        .values_list("session_id", flat=True)
+        .distinct()
+    )
+    for session_id in sorted(set(session_ids)):
+        with transaction.atomic():
+            session = _locked(session_id)
+            theirs = LiveEvent.objects.filter(session=session, author=user, kind__in=SPEAKING)
+            for event in theirs.filter(removed=False).order_by("seq"):
+                removed += _remove(session, event)
+            theirs.update(body="", body_html="")
+    return removed
 
 
 def _participant(session: LiveSession, user_id) -> User:
@@ -784,6 +835,10 @@ def create_session(
     *, actor: User, space: Space, facilitators: list[User] | None = None, **data
 ) -> LiveSession:
     policy.check_create_session(actor, space)
+    # No control characters: the title goes into calendar files and email subjects.
+    for field, clean in (("title", ics.single_line), ("description", ics.multi_line)):
+        if isinstance(data.get(field), str):
+            data[field] = clean(data[field])
     session = LiveSession(space=space, created_by=actor)
     _apply_fields(session, data)
     session.save()
@@ -799,6 +854,9 @@ def update_session(
     policy.check_facilitate(actor, session)
     if session.status == LiveSession.Status.ENDED:
         raise PermissionDenied("An ended session cannot be edited.")
+    for field, clean in (("title", ics.single_line), ("description", ics.multi_line)):
+        if isinstance(data.get(field), str):
+            data[field] = clean(data[field])
     before = {field: getattr(session, field) for field in SESSION_FIELDS}
     _apply_fields(session, data)
     session.save()
@@ -831,9 +889,31 @@ def cancel_registration(*, actor: User, session: LiveSession) -> bool:
     return bool(deleted)
 
 
+def _end_overdue(now: datetime) -> None:
+    """End the sessions still not ended a day after their end time (nobody pressed "end"), as
+    ``end_session`` would: chat unlocked, hands lowered, an ``end`` state event for the room."""
+    overdue = LiveSession.objects.exclude(status=LiveSession.Status.ENDED).filter(
+        ends_at__lt=now - timedelta(days=1)
+    )
+    for pk in list(overdue.values_list("pk", flat=True)):
+        with transaction.atomic():
+            session = _locked(pk)
+            if session.status == LiveSession.Status.ENDED:
+                continue
+            session.status = LiveSession.Status.ENDED
+            session.ended_at = now
+            session.locked = False
+            session.save(update_fields=["status", "ended_at", "locked"])
+            if RaisedHand.objects.filter(session=session).delete()[0]:
+                _push_hands(session)
+            _append_state(session, "end")
+
+
 def purge_expired(*, now: datetime | None = None) -> int:
-    """Delete transcripts whose retention has ended; return how many sessions were purged."""
+    """End sessions left running a day past their end, then delete transcripts whose retention
+    has ended; return how many sessions were purged. Idempotent: run it from cron."""
     now = now or timezone.now()
+    _end_overdue(now)
     purged = 0
     candidates = LiveSession.objects.filter(
         status=LiveSession.Status.ENDED, ended_at__isnull=False, transcript_purged_at__isnull=True
@@ -862,7 +942,9 @@ def _purge_transcript(session: LiveSession, now: datetime) -> list[str]:
 def send_reminders(*, within: timedelta, now: datetime | None = None) -> int:
     """Email each registered member of sessions starting within ``within``, once per session.
 
-    The email carries the title, the time and a link: nothing said in the session.
+    The email carries the title, the time and a link: nothing said in the session. The session
+    is marked reminded before any email goes, so a reminder is never sent twice; each email is
+    sent on its own, and one that fails is logged (not retried) while the others still go.
     """
     now = now or timezone.now()
     sent = 0
@@ -880,22 +962,33 @@ def send_reminders(*, within: timedelta, now: datetime | None = None) -> int:
                 continue
             locked.reminder_sent_at = now
             locked.save(update_fields=["reminder_sent_at"])
-            starts = timezone.localtime(locked.starts_at).strftime("%A %d %B %Y, %H:%M")
-            link = f"{base}{reverse('live_room', args=[locked.pk])}"
-            for registration in locked.registrations.select_related("user").filter(
-                user__is_active=True
-            ):
-                if not community_policy.can_read_space(registration.user, locked.space):
-                    continue
+            recipients = [
+                registration.user
+                for registration in locked.registrations.select_related("user").filter(
+                    user__is_active=True
+                )
+                if community_policy.can_read_space(registration.user, locked.space)
+            ]
+        # A title stored before titles were cleaned must not break the subject header.
+        title = ics.single_line(locked.title)
+        starts = timezone.localtime(locked.starts_at).strftime("%A %d %B %Y, %H:%M")
+        link = f"{base}{reverse('live_room', args=[locked.pk])}"
+        for user in recipients:
+            try:
                 send_mail(
-                    subject=f"Reminder: {locked.title} starts {starts}",
+                    subject=f"Reminder: {title} starts {starts}",
                     message=(
-                        f"Hello {registration.user.display_name},\n\n"
-                        f"You registered for “{locked.title}” in {locked.space.name}. "
+                        f"Hello {user.display_name},\n\n"
+                        f"You registered for “{title}” in {locked.space.name}. "
                         f"It starts {starts}.\n\nJoin the room: {link}\n"
                     ),
                     from_email=None,
-                    recipient_list=[registration.user.email],
+                    recipient_list=[user.email],
                 )
-                sent += 1
+            except Exception:
+                logger.exception(
+                    "Reminder for live session %s to member %s failed", locked.pk, user.pk
+                )
+                continue
+            sent += 1
     return sent

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from . import policy, selectors, services
+from . import ics, policy, selectors, services
 from .forms import LiveSessionForm
 from .models import LiveSession
 from .policy import LiveRefusal
@@ -78,10 +78,6 @@ def room(request: HttpRequest, session_id: int) -> HttpResponse:
     return render(request, "realtime/room.html", context)
 
 
-def _ics_text(value: str) -> str:
-    return value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
-
-
 def _ics_time(moment) -> str:
     return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
 
@@ -101,15 +97,13 @@ def calendar(request: HttpRequest, session_id: int) -> HttpResponse:
         f"DTSTAMP:{_ics_time(timezone.now())}",
         f"DTSTART:{_ics_time(session.starts_at)}",
         f"DTEND:{_ics_time(session.ends_at)}",
-        f"SUMMARY:{_ics_text(session.title)}",
-        f"DESCRIPTION:{_ics_text(f'{session.space.name} live session. Join at {url}')}",
+        f"SUMMARY:{ics.text(session.title)}",
+        f"DESCRIPTION:{ics.text(f'{session.space.name} live session. Join at {url}')}",
         f"URL:{url}",
         "END:VEVENT",
         "END:VCALENDAR",
     ]
-    response = HttpResponse(
-        "\r\n".join(lines) + "\r\n", content_type="text/calendar; charset=utf-8"
-    )
+    response = HttpResponse(ics.calendar(lines), content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="live-session-{session.pk}.ics"'
     return response
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 
+from asgiref.sync import sync_to_async
 from channels.db import aclose_old_connections
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
 
 from community import policy as community_policy
 from community import signals
@@ -14,6 +16,7 @@ from realtime import policy
 from realtime.broadcast import account_group, auth_session_group, notify_group, thread_group
 from realtime.sockets import LeanLayerDispatch, database_sync_to_async
 
+from . import socket_cap
 from .models import Thread
 
 # Standing changes that can take the thread out of the member's sight (their space's inside).
@@ -27,11 +30,13 @@ class ThreadConsumer(LeanLayerDispatch, AsyncJsonWebsocketConsumer):
         "thread.push": "thread_push",
         "socket.end": "socket_end",
         "socket.standing": "socket_standing",
+        "thread.evict": "thread_evict",
     }
 
     async def connect(self) -> None:
         self.joined: list[str] = []
         self.revoked = False
+        self.held = False
         self.thread_id = int(self.scope["url_route"]["kwargs"]["thread_id"])
         code, refusal = await database_sync_to_async(self._authorize)()
         await self.accept()
@@ -50,6 +55,12 @@ class ThreadConsumer(LeanLayerDispatch, AsyncJsonWebsocketConsumer):
         for group in groups:
             await self.channel_layer.group_add(group, self.channel_name)
             self.joined.append(group)
+        evicted = await sync_to_async(socket_cap.hold_socket, thread_sensitive=False)(
+            self.user_id, self.channel_name
+        )
+        self.held = True
+        for channel_name in evicted:
+            await self.channel_layer.send(channel_name, {"type": "thread.evict"})
         await aclose_old_connections()
 
     def _authorize(self) -> tuple[int | None, dict | None]:
@@ -77,6 +88,11 @@ class ThreadConsumer(LeanLayerDispatch, AsyncJsonWebsocketConsumer):
         for group in self.joined:
             await self.channel_layer.group_discard(group, self.channel_name)
         self.joined = []
+        if self.held:
+            self.held = False
+            await sync_to_async(socket_cap.release_socket, thread_sensitive=False)(
+                self.user_id, self.channel_name
+            )
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         """Nothing to receive: the page only listens."""
@@ -110,3 +126,13 @@ class ThreadConsumer(LeanLayerDispatch, AsyncJsonWebsocketConsumer):
         elif change == signals.SUSPENDED:
             frame = json.loads(message["text"])
             await self.send_json({**frame, "type": "notice", "code": "suspended"})
+
+    async def thread_evict(self, message: dict) -> None:
+        """The member opened more thread pages than the cap: the newest socket wins."""
+        cap = settings.THREAD_MAX_SOCKETS_PER_MEMBER
+        frame = {
+            "type": "notice",
+            "detail": f"You have thread pages open in more than {cap} places, so this one "
+            "has stopped updating live. Reload it to see new replies.",
+        }
+        await self._end(json.dumps(frame), policy.CLOSE_NOT_ALLOWED)

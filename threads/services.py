@@ -18,6 +18,7 @@ from django.utils import timezone
 from community import audit, notices
 from community import policy as community_policy
 from community.models import AuditAction, Space, User
+from community.names import names_of, replace_names
 from community.rendering import RENDERER_VERSION, render_markdown, render_plain
 from community.sanctions import required_reason
 from moderation import policy as moderation_policy
@@ -30,6 +31,7 @@ from . import content_notes, policy
 from .models import (
     ANONYMOUS_LABEL,
     BODY_MAX,
+    FORMER_MEMBER_LABEL,
     TITLE_MAX,
     Notification,
     NotificationKind,
@@ -45,9 +47,13 @@ from .models import (
     ThreadKind,
     ThreadVisibility,
 )
+from .quotes import first_quoted_name, quoted_lines, rewrite_quotes
 
 REASON_MAX = 500
 WATCHED_WORD_FLAG = "Contains a watched word."
+# What stays of a post and a thread whose erased author asked for what they wrote to go.
+REMOVED_BODY = "[Removed at the author's request]"
+REMOVED_TITLE = "Removed by its author"
 
 
 def clean_title(title: str | None) -> str:
@@ -924,3 +930,123 @@ def rerender_posts(*, batch_size: int = 500, force: bool = False) -> int:
         Post.objects.bulk_update(batch, ["body_html", "renderer_version"])
         done += len(batch)
         last_pk = batch[-1].pk
+
+
+# Erasure (community.site.account_data) --------------------------------------------------------
+
+
+@transaction.atomic
+def erase_author_content(
+    *, user: User, remove_text: bool, label: str = FORMER_MEMBER_LABEL
+) -> list[Thread | Post]:
+    """The threads part of erasing ``user``; call it before their name is erased.
+
+    Their posts stay, shown under the erased account's name (``label``), unless
+    ``remove_text``: then each post's text, held edit and earlier versions go (the post is
+    deleted, as its author would), and each thread they started is retitled
+    :data:`REMOVED_TITLE` without its content note, others' replies in it staying. Quotes of
+    them in others' posts name ``label``, and hold none of their text when it was removed.
+    Notifications to them, by them, about their removed posts go; one naming them (a
+    moderator's notice) names ``label``. Their follows and read marks go.
+
+    Returns the threads retitled and the posts in them: the audit log names them by title, so
+    erasure relabels their entries (``community.audit.deidentify(relabel=...)``).
+    """
+    names = names_of(user)
+    theirs = Post.objects.filter(author=user)
+    thread_ids = set(theirs.values_list("thread_id", flat=True))
+    thread_ids |= set(Thread.objects.filter(author=user).values_list("pk", flat=True))
+    removed = None
+    retitled: list[Thread | Post] = []
+    if remove_text:
+        bodies: list[str] = []
+        for post in theirs.prefetch_related("revisions"):
+            bodies += [post.body, post.pending_body, *(r.body for r in post.revisions.all())]
+        removed = quoted_lines(bodies)
+    _rewrite_quotes_of(user, thread_ids, names=names, label=label, removed=removed)
+    if remove_text:
+        retitled = _remove_text_of(user, thread_ids)
+    _forget_notifications_of(user, names=names, label=label)
+    ThreadFollow.objects.filter(user=user).delete()
+    SpaceFollow.objects.filter(user=user).delete()
+    ReadState.objects.filter(user=user).delete()
+    return retitled
+
+
+def _rewrite_quotes_of(
+    user: User, thread_ids: set[int], *, names: list[str], label: str, removed: set[str] | None
+) -> None:
+    """Quotes stay in their thread, so only the threads ``user`` wrote in hold quotes of them."""
+    posts = Post.objects.filter(thread_id__in=thread_ids).select_related("thread", "quote_of")
+    if removed is not None:
+        posts = posts.exclude(author=user)  # their own text goes whole
+    for post in posts.prefetch_related("revisions"):
+        named = set(names)
+        quoted = post.quote_of
+        if quoted is not None and quoted.author_id == user.pk and not quoted.anonymous:
+            # A reply to them names them as they were called then (a name changed since).
+            then = first_quoted_name(post.body)
+            if then and then not in (ANONYMOUS_LABEL, label):
+                named.add(then)
+        body = rewrite_quotes(post.body, names=named, label=label, removed=removed)
+        pending = rewrite_quotes(post.pending_body, names=named, label=label, removed=removed)
+        if (body, pending) != (post.body, post.pending_body):
+            post.body, post.pending_body = body, pending
+            _render(post)
+            post.save(update_fields=["body", "body_html", "renderer_version", "pending_body"])
+            _broadcast_changed(post)
+        for revision in post.revisions.all():
+            text = rewrite_quotes(revision.body, names=named, label=label, removed=removed)
+            if text != revision.body:
+                PostRevision.objects.filter(pk=revision.pk).update(body=text)
+
+
+def _remove_text_of(user: User, thread_ids: set[int]) -> list[Thread | Post]:
+    theirs = Post.objects.filter(author=user)
+    PostRevision.objects.filter(post__author=user).delete()
+    Notification.objects.filter(post__author=user).delete()
+    theirs.update(
+        body=REMOVED_BODY,
+        body_html=render_markdown(REMOVED_BODY),
+        renderer_version=RENDERER_VERSION,
+        pending_body="",
+        pending_title="",
+        pending_reason="",
+        pending_at=None,
+        is_deleted=True,
+    )
+    theirs.filter(deleted_at__isnull=True).update(deleted_at=timezone.now())
+    for post in theirs.only("pk", "thread_id"):
+        _broadcast_changed(post)
+    old_titles = []
+    for thread in Thread.objects.filter(author=user):
+        old_titles.append(thread.title)
+        thread.title = REMOVED_TITLE
+        thread.content_note = ""
+        thread.save(update_fields=["title", "content_note"])
+    # A notice to someone else quotes the thread's title: "Your post in “…” was hidden".
+    for old in {t for t in old_titles if t != REMOVED_TITLE}:
+        for note in Notification.objects.filter(text__contains=f"“{old}”"):
+            note.text = note.text.replace(f"“{old}”", f"“{REMOVED_TITLE}”")
+            note.save(update_fields=["text"])
+    for thread in Thread.objects.filter(pk__in=thread_ids):
+        recount_thread(thread)
+    retitled = list(Thread.objects.filter(author=user))
+    return [*retitled, *Post.objects.filter(thread__in=retitled).select_related("thread")]
+
+
+def _forget_notifications_of(user: User, *, names: list[str], label: str) -> None:
+    by_them = Notification.objects.filter(actor=user)
+    told = set(by_them.values_list("recipient_id", flat=True))
+    by_them.delete()
+    Notification.objects.filter(recipient=user).delete()
+    naming = Q()
+    for name in names:
+        naming |= Q(text__icontains=name)
+    if names:
+        for note in Notification.objects.filter(naming):
+            text = replace_names(note.text, names, label)
+            if text != note.text:
+                note.text = text
+                note.save(update_fields=["text"])
+    broadcast.notifications_changed(told)

@@ -10,16 +10,26 @@ from datetime import timedelta
 from typing import Any
 
 from django.apps import apps
+from django.contrib.admin.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
 from django.contrib.sessions.models import Session
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from community import audit, signals
+from community import services as community_services
 from community.models import User
+from community.names import names_of, replace_names
+from moderation import services as moderation_services
+from realtime import services as realtime_services
+from threads import services as threads_services
+from threads.models import FORMER_MEMBER_LABEL
 
 DELETION_GRACE = timedelta(days=7)
-FORMER_MEMBER = "Former member"
-REMOVED_BODY = "[Removed at the author's request]"
+FORMER_MEMBER = FORMER_MEMBER_LABEL
+REMOVED_BODY = threads_services.REMOVED_BODY
+REMOVED_TITLE = threads_services.REMOVED_TITLE
 
 
 def _iso(value) -> str | None:
@@ -48,6 +58,7 @@ def build_export(user: User) -> dict[str, Any]:
             "date_joined": _iso(user.date_joined),
             "email_digests": user.email_digests,
             "suspended_until": _iso(user.suspended_until),
+            "suspension_reason": user.suspension_reason,
         },
         "email_addresses": [
             {"email": e.email, "verified": e.verified, "primary": e.primary}
@@ -60,6 +71,9 @@ def build_export(user: User) -> dict[str, Any]:
                 "moderator": m.is_moderator,
                 "facilitator": m.is_facilitator,
                 "muted_until": _iso(m.muted_until),
+                "mute_reason": m.mute_reason,
+                "ban_reason": m.ban_reason,
+                "request_message": m.request_message,
                 "since": _iso(m.created_at),
             }
             for m in user.memberships.select_related("space")
@@ -72,19 +86,40 @@ def build_export(user: User) -> dict[str, Any]:
             }
             for a in user.guidelines_acceptances.select_related("version__space")
         ],
+        # Not whom they invited: an invitee's address is the invitee's personal data.
         "invitations_sent": [
             {
                 "space": i.space.name if i.space_id else None,
-                "email": i.email,
+                "for_one_address": bool(i.email),
                 "created_at": _iso(i.created_at),
+                "expires_at": _iso(i.expires_at),
+                "used": i.used_at is not None,
+                "revoked": i.revoked,
             }
             for i in user.invitations_sent.select_related("space")
         ],
+        "sessions": _sessions_export(user),
     }
     data.update(_threads_export(user))
     data.update(_moderation_export(user))
     data.update(_live_export(user))
     return data
+
+
+def _sessions_export(user: User) -> list[dict[str, Any]]:
+    """Where and how they signed in (never the session key, which is a credential)."""
+    UserSession = _model("usersessions.UserSession")
+    if UserSession is None:
+        return []
+    return [
+        {
+            "ip": s.ip,
+            "user_agent": s.user_agent,
+            "created_at": _iso(s.created_at),
+            "last_seen_at": _iso(s.last_seen_at),
+        }
+        for s in UserSession.objects.filter(user=user).order_by("created_at")
+    ]
 
 
 def _threads_export(user: User) -> dict[str, Any]:
@@ -127,10 +162,17 @@ def _threads_export(user: User) -> dict[str, Any]:
                 "deleted": p.is_deleted,
                 "created_at": _iso(p.created_at),
                 "edited_at": _iso(p.edited_at),
+                # Every earlier text of their own post, a moderator's edit included (the
+                # original is theirs); who moderated is not.
                 "revisions": [
-                    {"body": r.body, "title": r.title, "created_at": _iso(r.created_at)}
+                    {
+                        "body": r.body,
+                        "title": r.title,
+                        "edited_by_moderator": r.edited_by_id not in (None, user.pk),
+                        "reason": r.reason,
+                        "created_at": _iso(r.created_at),
+                    }
                     for r in p.revisions.all()
-                    if r.edited_by_id in (None, user.pk)
                 ],
             }
             for p in posts
@@ -202,6 +244,19 @@ def _live_export(user: User) -> dict[str, Any]:
             .order_by("created")
         ]
     }
+    QuestionUpvote = _model("realtime.QuestionUpvote")
+    if QuestionUpvote is not None:
+        # Which question, not its text or asker: those are another member's.
+        out["live_question_upvotes"] = [
+            {
+                "session": u.question.session.title,
+                "question_seq": u.question.seq,
+                "created": _iso(u.created),
+            }
+            for u in QuestionUpvote.objects.filter(user=user)
+            .select_related("question__session")
+            .order_by("created")
+        ]
     if Registration is not None:
         out["live_registrations"] = [
             {
@@ -243,26 +298,28 @@ def deletion_due_at(user: User):
 
 @transaction.atomic
 def erase_account(user: User) -> None:
-    """Erase personal data. Content stays as "Former member" unless its removal was asked for."""
+    """Erase personal data. Content stays as "Former member" unless its removal was asked for.
+
+    Each app rewrites its own rows (while the member's name is still known, to find it in text
+    others keep); then the account itself is emptied. Afterwards neither their name nor their
+    address is stored anywhere, nor, with ``delete_content``, anything they wrote.
+    """
     user = User.objects.select_for_update().get(pk=user.pk)
     if user.erased_at is not None:
         return
-    if user.delete_content:
-        Post = _model("threads.Post")
-        if Post is not None:
-            _model("threads.PostRevision").objects.filter(post__author=user).delete()
-            Post.objects.filter(author=user).update(
-                body=REMOVED_BODY,
-                body_html=f"<p>{REMOVED_BODY}</p>",
-                is_deleted=True,
-                deleted_at=timezone.now(),
-            )
-        LiveEvent = _model("realtime.LiveEvent")
-        if LiveEvent is not None:
-            LiveEvent.objects.filter(author=user).update(body="", body_html="", removed=True)
+    remove = user.delete_content
+    addresses = {user.email, *user.emailaddress_set.values_list("email", flat=True)}
+    names = names_of(user)
+    retitled = threads_services.erase_author_content(
+        user=user, remove_text=remove, label=FORMER_MEMBER
+    )
+    realtime_services.erase_author_messages(user=user, remove_text=remove)
+    moderation_services.forget_member(user)
+    community_services.forget_invitations_to(user, addresses)
     # The audit log is append-only; erasure is the one change the law requires of it: the
     # entries stay, their names go.
-    audit.deidentify(user, label=FORMER_MEMBER)
+    audit.deidentify(user, label=FORMER_MEMBER, relabel=retitled)
+    _deidentify_admin_log(user, [*names, *addresses], relabel=retitled)
     user.emailaddress_set.all().delete()
     _model("mfa.Authenticator").objects.filter(user=user).delete()
     user.email = f"erased-{user.pk}@invalid.example"
@@ -281,6 +338,29 @@ def erase_account(user: User) -> None:
         sender=User, user=user, space=None, change=signals.ERASED, until=None, reason="", actor=None
     )
     _delete_sessions_of(user)
+
+
+def _deidentify_admin_log(user: User, names: list[str], *, relabel) -> None:
+    """Django admin's history names what it changed (``str()`` of the account, of an
+    invitation to their address, of a thread by its title): the entries stay, the names and
+    addresses go, and a retitled thread is named as it is now."""
+
+    def about(target):
+        return LogEntry.objects.filter(
+            content_type=ContentType.objects.get_for_model(target, for_concrete_model=False),
+            object_id=str(target.pk),
+        )
+
+    about(user).update(object_repr=FORMER_MEMBER)
+    for target in relabel:
+        about(target).update(object_repr=str(target)[:200])
+    naming = Q()
+    for name in names:
+        naming |= Q(object_repr__icontains=name) | Q(change_message__icontains=name)
+    for entry in LogEntry.objects.filter(naming) if names else []:
+        entry.object_repr = replace_names(entry.object_repr, names, FORMER_MEMBER)
+        entry.change_message = replace_names(entry.change_message, names, FORMER_MEMBER)
+        entry.save(update_fields=["object_repr", "change_message"])
 
 
 def _delete_sessions_of(user: User) -> None:
