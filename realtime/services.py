@@ -339,9 +339,6 @@ def _transition(actor: User, session: LiveSession, verb: str) -> bool:
         fields += ["ended_at", "locked"]
         RaisedHand.objects.filter(session=session).delete()
         _push_hands(session)
-        if session.retention_days == 0:
-            # "0 = not kept": gone as the session ends, in the same transaction.
-            fields += _purge_transcript(session, now)
     session.save(update_fields=fields)
     _append_state(session, verb)
     return True

@@ -217,16 +217,15 @@ def test_while_it_runs_the_card_names_the_author_with_nothing_to_ask(
 def test_with_retention_0_what_was_said_is_gone_when_the_session_ends(
     login, space, member, other_member, facilitator
 ):
+    """end_session blanks what was said in its own transaction (tests/realtime/
+    test_session_end_and_retention.py has the details); nothing of it reaches a page."""
     session = make_session(space, facilitator, retention_days=0)
     speak(session, member, other_member)
     services.end_session(actor=facilitator, session=session)
     session.refresh_from_db()
-    assert session.status == LiveSession.Status.ENDED and session.transcript_purged_at
-    assert not LiveEvent.objects.filter(session=session, kind__in=["message", "question"]).exists()
-    # The end itself is still a stored event, so clients resume from their last seq.
-    assert list(LiveEvent.objects.filter(session=session).values_list("kind", flat=True)) == [
-        "state"
-    ]
+    assert session.status == LiveSession.Status.ENDED
+    spoken = LiveEvent.objects.filter(session=session, kind__in=["message", "question"])
+    assert not spoken.exclude(body="").exists() and not spoken.filter(author__isnull=False)
     html = login(member).get(f"/live/{session.pk}/").content.decode()
     assert "What we learnt" not in html
     transcript = login(member).get(f"/live/{session.pk}/transcript/").content.decode()
