@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from datetime import timedelta
 
 from django.conf import settings
@@ -96,41 +97,50 @@ class JoinPolicy(models.TextChoices):
     INVITE = "invite", "Invite only"
 
 
-class SpaceQuerySet(models.QuerySet["Space"]):
-    def visible_to(self, user) -> SpaceQuerySet:
-        """Spaces whose page (name, summary, guidelines) the user may see."""
+class ScopedQuerySet(models.QuerySet):
+    """The one shape of every visibility rule: a visitor who is not signed in sees nothing,
+    staff see everything, a member sees what the model's own ``member_rule`` keeps."""
+
+    def scoped_to(self, user, member_rule: Callable[[models.QuerySet], models.QuerySet]):
         if not user.is_authenticated:
             return self.none()
         if user.is_staff:
             return self.all()
-        return self.filter(
-            Q(listed=True)
-            | Q(
-                memberships__user=user,
-                memberships__status__in=[Membership.Status.ACTIVE, Membership.Status.PENDING],
-            )
-        ).distinct()
+        return member_rule(self)
+
+
+class SpaceQuerySet(ScopedQuerySet):
+    def visible_to(self, user) -> SpaceQuerySet:
+        """Spaces whose page (name, summary, guidelines) the user may see."""
+        return self.scoped_to(
+            user,
+            lambda qs: qs.filter(
+                Q(listed=True)
+                | Q(
+                    memberships__user=user,
+                    memberships__status__in=[Membership.Status.ACTIVE, Membership.Status.PENDING],
+                )
+            ).distinct(),
+        )
 
     def readable_by(self, user) -> SpaceQuerySet:
         """Spaces whose inside (threads, live sessions, members) the user may see."""
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_staff:
-            return self.all()
-        return self.filter(
-            memberships__user=user, memberships__status=Membership.Status.ACTIVE
-        ).distinct()
+        return self.scoped_to(
+            user,
+            lambda qs: qs.filter(
+                memberships__user=user, memberships__status=Membership.Status.ACTIVE
+            ).distinct(),
+        )
 
     def moderated_by(self, user) -> SpaceQuerySet:
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_staff:
-            return self.all()
-        return self.filter(
-            memberships__user=user,
-            memberships__status=Membership.Status.ACTIVE,
-            memberships__is_moderator=True,
-        ).distinct()
+        return self.scoped_to(
+            user,
+            lambda qs: qs.filter(
+                memberships__user=user,
+                memberships__status=Membership.Status.ACTIVE,
+                memberships__is_moderator=True,
+            ).distinct(),
+        )
 
 
 class Space(models.Model):
@@ -374,7 +384,7 @@ class AuditAction(models.TextChoices):
     WORD_REMOVE = "word.remove", "Removed watched word"
 
 
-class AuditEntryQuerySet(models.QuerySet["AuditEntry"]):
+class AuditEntryQuerySet(ScopedQuerySet):
     """Reads only: bulk updates and deletes are refused like the single-row ones."""
 
     def update(self, **kwargs):
@@ -385,11 +395,9 @@ class AuditEntryQuerySet(models.QuerySet["AuditEntry"]):
 
     def visible_to(self, user) -> AuditEntryQuerySet:
         """Entries of the spaces ``user`` moderates; staff see every entry, site-wide ones too."""
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_staff:
-            return self.all()
-        return self.filter(space__in=Space.objects.moderated_by(user).values("pk"))
+        return self.scoped_to(
+            user, lambda qs: qs.filter(space__in=Space.objects.moderated_by(user).values("pk"))
+        )
 
 
 class AuditEntry(models.Model):

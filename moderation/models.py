@@ -9,7 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from community.models import Space
+from community.models import ScopedQuerySet, Space
 
 from .text import normalize
 
@@ -108,18 +108,16 @@ class Flag(models.Model):
         return self.flagger_id is None
 
 
-class WatchedWordQuerySet(models.QuerySet["WatchedWord"]):
+class WatchedWordQuerySet(ScopedQuerySet):
     def applying_to(self, space: Space | None) -> WatchedWordQuerySet:
         if space is None:
             return self.filter(space__isnull=True)
         return self.filter(Q(space__isnull=True) | Q(space=space))
 
     def editable_by(self, user) -> WatchedWordQuerySet:
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_staff:
-            return self.all()
-        return self.filter(space__in=Space.objects.moderated_by(user).values("pk"))
+        return self.scoped_to(
+            user, lambda qs: qs.filter(space__in=Space.objects.moderated_by(user).values("pk"))
+        )
 
 
 class WatchedWord(models.Model):
