@@ -255,3 +255,8 @@ def create_space(*, actor: User, data: dict, guidelines: str) -> Space:
     )
     audit.record(actor=actor, action=AuditAction.SPACE_CREATE, space=space, target=space)
     return space
+
+
+def _audit(*, actor, action: str, space: Space | None, target, reason: str = "") -> None:
+    """TEMPORARY (commitments branch): the name realtime.services still imports at the WIP base."""
+    audit.record(actor=actor, action=action, space=space, target=target, reason=reason)
