@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "threads",
     "moderation",
     "realtime",
+    "threads.commitments",
 ]
 
 MIDDLEWARE = [

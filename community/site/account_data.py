@@ -16,6 +16,8 @@ from django.utils import timezone
 
 from community import audit
 from community.models import User
+from threads.commitments import selectors as commitments_selectors
+from threads.commitments import services as commitments_services
 
 DELETION_GRACE = timedelta(days=7)
 FORMER_MEMBER = "Former member"
@@ -84,6 +86,7 @@ def build_export(user: User) -> dict[str, Any]:
     data.update(_threads_export(user))
     data.update(_moderation_export(user))
     data.update(_live_export(user))
+    data.update(commitments_selectors.export_for(user))
     return data
 
 
@@ -247,6 +250,8 @@ def erase_account(user: User) -> None:
     user = User.objects.select_for_update().get(pk=user.pk)
     if user.erased_at is not None:
         return
+    # Commitments: deleted with the member's words, or kept as "Former member"'s with no emails.
+    commitments_services.erase_member_content(user=user, remove_content=user.delete_content)
     if user.delete_content:
         Post = _model("threads.Post")
         if Post is not None:

@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from community.demo import DEFAULT_PASSWORD, seed_accounts
 
-CONTENT_MODULES = ["threads.demo", "realtime.demo", "moderation.demo"]
+CONTENT_MODULES = ["threads.demo", "realtime.demo", "moderation.demo", "threads.commitments.demo"]
 
 
 class Command(BaseCommand):
