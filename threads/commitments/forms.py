@@ -123,15 +123,18 @@ class CommitmentForm(forms.Form):
         choices=ActionArea.choices,
         required=False,
         widget=Radios,
+        error_messages={"invalid_choice": "Choose the action area this belongs to."},
     )
     wres_indicator = forms.ChoiceField(
         label="WRES indicator (optional)",
         help_text="If it aims to move one of the Workforce Race Equality Standard indicators.",
         choices=WRES_CHOICES,
         required=False,
+        error_messages={"invalid_choice": "Choose one of the nine WRES indicators, or none."},
     )
     visibility = forms.ChoiceField(
         label="Who can see it?",
+        error_messages={"invalid_choice": "Choose who can see this commitment."},
         choices=CommitmentVisibility.choices,
         initial=CommitmentVisibility.PRIVATE,
         required=False,
@@ -141,6 +144,7 @@ class CommitmentForm(forms.Form):
         label="Space to share it with",
         help_text="Only when members of a space can see it.",
         required=False,
+        error_messages={"invalid_choice": "Choose one of the spaces you are a member of."},
     )
     anonymous = forms.BooleanField(
         label="Share it anonymously",
@@ -200,7 +204,12 @@ class UpdateForm(forms.Form):
     happened = _text("What happened?", NOTE_MAX, help_text=MARKDOWN_HELP)
     learned = _text("What did you learn? (optional)", NOTE_MAX, rows=3)
     hard = _text("What was hard? (optional)", NOTE_MAX, rows=3)
-    status = forms.ChoiceField(label="Status", required=False, widget=Radios)
+    status = forms.ChoiceField(
+        label="Status",
+        required=False,
+        widget=Radios,
+        error_messages={"invalid_choice": "Choose a status this commitment can move on to."},
+    )
     closing_note = _text(
         "If it is done or dropped: what changed, or why not?",
         NOTE_MAX,
@@ -279,7 +288,10 @@ class LibraryFilterForm(forms.Form):
 
 
 class CaseStudyForm(forms.Form):
-    space = forms.ChoiceField(label="Which space is it for?")
+    space = forms.ChoiceField(
+        label="Which space is it for?",
+        error_messages={"invalid_choice": "Choose one of the spaces you can start threads in."},
+    )
     title = forms.CharField(
         label="Title",
         max_length=TITLE_MAX * 2,

@@ -109,11 +109,12 @@ def can_report(user, commitment: Commitment) -> bool:
 
 
 def has_attended(user, session: LiveSession) -> bool:
-    """Registered, or took part (a message or question in the stream, or connected)."""
+    """Registered, or took part: facilitated it, said something in the stream, or connected."""
     if not user.is_authenticated:
         return False
     return (
         Registration.objects.filter(session=session, user=user).exists()
+        or session.facilitators.filter(pk=user.pk).exists()
         or LiveEvent.objects.filter(session=session, author=user).exists()
         or Presence.objects.filter(session=session, user=user).exists()
     )

@@ -12,6 +12,7 @@ never quoted.
 from __future__ import annotations
 
 import calendar
+import logging
 from datetime import date, timedelta
 
 from django.conf import settings
@@ -29,6 +30,7 @@ from .models import (
 )
 from .selectors import shown_source
 
+logger = logging.getLogger(__name__)
 WEEK = timedelta(days=7)
 BATCH = 500
 
@@ -141,6 +143,11 @@ def send_reminders(*, today: date | None = None, base_url: str | None = None) ->
             due = reminder_due(commitment, today)
             if due is None or (commitment.pk, *due) in already:
                 continue
-            if send_reminder(commitment, *due, base_url=base_url):
-                sent += 1
+            try:
+                if send_reminder(commitment, *due, base_url=base_url):
+                    sent += 1
+            except Exception:
+                # One address the mail server refuses must not hold up everyone else's; the
+                # reminder was not recorded, so the next run tries it again.
+                logger.exception("Commitment reminder for %s not sent", commitment.pk)
         last_pk = batch[-1].pk
