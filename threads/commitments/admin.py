@@ -44,7 +44,6 @@ class CaseStudyAdmin(admin.ModelAdmin):
         "changed_html",
         "did_not_work_html",
         "contact_html",
-        "search_text",
     ]
 
 

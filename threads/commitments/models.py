@@ -7,6 +7,7 @@ search, email and export of commitments starts from it.
 from __future__ import annotations
 
 from datetime import date
+from html import escape
 
 from django.conf import settings
 from django.db import models
@@ -15,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from community.models import Space
+from community.rendering import plain_text
 from realtime.models import LiveSession
 from threads.models import ANONYMOUS_LABEL, FORMER_MEMBER_LABEL, Post, Thread
 
@@ -190,10 +192,13 @@ class Commitment(models.Model):
     @property
     def title(self) -> str:
         """The commitment named by its own words: the first line, shortened."""
-        from community.rendering import plain_text
-
         words = plain_text(self.text)
         return words if len(words) <= 120 else words[:119].rstrip() + "…"
+
+    @property
+    def needs_body(self) -> bool:
+        """Whether the text says more than its title: longer, or with markup (links, lists)."""
+        return self.text_html.strip() != f"<p>{escape(self.title, quote=False)}</p>"
 
     @property
     def is_open(self) -> bool:
@@ -304,8 +309,6 @@ class CaseStudy(models.Model):
     wres_indicator = models.PositiveSmallIntegerField(
         "WRES indicator", choices=WresIndicator.choices, null=True, blank=True
     )
-    # Every section's words, for search (threads.selectors reaches it as thread__case_study).
-    search_text = models.TextField(editable=False, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from community import policy as community_policy
 from community.models import Space, User
-from community.rendering import plain_text, render_markdown
+from community.rendering import render_markdown
 from moderation import screening
 from realtime import policy as realtime_policy
 from realtime.models import LiveSession
@@ -531,9 +531,6 @@ def _render_case_study(case_study: CaseStudy) -> None:
     for name, _, _ in CASE_STUDY_SECTIONS:
         text = getattr(case_study, name)
         setattr(case_study, f"{name}_html", render_markdown(text) if text else "")
-    case_study.search_text = " ".join(
-        plain_text(getattr(case_study, name)) for name, _, _ in CASE_STUDY_SECTIONS
-    )
 
 
 # Erasure --------------------------------------------------------------------------------------
