@@ -3,7 +3,7 @@ commitment is created once, identified by its owner and text; the case study by 
 
 member@example.org gets three commitments: one overdue (private), one done with a report in the
 thread it came from (shared with leadership-accountability), and one in progress shared
-anonymously with inclusive-recruitment. An ended live session in safe-spaces has two proposed
+anonymously with inclusive-recruitment. An ended live session in allyship has two proposed
 actions; the member attended it.
 """
 
@@ -64,7 +64,8 @@ def _case_study(ctx) -> None:
 
 
 def _ended_session(ctx) -> LiveSession | None:
-    space = ctx.spaces.get("safe-spaces")
+    # In allyship: safe-spaces keeps exactly the scheduled and the live session of SPEC.md.
+    space = ctx.spaces.get("allyship")
     facilitator = ctx.users.get("facilitator")
     member = ctx.users.get("member")
     if space is None or facilitator is None or member is None:
