@@ -235,3 +235,31 @@ def test_edit_page_refuses_someone_elses_commitment(login, other_member, shared_
     assert response.status_code == 403
     shared_commitment.refresh_from_db()
     assert shared_commitment.text == "Start reverse mentoring for every executive."
+
+
+def test_sharing_with_a_space_waits_for_its_new_guidelines_and_keeps_the_text(login, member, space):
+    from community.models import GuidelinesVersion
+
+    GuidelinesVersion.objects.create(space=space, version=2, body="New", body_html="<p>New</p>")
+    response = login(member).post(
+        "/commitments/new/", form_data(visibility="space", space=str(space.pk))
+    )
+    assert b"guidelines" in response.content
+    assert f"/spaces/{space.slug}/guidelines/?next=".encode() in response.content
+    assert b"Meet the staff network chair every month." in response.content
+    assert not Commitment.objects.exists()
+    assert make_commitment(member).visibility == "private"
+
+
+def test_staff_see_shared_commitments_in_the_admin_but_never_a_private_one(
+    login, staff, member, space, commitment
+):
+    shared = make_commitment(member, "Shared in admin.", visibility="space", space=space)
+    page = login(staff).get("/admin/commitments/commitment/")
+    assert page.status_code == 200
+    assert b"Shared in admin." in page.content
+    assert commitment.text.encode() not in page.content
+    assert login(staff).get(
+        f"/admin/commitments/commitment/{commitment.pk}/change/"
+    ).status_code in (302, 404)
+    assert login(staff).get(f"/admin/commitments/commitment/{shared.pk}/change/").status_code == 200

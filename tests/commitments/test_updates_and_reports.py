@@ -161,7 +161,10 @@ def test_private_commitment_cannot_report(member, thread):
 
 
 def test_report_from_a_commitment_shared_with_another_space_is_refused(member, other_space, thread):
+    from tests.conftest import accept_all_guidelines
+
     Membership.objects.create(user=member, space=other_space)
+    accept_all_guidelines(member, other_space)
     elsewhere = make_commitment(
         member, "Elsewhere.", visibility="space", space=other_space, source_thread=thread
     )

@@ -17,6 +17,8 @@ class CommitmentAdmin(admin.ModelAdmin):
     same ``visible_to`` as every other path."""
 
     list_display = ["__str__", "owner", "area", "status", "visibility", "space", "due_on"]
+    # Read-only: the text is rendered by the services when saved, so an edit here would leave
+    # the shown HTML stale. Staff may delete a shared commitment.
     list_filter = ["status", "visibility", "area", "wres_indicator"]
     raw_id_fields = ["owner", "space", "source_thread", "source_post", "source_session", "proposal"]
     readonly_fields = ["text_html", "why_html", "closing_note_html", "created_at", "updated_at"]
@@ -27,6 +29,12 @@ class CommitmentAdmin(admin.ModelAdmin):
             super().get_queryset(request).visible_to(request.user).select_related("owner", "space")
         )
 
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
 
 @admin.register(ActionProposal)
 class ActionProposalAdmin(admin.ModelAdmin):
@@ -36,8 +44,17 @@ class ActionProposalAdmin(admin.ModelAdmin):
 
 @admin.register(CaseStudy)
 class CaseStudyAdmin(admin.ModelAdmin):
+    """Read-only, like commitments: sections are rendered when the case study is written."""
+
     list_display = ["__str__", "wres_indicator", "created_at"]
     raw_id_fields = ["thread"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
     readonly_fields = [
         "context_html",
         "actions_html",

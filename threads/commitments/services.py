@@ -120,6 +120,16 @@ def _screen_shared(*, actor: User, visibility: str, space: Space | None, text: s
         raise ValidationError({"text": exc.messages}) from exc
 
 
+def _check_share(actor: User, *, visibility: str, space: Space | None) -> None:
+    """Sharing is posting: the space (or the community) must allow it, and the member must
+    have accepted its current guidelines, as before any post there."""
+    policy.check_share(actor, visibility=visibility, space=space)
+    if visibility == CommitmentVisibility.SPACE:
+        community_policy.check_guidelines_accepted(actor, space)
+    elif visibility == CommitmentVisibility.COMMUNITY:
+        community_policy.check_guidelines_accepted(actor, None)
+
+
 def _render(commitment: Commitment) -> None:
     commitment.text_html = render_markdown(commitment.text)
     commitment.why_html = render_markdown(commitment.why) if commitment.why else ""
@@ -186,7 +196,7 @@ def create_commitment(
         errors.setdefault("__all__", []).append("A commitment comes from one place only.")
     if errors:
         raise ValidationError(errors)
-    policy.check_share(actor, visibility=visibility, space=space)
+    _check_share(actor, visibility=visibility, space=space)
     _screen_shared(actor=actor, visibility=visibility, space=space, text=f"{text}\n\n{why}")
     now = timezone.now()
     commitment = Commitment(
@@ -258,7 +268,7 @@ def edit_commitment(
     )
     if errors:
         raise ValidationError(errors)
-    policy.check_share(actor, visibility=visibility, space=space)
+    _check_share(actor, visibility=visibility, space=space)
     _screen_shared(actor=actor, visibility=visibility, space=space, text=f"{text}\n\n{why}")
     new = {
         "text": text,
