@@ -9,5 +9,5 @@ from django.utils.formats import date_format
 
 
 def when(moment: datetime) -> str:
-    """"3 December 2026, 14:30" in the site's time zone."""
+    """ "3 December 2026, 14:30" in the site's time zone."""
     return date_format(timezone.localtime(moment), "j F Y, H:i")

@@ -123,12 +123,6 @@ class RolesForm(forms.Form):
     facilitator = forms.BooleanField(required=False, label="Facilitator")
 
 
-class ReasonForm(forms.Form):
-    reason = forms.CharField(
-        label="Reason", max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2})
-    )
-
-
 class RequiredReasonForm(forms.Form):
     reason = forms.CharField(
         label="Reason (the member is told this)",

@@ -211,7 +211,9 @@ def check_sanction(actor, space: Space, member: User, *, facilitating: bool = Fa
     if member.is_staff and not actor.is_staff:
         raise PermissionDenied("Staff accounts can only be sanctioned by other staff.")
     if not can_moderate_space(actor, space) and can_facilitate_space(member, space):
-        raise PermissionDenied("Facilitators, moderators and staff cannot be muted or removed here.")
+        raise PermissionDenied(
+            "Facilitators, moderators and staff cannot be muted or removed here."
+        )
 
 
 def can_suspend(user) -> bool:
@@ -243,7 +245,3 @@ def check_guidelines_accepted(user, space: Space | None = None) -> None:
     pending = pending_guidelines(user, space)
     if pending:
         raise GuidelinesRequired(pending[0])
-
-
-# TEMPORARY (commitments branch): the name moderation.services still imports at the WIP base.
-_when = when

@@ -125,7 +125,12 @@ def approve_request(*, actor: User, membership: Membership) -> bool:
         return False
     membership.status = Membership.Status.ACTIVE
     membership.save(update_fields=["status", "updated_at"])
-    audit.record(actor=actor, action=AuditAction.MEMBERSHIP_APPROVE, space=membership.space, target=membership.user)
+    audit.record(
+        actor=actor,
+        action=AuditAction.MEMBERSHIP_APPROVE,
+        space=membership.space,
+        target=membership.user,
+    )
     return True
 
 
@@ -136,7 +141,9 @@ def decline_request(*, actor: User, membership: Membership, reason: str = "") ->
         return False
     user, space = membership.user, membership.space
     membership.delete()
-    audit.record(actor=actor, action=AuditAction.MEMBERSHIP_DECLINE, space=space, target=user, reason=reason)
+    audit.record(
+        actor=actor, action=AuditAction.MEMBERSHIP_DECLINE, space=space, target=user, reason=reason
+    )
     return True
 
 
@@ -237,7 +244,11 @@ def update_space_settings(*, actor: User, space: Space, data: dict) -> bool:
         f"{name.replace('_', ' ')}: {data[name]}" for name in changed if name != "summary"
     )
     audit.record(
-        actor=actor, action=AuditAction.SPACE_SETTINGS, space=space, target=space, reason=summary or "summary"
+        actor=actor,
+        action=AuditAction.SPACE_SETTINGS,
+        space=space,
+        target=space,
+        reason=summary or "summary",
     )
     return True
 
@@ -255,8 +266,3 @@ def create_space(*, actor: User, data: dict, guidelines: str) -> Space:
     )
     audit.record(actor=actor, action=AuditAction.SPACE_CREATE, space=space, target=space)
     return space
-
-
-def _audit(*, actor, action: str, space: Space | None, target, reason: str = "") -> None:
-    """TEMPORARY (commitments branch): the name realtime.services still imports at the WIP base."""
-    audit.record(actor=actor, action=action, space=space, target=target, reason=reason)

@@ -305,8 +305,8 @@ THREADS_PER_PAGE = 25
 POSTS_PER_PAGE = 30
 LIVE_MESSAGE_MAX_CHARS = 2000
 LIVE_FRAME_MAX_BYTES = 16 * 1024
-# Open sockets one member may hold in one live session (tabs, devices); more are refused 4403.
-LIVE_MAX_SOCKETS_PER_MEMBER = int(os.environ.get("LIVE_MAX_SOCKETS_PER_MEMBER", "5"))
+# Open sockets one member may hold in one live session (tabs, devices); past it the newest wins
+# and the oldest is closed (realtime.services.join_presence).
 LIVE_MAX_SOCKETS_PER_MEMBER = int(os.environ.get("LIVE_MAX_SOCKETS_PER_MEMBER", "5"))
 LIVE_RATE_LIMIT = (
     int(os.environ.get("LIVE_RATE_COUNT", "5")),

@@ -155,8 +155,6 @@ def membership_action(
             done = f"{name} is no longer banned."
         else:
             raise Http404
-    except PermissionDenied as exc:
-        raise PermissionDenied(str(exc)) from exc
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect("space_members", slug=space.slug)

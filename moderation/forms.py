@@ -79,7 +79,9 @@ class UntilForm(ReasonForm):
         return cleaned
 
 
-class EditPostForm(ReasonForm):
+class EditForm(ReasonForm):
+    """A moderator's edit of a member's text: the new text, and why (the author is told)."""
+
     body = forms.CharField(
         label="Post text",
         widget=forms.Textarea(attrs={"rows": 10, "class": "nhsuk-textarea"}),
@@ -88,13 +90,29 @@ class EditPostForm(ReasonForm):
     field_order = ["body", "reason"]
 
 
-class MoveThreadForm(OptionalReasonForm):
+class MoveForm(OptionalReasonForm):
+    """Another space the moderator moderates; ``to_space`` comes back as the Space."""
+
     to_space = forms.ChoiceField(label="Move to")
     field_order = ["to_space", "reason"]
 
     def __init__(self, *args, spaces=(), **kwargs):
         super().__init__(*args, **kwargs)
+        self.spaces = {s.slug: s for s in spaces}
         self.fields["to_space"].choices = [(s.slug, s.name) for s in spaces]
+
+    def clean_to_space(self):
+        return self.spaces[self.cleaned_data["to_space"]]
+
+
+#: The form of each ActionSpec.form name (moderation.registry).
+ACTION_FORMS: dict[str, type[forms.Form]] = {
+    "reason": ReasonForm,
+    "note": OptionalReasonForm,
+    "edit": EditForm,
+    "move": MoveForm,
+    "until": UntilForm,
+}
 
 
 class WatchedWordForm(forms.Form):

@@ -1,5 +1,8 @@
 """Who may moderate what. Pure functions, no writes (see community/policy.py for the style).
 
+Who may sanction or suspend a member is community core's rule (``community.policy.check_sanction``
+and ``check_suspend``), the same for the review queue, the members page and the live console.
+
 An actor who cannot read the space an item lives in gets ``Http404`` (the item must look
 missing); one who can read it but does not moderate it gets ``PermissionDenied``.
 """
@@ -35,26 +38,6 @@ def can_see_queue(user) -> bool:
 def check_see_queue(user) -> None:
     if not can_see_queue(user):
         raise PermissionDenied("Only moderators and staff can see the moderation pages.")
-
-
-def can_suspend(user) -> bool:
-    return user.is_authenticated and user.is_staff
-
-
-def check_suspend(actor, member) -> None:
-    if not can_suspend(actor):
-        raise PermissionDenied("Only staff can suspend or reinstate an account.")
-    if member.pk == actor.pk:
-        raise PermissionDenied("You cannot suspend yourself.")
-
-
-def check_sanction(actor, space: Space, member) -> None:
-    """Warn, mute or ban ``member`` in ``space``."""
-    check_moderate(actor, space)
-    if member.pk == actor.pk:
-        raise PermissionDenied("You cannot sanction yourself.")
-    if member.is_staff and not actor.is_staff:
-        raise PermissionDenied("Staff accounts can only be sanctioned by other staff.")
 
 
 def check_edit_watched_words(actor, space: Space | None) -> None:

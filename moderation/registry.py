@@ -34,7 +34,8 @@ class ActionSpec:
     """One action a moderator can take on an item of a kind, as the queue and forms offer it.
 
     ``form`` names one of moderation's forms: ``"reason"`` (required reason), ``"note"``
-    (optional reason), ``"edit"`` (body and reason), ``"move"`` (another space and a note).
+    (optional reason), ``"edit"`` (body and reason), ``"move"`` (another space and a note),
+    ``"until"`` (an end date and time and a reason).
     """
 
     label: str
@@ -47,7 +48,9 @@ class ModeratableKind:
     """The protocol a content app implements for each kind of item it owns.
 
     ``name`` is a :class:`moderation.models.FlagKind` value; ``model`` the item's model;
-    ``card_template`` renders the item in the review queue (context: ``item``, ``entry``).
+    ``card_template`` renders the item in the review queue (context: ``entry``, the queue entry,
+    with ``entry.target`` the item; ``item``, the same item; ``awaiting`` for an item waiting
+    for approval; ``request``).
     """
 
     name: str = ""
@@ -61,7 +64,9 @@ class ModeratableKind:
 
     # Reading ---------------------------------------------------------------------------
 
-    def space_of(self, item) -> Space:
+    def space_of(self, item) -> Space | None:
+        """The space ``item`` lives in; None for an item that belongs to no one space (a
+        member, who is flagged and acted on in the space the flag names)."""
         raise NotImplementedError
 
     def author_of(self, item) -> User | None:
@@ -88,6 +93,24 @@ class ModeratableKind:
         """Raise Http404 unless ``user`` sees ``item`` as an ordinary reader does."""
         raise NotImplementedError
 
+    def flagged_in(self, user: User, item, space: Space | None) -> Space:
+        """The space a flag by ``user`` on ``item`` belongs to, once ``user`` may flag it
+        (Http404 if not). Content flags go to its own space; ``space`` is for kinds whose
+        items live in none (members)."""
+        self.check_flaggable_by(user, item)
+        return self.space_of(item)
+
+    def flag_label(self, item) -> str:
+        """What the flag page says is being flagged ("a post in “…”")."""
+        return self.describe(item)
+
+    def form_initial(self, item, action: str) -> dict:
+        """The action form's first values: the current text for an ``edit``."""
+        spec = self.actions.get(action)
+        if spec is not None and spec.form == "edit":
+            return {"body": getattr(item, "body", "")}
+        return {}
+
     def is_hidden(self, item) -> bool:
         return False
 
@@ -95,7 +118,9 @@ class ModeratableKind:
         return False
 
     def awaiting_approval(self, space_ids) -> models.QuerySet | None:
-        """Items of this kind waiting for a moderator in those spaces, or None if none can."""
+        """Items of this kind waiting for a moderator in those spaces (``space_ids`` a list or a
+        ``values("pk")`` queryset), oldest first and with what the card needs; None if items of
+        this kind never wait."""
         return None
 
     # Writing (the owning app's services) ------------------------------------------------

@@ -1,7 +1,8 @@
 """Reads for the review queue, the header count, the audit log and watched words.
 
 The queue runs a constant number of queries whatever its size: one for the spaces, one for the
-open flags, one per kind of flagged item, one for posts awaiting approval, one for join requests.
+open flags, one per kind of flagged item (the kind's ``load_many``), one per kind whose items
+wait for approval, one for join requests.
 """
 
 from __future__ import annotations
@@ -9,29 +10,26 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.contrib.contenttypes.models import ContentType
 from django.db.models import IntegerField, QuerySet, Subquery
+from django.http import Http404
 
-from community.models import Membership, Space, User
+from community import audit
+from community.models import AuditEntry, Membership, Space, User
 
-from . import targets
-from community.models import AuditEntry
-
-from .models import Flag, FlagKind, WatchedWord
+from . import registry
+from .models import Flag, WatchedWord
 
 QUEUE_LIMIT = 100
+
+QUEUE_KINDS = {
+    "flags": "Flagged items",
+    "approval": "Posts awaiting approval",
+    "requests": "Join requests",
+}
 
 
 def moderated_spaces(user) -> QuerySet[Space]:
     return Space.objects.moderated_by(user).order_by("position", "name")
-
-
-def _pending_posts(space_ids):
-    from threads.models import Post, PostStatus
-
-    return Post.objects.filter(
-        status=PostStatus.PENDING, is_deleted=False, thread__space__in=space_ids
-    )
 
 
 class _SubqueryCount(Subquery):
@@ -39,6 +37,16 @@ class _SubqueryCount(Subquery):
 
     template = "(SELECT COUNT(*) FROM (%(subquery)s) _counted)"
     output_field = IntegerField()
+
+
+def _awaiting(space_ids) -> dict[str, QuerySet]:
+    """Each kind's items waiting for approval in ``space_ids``, by kind name."""
+    waiting = {}
+    for kind in registry.kinds():
+        items = kind.awaiting_approval(space_ids)
+        if items is not None:
+            waiting[kind.name] = items
+    return waiting
 
 
 def queue_count(user) -> int:
@@ -56,25 +64,20 @@ def queue_count(user) -> int:
     requests = Membership.objects.filter(
         space__in=space_ids, status=Membership.Status.PENDING
     ).values("pk")
-    pending = _pending_posts(space_ids).values("pk")
-    counts = (
-        User.objects.filter(pk=user.pk)
-        .annotate(
-            flagged=_SubqueryCount(flagged),
-            requests=_SubqueryCount(requests),
-            pending=_SubqueryCount(pending),
-        )
-        .values_list("flagged", "requests", "pending")
-        .first()
-    )
-    return sum(counts) if counts else 0
+    # One count per kind (a union of their ids would merge equal ids of different tables).
+    counts = {"flagged": _SubqueryCount(flagged), "requests": _SubqueryCount(requests)}
+    for name, items in _awaiting(space_ids).items():
+        counts[f"awaiting_{name}"] = _SubqueryCount(items.order_by().values("pk"))
+    row = User.objects.filter(pk=user.pk).annotate(**counts).values_list(*counts).first()
+    return sum(row) if row else 0
 
 
 @dataclass
-class FlaggedItem:
-    """One flagged item with every open flag on it, grouped for the queue."""
+class QueueEntry:
+    """One item in the queue: a flagged item with every open flag on it, or one awaiting
+    approval (no flags). Its kind's ``card_template`` renders it."""
 
-    kind: str
+    kind: registry.ModeratableKind
     target_id: int
     space: Space
     target: object | None = None
@@ -82,7 +85,7 @@ class FlaggedItem:
 
     @property
     def key(self) -> str:
-        return f"{self.kind}-{self.target_id}"
+        return f"{self.kind.name}-{self.target_id}"
 
     @property
     def flagger_count(self) -> int:
@@ -90,11 +93,11 @@ class FlaggedItem:
 
     @property
     def is_hidden(self) -> bool:
-        return self.target is not None and targets.is_hidden(self.target)
+        return self.target is not None and self.kind.is_hidden(self.target)
 
     @property
     def is_autohidden(self) -> bool:
-        return self.target is not None and targets.is_autohidden(self.target)
+        return self.target is not None and self.kind.is_autohidden(self.target)
 
     @property
     def reasons(self) -> list[str]:
@@ -107,48 +110,56 @@ class FlaggedItem:
 @dataclass
 class Queue:
     spaces: list[Space]
-    flagged: list[FlaggedItem]
-    pending_posts: list
+    flagged: list[QueueEntry]
+    awaiting: list[QueueEntry]
     join_requests: list[Membership]
 
     @property
     def total(self) -> int:
-        return len(self.flagged) + len(self.pending_posts) + len(self.join_requests)
+        return len(self.flagged) + len(self.awaiting) + len(self.join_requests)
 
 
-QUEUE_KINDS = {
-    "flags": "Flagged items",
-    "approval": "Posts awaiting approval",
-    "requests": "Join requests",
-}
-
-
-def _load_targets(items: list[FlaggedItem]) -> None:
-    from realtime.models import LiveEvent
-    from threads.models import Post, Thread
-
+def _flagged(space_ids, by_id: dict[int, Space]) -> list[QueueEntry]:
+    groups: dict[tuple[str, int], QueueEntry] = {}
+    flags = (
+        Flag.objects.open()
+        .filter(space__in=space_ids)
+        .select_related("flagger")
+        .order_by("created_at", "pk")
+    )
+    for flag in flags:
+        key = (flag.kind, flag.target_id)
+        if key not in groups:
+            if len(groups) >= QUEUE_LIMIT:
+                continue
+            groups[key] = QueueEntry(
+                kind=registry.kind_named(flag.kind),
+                target_id=flag.target_id,
+                space=by_id[flag.space_id],
+            )
+        groups[key].flags.append(flag)
+    entries = list(groups.values())
     wanted: dict[str, set[int]] = defaultdict(set)
-    for item in items:
-        wanted[item.kind].add(item.target_id)
-    loaded: dict[str, dict[int, object]] = {}
-    if wanted.get(FlagKind.POST):
-        loaded[FlagKind.POST] = Post.objects.select_related(
-            "thread", "thread__space", "author"
-        ).in_bulk(wanted[FlagKind.POST])
-    if wanted.get(FlagKind.THREAD):
-        loaded[FlagKind.THREAD] = (
-            Thread.objects.select_related("space", "author")
-            .prefetch_related(None)
-            .in_bulk(wanted[FlagKind.THREAD])
-        )
-    if wanted.get(FlagKind.MEMBER):
-        loaded[FlagKind.MEMBER] = User.objects.in_bulk(wanted[FlagKind.MEMBER])
-    if wanted.get(FlagKind.LIVE_MESSAGE):
-        loaded[FlagKind.LIVE_MESSAGE] = LiveEvent.objects.select_related(
-            "session", "session__space", "author"
-        ).in_bulk(wanted[FlagKind.LIVE_MESSAGE])
-    for item in items:
-        item.target = loaded.get(item.kind, {}).get(item.target_id)
+    for entry in entries:
+        wanted[entry.kind.name].add(entry.target_id)
+    loaded = {name: registry.kind_named(name).load_many(ids) for name, ids in wanted.items()}
+    for entry in entries:
+        entry.target = loaded[entry.kind.name].get(entry.target_id)
+    return [entry for entry in entries if entry.target is not None]
+
+
+def _awaiting_entries(space_ids, by_id: dict[int, Space]) -> list[QueueEntry]:
+    entries = []
+    for name, items in _awaiting(space_ids).items():
+        kind = registry.kind_named(name)
+        for item in items[:QUEUE_LIMIT]:
+            space = kind.space_of(item)
+            entries.append(
+                QueueEntry(
+                    kind=kind, target_id=item.pk, space=by_id.get(space.pk, space), target=item
+                )
+            )
+    return entries
 
 
 def review_queue(user, *, space: Space | None = None, kind: str = "") -> Queue:
@@ -156,46 +167,24 @@ def review_queue(user, *, space: Space | None = None, kind: str = "") -> Queue:
     spaces = list(moderated_spaces(user))
     space_ids = [s.pk for s in spaces] if space is None else [space.pk]
     by_id = {s.pk: s for s in spaces}
-    flagged: list[FlaggedItem] = []
-    pending: list = []
+    flagged: list[QueueEntry] = []
+    awaiting: list[QueueEntry] = []
     requests: list[Membership] = []
     if kind in ("", "flags"):
-        groups: dict[tuple[str, int], FlaggedItem] = {}
-        flags = (
-            Flag.objects.open()
-            .filter(space__in=space_ids)
-            .select_related("flagger")
-            .order_by("created_at", "pk")
-        )
-        for flag in flags:
-            key = (flag.kind, flag.target_id)
-            if key not in groups:
-                if len(groups) >= QUEUE_LIMIT:
-                    continue
-                groups[key] = FlaggedItem(
-                    kind=flag.kind, target_id=flag.target_id, space=by_id[flag.space_id]
-                )
-            groups[key].flags.append(flag)
-        flagged = list(groups.values())
-        _load_targets(flagged)
-        flagged = [item for item in flagged if item.target is not None]
+        flagged = _flagged(space_ids, by_id)
     if kind in ("", "approval"):
-        pending = list(
-            _pending_posts(space_ids)
-            .select_related("thread", "thread__space", "author")
-            .order_by("created_at", "pk")[:QUEUE_LIMIT]
-        )
+        awaiting = _awaiting_entries(space_ids, by_id)
     if kind in ("", "requests"):
         requests = list(
             Membership.objects.filter(space__in=space_ids, status=Membership.Status.PENDING)
             .select_related("user", "space")
             .order_by("created_at", "pk")[:QUEUE_LIMIT]
         )
-    return Queue(spaces=spaces, flagged=flagged, pending_posts=pending, join_requests=requests)
+    return Queue(spaces=spaces, flagged=flagged, awaiting=awaiting, join_requests=requests)
 
 
 def audit_log(user, *, space: Space | None = None) -> QuerySet[AuditEntry]:
-    entries = AuditEntry.objects.visible_to(user).select_related("actor", "space")
+    entries = audit.entries_visible_to(user).select_related("actor", "space")
     if space is not None:
         entries = entries.filter(space=space)
     return entries
@@ -209,5 +198,8 @@ def watched_words(user) -> QuerySet[WatchedWord]:
     )
 
 
-def flags_content_type(kind: str) -> ContentType:
-    return ContentType.objects.get_for_model(targets.model_for(kind), for_concrete_model=False)
+def watched_word_or_404(user, pk: int) -> WatchedWord:
+    watched = watched_words(user).filter(pk=pk).first()
+    if watched is None:
+        raise Http404("No such watched word.")
+    return watched

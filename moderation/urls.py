@@ -11,18 +11,37 @@ urlpatterns = [
         views.watched_word_remove,
         name="moderation_word_remove",
     ),
-    path("moderation/flag/post/<int:pk>/", views.flag_post, name="flag_post"),
-    path("moderation/flag/thread/<int:pk>/", views.flag_thread, name="flag_thread"),
+    # Flags: one view for every kind that lives in a space; members are flagged in a space.
+    path("moderation/flag/post/<int:pk>/", views.flag_item, {"kind": "post"}, name="flag_post"),
+    path(
+        "moderation/flag/thread/<int:pk>/",
+        views.flag_item,
+        {"kind": "thread"},
+        name="flag_thread",
+    ),
     path(
         "moderation/flag/member/<slug:slug>/<int:user_id>/",
         views.flag_member,
         name="flag_member",
     ),
-    path("moderation/posts/<int:pk>/<slug:action>/", views.post_action, name="moderation_post"),
+    # Actions: one view for every kind; the older names stay on their paths.
+    path(
+        "moderation/posts/<int:pk>/<slug:action>/",
+        views.item_action,
+        {"kind": "post"},
+        name="moderation_post",
+    ),
     path(
         "moderation/threads/<int:pk>/<slug:action>/",
-        views.thread_action,
+        views.item_action,
+        {"kind": "thread"},
         name="moderation_thread",
+    ),
+    path(
+        "moderation/live/<int:pk>/<slug:action>/",
+        views.item_action,
+        {"kind": "live_message"},
+        name="moderation_live",
     ),
     path(
         "moderation/spaces/<slug:slug>/members/<int:user_id>/<slug:action>/",
@@ -34,5 +53,9 @@ urlpatterns = [
         views.account_action,
         name="moderation_account",
     ),
-    path("moderation/live/<int:pk>/<slug:action>/", views.live_action, name="moderation_live"),
+    path(
+        "moderation/<slug:kind>/<int:pk>/<slug:action>/",
+        views.item_action,
+        name="moderation_item",
+    ),
 ]

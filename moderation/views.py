@@ -1,8 +1,10 @@
-"""Thin views: the review queue, actions, flags, watched words and the audit log."""
+"""Thin views: the review queue, actions, flags, watched words and the audit log.
+
+Items are reached through their kind (:mod:`moderation.registry`): one action view and one flag
+view serve every kind. Sanctions on members and accounts are community core's.
+"""
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -13,21 +15,20 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from community import policy as community_policy
-from community.http import safe_next
+from community import sanctions
+from community.http import form_errors, safe_next
 from community.models import Membership, Space, User
 
-from . import policy, selectors, services, targets
-from .forms import (
-    EditPostForm,
-    FlagForm,
-    MoveThreadForm,
-    OptionalReasonForm,
-    ReasonForm,
-    UntilForm,
-    WatchedWordForm,
-)
-from .models import FlagKind
+from . import policy, registry, selectors, services
+from .forms import ACTION_FORMS, FlagForm, WatchedWordForm
+from .registry import ActionSpec
 from .selectors import QUEUE_KINDS
+
+DISMISS = ActionSpec("No action needed", "note", "The flags are closed.")
+ACCOUNT_ACTIONS = {
+    "suspend": ActionSpec("Suspend", "until", "The account is suspended.", destructive=True),
+    "unsuspend": ActionSpec("Lift suspension", "note", "The suspension is lifted."),
+}
 
 
 def _space_filter(request: HttpRequest, spaces) -> Space | None:
@@ -57,7 +58,6 @@ def queue(request: HttpRequest) -> HttpResponse:
             "space_filter": space,
             "kind_filter": kind,
             "kinds": QUEUE_KINDS.items(),
-            "reason_form": ReasonForm(),
         },
     )
 
@@ -110,7 +110,7 @@ def watched_words(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def watched_word_remove(request: HttpRequest, pk: int) -> HttpResponse:
-    watched = services.watched_word_or_404(request.user, pk)
+    watched = selectors.watched_word_or_404(request.user, pk)
     services.remove_watched_word(actor=request.user, watched=watched)
     messages.success(request, f"“{watched.word}” is no longer watched.")
     return redirect("moderation_words")
@@ -119,7 +119,8 @@ def watched_word_remove(request: HttpRequest, pk: int) -> HttpResponse:
 # Flags ----------------------------------------------------------------------------------------
 
 
-def _flag_page(request: HttpRequest, *, target, space: Space | None, label: str, back: str):
+def _flag_page(request: HttpRequest, *, target, space: Space, label: str, back: str):
+    policy.check_flag(request.user, space)
     form = FlagForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -142,29 +143,20 @@ def _flag_page(request: HttpRequest, *, target, space: Space | None, label: str,
     )
 
 
-def flag_post(request: HttpRequest, pk: int) -> HttpResponse:
-    post = targets.visible_post(request.user, pk)
-    targets.check_visible_to_flagger(request.user, post)
-    policy.check_flag(request.user, post.thread.space)
+def flag_item(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+    """Flag an item of any kind that lives in a space (a post, a thread, a live message)."""
+    adapter = registry.kind_named(kind)
+    item = adapter.load(pk)
+    if item is None or adapter.space_of(item) is None:
+        raise Http404("No such item.")
+    space = adapter.flagged_in(request.user, item, None)
+    page = getattr(item, "get_absolute_url", space.get_absolute_url)
     return _flag_page(
         request,
-        target=post,
-        space=None,
-        label=f"a post in “{post.thread.title}”",
-        back=safe_next(request, post.thread.get_absolute_url()),
-    )
-
-
-def flag_thread(request: HttpRequest, pk: int) -> HttpResponse:
-    thread = targets.visible_thread(request.user, pk)
-    targets.check_visible_to_flagger(request.user, thread)
-    policy.check_flag(request.user, thread.space)
-    return _flag_page(
-        request,
-        target=thread,
-        space=None,
-        label=f"the thread “{thread.title}”",
-        back=safe_next(request, thread.get_absolute_url()),
+        target=item,
+        space=space,
+        label=adapter.flag_label(item),
+        back=safe_next(request, page()),
     )
 
 
@@ -177,245 +169,136 @@ def flag_member(request: HttpRequest, slug: str, user_id: int) -> HttpResponse:
         user_id=user_id,
         status=Membership.Status.ACTIVE,
     )
-    policy.check_flag(request.user, space)
+    member = membership.user
     return _flag_page(
         request,
-        target=membership.user,
-        space=space,
-        label=f"{membership.user.display_name} in {space.name}",
-        back=safe_next(request, membership.user.get_absolute_url()),
+        target=member,
+        space=registry.kind_of(member).flagged_in(request.user, member, space),
+        label=f"{member.display_name} in {space.name}",
+        back=safe_next(request, member.get_absolute_url()),
     )
 
 
 # Actions --------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Action:
-    """One moderation action as the views see it: which form, which service, what to say."""
-
-    label: str
-    form: type = OptionalReasonForm
-    done: str = "Done."
-    style: str = "secondary"
-
-
-POST_ACTIONS = {
-    "approve": Action("Approve", done="The post is published."),
-    "hide": Action("Hide", ReasonForm, "The post is hidden and its author has been told why."),
-    "restore": Action("Restore", done="The post is visible again."),
-    "delete": Action("Delete", ReasonForm, "The post is deleted.", "warning"),
-    "edit": Action("Edit", EditPostForm, "The post was edited; the old text is kept."),
-    "dismiss": Action("No action needed", done="The flags are closed."),
-}
-THREAD_ACTIONS = {
-    "lock": Action("Lock", done="The thread is locked."),
-    "unlock": Action("Unlock", done="The thread is unlocked."),
-    "pin": Action("Pin", done="The thread is pinned."),
-    "unpin": Action("Unpin", done="The thread is unpinned."),
-    "hide": Action("Hide", ReasonForm, "The thread is hidden and its author has been told why."),
-    "restore": Action("Restore", done="The thread is visible again."),
-    "move": Action("Move", MoveThreadForm, "The thread was moved."),
-    "dismiss": Action("No action needed", done="The flags are closed."),
-}
-MEMBER_ACTIONS = {
-    "warn": Action("Warn", ReasonForm, "The member has been warned."),
-    "mute": Action("Mute", UntilForm, "The member is muted in this space."),
-    "unmute": Action("Unmute", done="The member can take part again."),
-    "ban": Action("Ban from space", ReasonForm, "The member is banned from this space.", "warning"),
-    "dismiss": Action("No action needed", done="The flags are closed."),
-}
-ACCOUNT_ACTIONS = {
-    "suspend": Action("Suspend", UntilForm, "The account is suspended.", "warning"),
-    "unsuspend": Action("Lift suspension", done="The suspension is lifted."),
-}
-LIVE_ACTIONS = {
-    "hide": Action("Remove", ReasonForm, "The message was removed from the room."),
-    "dismiss": Action("No action needed", done="The flags are closed."),
-}
-
-
 def _run(
-    request: HttpRequest, *, action: Action, subject: str, call, form_kwargs=None, initial=None
+    request: HttpRequest, *, spec: ActionSpec, subject: str, call, form_kwargs=None, initial=None
 ):
-    """GET shows the action's form; POST validates it and calls the service.
+    """GET shows the action's form; POST validates it and calls ``call(cleaned_data)``.
 
-    ``call(data)`` runs the service. A refusal re-renders the form with the text kept."""
-    form_kwargs = form_kwargs or {}
+    A refusal (ValidationError) re-renders the form with the text kept."""
     back = safe_next(request, reverse("moderation_queue"))
     data = request.POST if request.method == "POST" else None
-    form = action.form(data, initial=initial, **form_kwargs)
+    form = ACTION_FORMS[spec.form](data, initial=initial, **(form_kwargs or {}))
     if request.method == "POST" and form.is_valid():
         try:
             changed = call(form.cleaned_data)
         except ValidationError as exc:
-            if hasattr(exc, "error_dict"):
-                for field, errors in exc.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
-            else:
-                form.add_error(None, exc.messages)
+            form_errors(form, exc)
         else:
-            messages.success(request, action.done if changed else "Nothing needed changing.")
+            messages.success(request, spec.done if changed else "Nothing needed changing.")
             return redirect(back)
     return render(
         request,
         "moderation/action_form.html",
-        {"form": form, "action": action, "subject": subject, "next": back},
+        {"form": form, "action": spec, "subject": subject, "next": back},
     )
 
 
-def _moderated_post(request: HttpRequest, pk: int):
-    from threads.models import Post
-
-    post = get_object_or_404(
-        Post.objects.select_related("thread", "thread__space", "author"), pk=pk
-    )
-    policy.check_moderate(request.user, post.thread.space)
-    return post
-
-
-def _moderated_thread(request: HttpRequest, pk: int):
-    from threads.models import Thread
-
-    thread = get_object_or_404(Thread.objects.select_related("space", "author"), pk=pk)
-    policy.check_moderate(request.user, thread.space)
-    return thread
-
-
-def post_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    if action not in POST_ACTIONS:
-        raise Http404
-    post = _moderated_post(request, pk)
+def _act(
+    request: HttpRequest,
+    *,
+    kind: registry.ModeratableKind,
+    item,
+    space: Space,
+    action: str,
+    subject: str,
+    extra: dict | None = None,
+) -> HttpResponse:
+    """Run ``action`` (one of the kind's, or ``dismiss``) on ``item`` in ``space``."""
     actor = request.user
-    calls = {
-        "approve": lambda d: services.approve_post(actor=actor, post=post, reason=d["reason"]),
-        "hide": lambda d: services.hide_post(actor=actor, post=post, reason=d["reason"]),
-        "restore": lambda d: services.restore_post(actor=actor, post=post, reason=d["reason"]),
-        "delete": lambda d: services.delete_post(actor=actor, post=post, reason=d["reason"]),
-        "edit": lambda d: services.edit_post(
-            actor=actor, post=post, body=d["body"], reason=d["reason"]
-        ),
-        "dismiss": lambda d: services.dismiss_flags(actor=actor, target=post, reason=d["reason"]),
-    }
-    return _run(
-        request,
-        action=POST_ACTIONS[action],
-        subject=targets.describe(post),
-        call=calls[action],
-        initial={"body": post.body} if action == "edit" else None,
-    )
-
-
-def thread_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    if action not in THREAD_ACTIONS:
-        raise Http404
-    thread = _moderated_thread(request, pk)
-    actor = request.user
-    form_kwargs = {}
-    if action == "move":
-        form_kwargs["spaces"] = [
-            s for s in selectors.moderated_spaces(actor) if s.pk != thread.space_id
-        ]
-
-    def move(data):
-        to_space = get_object_or_404(Space, slug=data["to_space"])
-        return services.move_thread(
-            actor=actor, thread=thread, to_space=to_space, reason=data["reason"]
+    if action == "dismiss":
+        return _run(
+            request,
+            spec=DISMISS,
+            subject=subject,
+            call=lambda data: services.dismiss_flags(
+                actor=actor, target=item, space=space, reason=data["reason"]
+            ),
         )
-
-    simple = {
-        "lock": services.lock_thread,
-        "unlock": services.unlock_thread,
-        "pin": services.pin_thread,
-        "unpin": services.unpin_thread,
-        "hide": services.hide_thread,
-        "restore": services.restore_thread,
-    }
-    if action == "move":
-        call = move
-    elif action == "dismiss":
-        call = lambda d: services.dismiss_flags(actor=actor, target=thread, reason=d["reason"])  # noqa: E731
-    else:
-        call = lambda d: simple[action](actor=actor, thread=thread, reason=d["reason"])  # noqa: E731
+    spec = kind.actions[action]
+    form_kwargs = {}
+    if spec.form == "move":
+        form_kwargs["spaces"] = [s for s in selectors.moderated_spaces(actor) if s.pk != space.pk]
     return _run(
         request,
-        action=THREAD_ACTIONS[action],
-        subject=targets.describe(thread),
-        call=call,
+        spec=spec,
+        subject=subject,
+        call=lambda data: kind.perform(
+            actor=actor, item=item, action=action, data={**data, **(extra or {})}
+        ),
         form_kwargs=form_kwargs,
+        initial=kind.form_initial(item, action) or None,
+    )
+
+
+def item_action(request: HttpRequest, kind: str, pk: int, action: str) -> HttpResponse:
+    """An action on an item that lives in a space (post, thread, live message)."""
+    adapter = registry.kind_named(kind)
+    if action != "dismiss" and action not in adapter.actions:
+        raise Http404("No such action.")
+    item = adapter.load(pk)
+    space = adapter.space_of(item) if item is not None else None
+    if space is None:  # missing, or a member (acted on in a space: moderation_member)
+        raise Http404("No such item.")
+    policy.check_moderate(request.user, space)
+    return _act(
+        request,
+        kind=adapter,
+        item=item,
+        space=space,
+        action=action,
+        subject=adapter.describe(item),
     )
 
 
 def member_action(request: HttpRequest, slug: str, user_id: int, action: str) -> HttpResponse:
-    if action not in MEMBER_ACTIONS:
-        raise Http404
+    kind = registry.kind_named("member")
+    if action != "dismiss" and action not in kind.actions:
+        raise Http404("No such action.")
     space = get_object_or_404(Space, slug=slug)
     policy.check_moderate(request.user, space)
     member = get_object_or_404(User, pk=user_id, memberships__space=space)
-    actor = request.user
-    calls = {
-        "warn": lambda d: services.warn_member(
-            actor=actor, space=space, member=member, reason=d["reason"]
-        ),
-        "mute": lambda d: services.mute_member(
-            actor=actor, space=space, member=member, until=d["until"], reason=d["reason"]
-        ),
-        "unmute": lambda d: services.unmute_member(
-            actor=actor, space=space, member=member, reason=d["reason"]
-        ),
-        "ban": lambda d: services.ban_member(
-            actor=actor, space=space, member=member, reason=d["reason"]
-        ),
-        "dismiss": lambda d: services.dismiss_flags(
-            actor=actor, target=member, space=space, reason=d["reason"]
-        ),
-    }
-    return _run(
+    return _act(
         request,
-        action=MEMBER_ACTIONS[action],
+        kind=kind,
+        item=member,
+        space=space,
+        action=action,
         subject=f"{member.display_name} in {space.name}",
-        call=calls[action],
+        extra={"space": space},
     )
 
 
 def account_action(request: HttpRequest, user_id: int, action: str) -> HttpResponse:
     if action not in ACCOUNT_ACTIONS:
-        raise Http404
-    if not policy.can_suspend(request.user):
+        raise Http404("No such action.")
+    if not community_policy.can_suspend(request.user):
         raise PermissionDenied("Only staff can suspend or reinstate an account.")
     member = get_object_or_404(User, pk=user_id)
     actor = request.user
-    calls = {
-        "suspend": lambda d: services.suspend_member(
-            actor=actor, member=member, until=d["until"], reason=d["reason"]
-        ),
-        "unsuspend": lambda d: services.unsuspend_member(
-            actor=actor, member=member, reason=d["reason"]
-        ),
-    }
+
+    def call(data: dict) -> bool:
+        if action == "suspend":
+            return sanctions.suspend_member(
+                actor=actor, member=member, until=data["until"], reason=data["reason"]
+            )
+        return sanctions.unsuspend_member(actor=actor, member=member, reason=data["reason"])
+
     return _run(
         request,
-        action=ACCOUNT_ACTIONS[action],
+        spec=ACCOUNT_ACTIONS[action],
         subject=f"{member.display_name}'s account (site-wide)",
-        call=calls[action],
+        call=call,
     )
-
-
-def live_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    from realtime.models import LiveEvent
-
-    if action not in LIVE_ACTIONS:
-        raise Http404
-    event = get_object_or_404(LiveEvent.objects.select_related("session", "session__space"), pk=pk)
-    policy.check_moderate(request.user, event.session.space)
-    actor = request.user
-    calls = {
-        "hide": lambda d: services.hide_live_event(actor=actor, event=event, reason=d["reason"]),
-        "dismiss": lambda d: services.dismiss_flags(actor=actor, target=event, reason=d["reason"]),
-    }
-    return _run(
-        request, action=LIVE_ACTIONS[action], subject=targets.describe(event), call=calls[action]
-    )
-
-
-FLAG_KIND_LABELS = dict(FlagKind.choices)

@@ -17,8 +17,11 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
+from django.urls import reverse
 
 from community import policy as community_policy
+from community.http import guidelines_url
+from community.policy import GuidelinesRequired
 
 from . import policy, selectors, services
 from .broadcast import (
@@ -34,8 +37,14 @@ from .sockets import LeanLayerDispatch, database_sync_to_async
 logger = logging.getLogger(__name__)
 
 
-def _error(code: str, detail: str, client_msg_id=None) -> dict:
-    return {"type": "error", "code": code, "detail": detail, "client_msg_id": client_msg_id}
+def _error(code: str, detail: str, client_msg_id=None, **extra) -> dict:
+    return {
+        "type": "error",
+        "code": code,
+        "detail": detail,
+        "client_msg_id": client_msg_id,
+        **extra,
+    }
 
 
 class LiveSessionConsumer(LeanLayerDispatch, AsyncJsonWebsocketConsumer):
@@ -133,7 +142,7 @@ class LiveSessionConsumer(LeanLayerDispatch, AsyncJsonWebsocketConsumer):
         except KeyError as exc:
             await self.send_json(_error("invalid", f"Missing field {exc.args[0]}.", client_msg_id))
         except LiveRefusal as exc:
-            await self.send_json(_error(exc.code, exc.detail, client_msg_id))
+            await self.send_json(_error(exc.code, exc.detail, client_msg_id, **exc.extra))
             if exc.close:
                 await self.close(code=exc.close)
         except Http404:
@@ -148,9 +157,18 @@ class LiveSessionConsumer(LeanLayerDispatch, AsyncJsonWebsocketConsumer):
             await self.close(code=policy.CLOSE_NOT_FOUND)
 
     async def _service(self, fn, **kwargs):
-        return await database_sync_to_async(fn)(
-            actor=self.user, session=LiveSession(pk=self.session_id), **kwargs
-        )
+        return await database_sync_to_async(self._call)(fn, kwargs)
+
+    def _call(self, fn, kwargs: dict):
+        try:
+            return fn(actor=self.user, session=LiveSession(pk=self.session_id), **kwargs)
+        except GuidelinesRequired as exc:
+            # The composer keeps the text; the frame links the page where they accept them,
+            # which sends them back to this room.
+            back = reverse("live_room", args=[self.session_id])
+            raise LiveRefusal(
+                "guidelines", str(exc.args[0]), url=guidelines_url(exc.version, back)
+            ) from exc
 
     async def cmd_hello(self, content: dict) -> None:
         after = content.get("after_seq", 0)
@@ -264,7 +282,11 @@ class LiveSessionConsumer(LeanLayerDispatch, AsyncJsonWebsocketConsumer):
         )
 
     async def cmd_participant_unmute(self, content: dict) -> None:
-        await self._service(services.unmute_participant, user_id=content["user_id"])
+        await self._service(
+            services.unmute_participant,
+            user_id=content["user_id"],
+            reason=content.get("reason", ""),
+        )
 
     async def cmd_participant_remove(self, content: dict) -> None:
         await self._service(

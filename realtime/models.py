@@ -86,10 +86,6 @@ class LiveSession(models.Model):
     def is_live(self) -> bool:
         return self.status == self.Status.LIVE
 
-    @property
-    def group_name(self) -> str:
-        return f"live.{self.pk}"
-
     def state(self) -> dict:
         """The room state every client mirrors (the ``session`` of ``welcome`` and ``state``)."""
         return {
@@ -161,6 +157,10 @@ class LiveEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.session_id}#{self.seq} {self.kind}"
+
+    def audit_label(self) -> str:
+        """How the audit log and the review queue name it: never the (maybe anonymous) author."""
+        return f"Live message #{self.seq} in “{self.session.title}”"
 
 
 class QuestionUpvote(models.Model):

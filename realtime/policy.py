@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from community import policy as community_policy
-from community.models import Membership, Space
+from community.models import Membership, Space, User
 
 from .models import LiveSession, ParticipantRemoval
 
@@ -27,11 +27,13 @@ class LiveRefusal(Exception):
     ``close`` is a close code when the connection must end too (the member lost access).
     """
 
-    def __init__(self, code: str, detail: str, *, close: int | None = None):
+    def __init__(self, code: str, detail: str, *, close: int | None = None, **extra):
         super().__init__(detail)
         self.code = code
         self.detail = detail
         self.close = close
+        #: More keys for the error frame (``url`` of the guidelines to accept).
+        self.extra = extra
 
 
 def is_removed(user, session: LiveSession) -> bool:
@@ -108,7 +110,7 @@ def connect_refusal(user, session_id: int) -> tuple[int | None, LiveSession | No
 
 
 def max_sockets_per_member() -> int:
-    return int(getattr(settings, "LIVE_MAX_SOCKETS_PER_MEMBER", 5))
+    return settings.LIVE_MAX_SOCKETS_PER_MEMBER
 
 
 def check_in_room(user, session: LiveSession) -> None:
@@ -144,3 +146,20 @@ def check_facilitator_command(user, session: LiveSession) -> None:
     check_in_room(user, session)
     if not can_facilitate(user, session):
         raise LiveRefusal("forbidden", "Only the session's facilitators can do that.")
+
+
+def check_sanction_participant(actor, session: LiveSession, member: User) -> bool:
+    """Mute, unmute or remove ``member`` from the live console: the community's one sanction
+    rule (:func:`community.policy.check_sanction`), which also protects this session's own
+    facilitators. Return the ``facilitating`` flag community.sanctions takes."""
+    moderating = community_policy.can_moderate_space(actor, session.space)
+    facilitating = not moderating and can_facilitate(actor, session)
+    try:
+        community_policy.check_sanction(actor, session.space, member, facilitating=facilitating)
+    except PermissionDenied as exc:
+        raise LiveRefusal("forbidden", str(exc.args[0])) from exc
+    if not moderating and can_facilitate(member, session):
+        raise LiveRefusal(
+            "forbidden", "Facilitators, moderators and staff cannot be muted or removed here."
+        )
+    return facilitating

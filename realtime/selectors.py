@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+
+from community.models import Membership, Space, User
 
 from .models import LiveEvent, LiveSession, Presence, RaisedHand, Registration
 
@@ -142,10 +144,6 @@ def transcript(session: LiveSession) -> QuerySet[LiveEvent]:
 
 def spaces_to_schedule_in(user) -> QuerySet:
     """Spaces where ``user`` may schedule sessions: their facilitators and moderators, staff."""
-    from django.db.models import Q
-
-    from community.models import Membership, Space
-
     if user.is_staff:
         return Space.objects.all()
     return Space.objects.filter(
@@ -157,10 +155,6 @@ def spaces_to_schedule_in(user) -> QuerySet:
 
 def facilitator_choices(spaces) -> QuerySet:
     """People who could co-facilitate in ``spaces``: their active facilitators and moderators."""
-    from django.db.models import Q
-
-    from community.models import Membership, User
-
     return (
         User.objects.filter(
             Q(memberships__is_facilitator=True) | Q(memberships__is_moderator=True),

@@ -1,4 +1,5 @@
-"""Every write for live sessions. The consumer, the HTTP views and moderation call these.
+"""Every write for live sessions. The consumer, the HTTP views and the live message's
+moderation kind (realtime/kinds.py) call these.
 
 Stream writes lock the session row (``select_for_update``; on SQLite the IMMEDIATE transaction
 takes the write lock up front) and bump ``last_seq`` in the same transaction, so ``seq`` runs
@@ -11,14 +12,21 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
 from django.db import transaction
+from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 
+from community import audit, notices, sanctions, signals
 from community import policy as community_policy
-from community.models import Membership, Space, User
+from community.formats import when
+from community.models import AuditAction, Membership, Space, User
 from community.rendering import render_markdown
-from community.services import _audit
-from moderation import hooks
+from moderation import policy as moderation_policy
+from moderation import screening
+from moderation import services as moderation_services
+from moderation.models import FlagReason
 
 from . import policy, selectors
 from .broadcast import (
@@ -41,6 +49,7 @@ from .policy import LiveRefusal
 
 MAX_SLOW_MODE_SECONDS = 3600
 MAX_MUTE_MINUTES = 60 * 24 * 30
+SPEAKING = [LiveEvent.Kind.MESSAGE, LiveEvent.Kind.QUESTION]
 
 
 def _locked(session: LiveSession | int) -> LiveSession:
@@ -90,9 +99,7 @@ def _clean_client_msg_id(client_msg_id) -> str:
 def _check_pace(actor: User, session: LiveSession, *, facilitating: bool) -> None:
     """Rate limit (everyone) and slow mode (not facilitators), counted from stored events."""
     now = timezone.now()
-    mine = LiveEvent.objects.filter(
-        session=session, author=actor, kind__in=[LiveEvent.Kind.MESSAGE, LiveEvent.Kind.QUESTION]
-    )
+    mine = LiveEvent.objects.filter(session=session, author=actor, kind__in=SPEAKING)
     count, seconds = settings.LIVE_RATE_LIMIT
     if mine.filter(created__gt=now - timedelta(seconds=seconds)).count() >= count:
         raise LiveRefusal(
@@ -108,12 +115,11 @@ def _check_pace(actor: User, session: LiveSession, *, facilitating: bool) -> Non
 
 
 def _screen(actor: User, session: LiveSession, body: str) -> str:
+    """Watched words: a ``block`` word refuses the message; otherwise an Outcome."""
     try:
-        return hooks.screen_text(actor=actor, space=session.space, text=body)
+        return screening.screen_text(actor=actor, space=session.space, text=body)
     except ValidationError as exc:
         raise LiveRefusal("forbidden", " ".join(exc.messages)) from exc
-    except PermissionDenied as exc:
-        raise LiveRefusal("forbidden", str(exc)) from exc
 
 
 def _post(
@@ -139,6 +145,8 @@ def _post(
                 raise LiveRefusal("invalid", "This client_msg_id is already taken; use a new one.")
             return existing, False
         facilitating = policy.check_speak(actor, session)
+        # GuidelinesRequired (a PermissionDenied) reaches the consumer, which links the page.
+        community_policy.check_guidelines_accepted(actor, session.space)
         body = _clean_body(body)
         if reply_to is not None:
             if isinstance(reply_to, bool) or not isinstance(reply_to, int):
@@ -146,7 +154,7 @@ def _post(
             if not LiveEvent.objects.filter(
                 session=session,
                 seq=reply_to,
-                kind__in=[LiveEvent.Kind.MESSAGE, LiveEvent.Kind.QUESTION],
+                kind__in=SPEAKING,
             ).exists():
                 raise LiveRefusal(
                     "invalid", "The message you are replying to is not in this session."
@@ -163,9 +171,9 @@ def _post(
             client_msg_id=client_msg_id,
             reply_to=reply_to,
         )
-        if outcome == hooks.Outcome.FLAG:
-            hooks.after_content_created(
-                actor=actor, space=session.space, obj=event, outcome=outcome
+        if outcome == screening.Outcome.FLAG:
+            moderation_services.raise_automatic_flag(
+                target=event, space=session.space, details="Contains a watched word."
             )
         return event, True
 
@@ -415,60 +423,95 @@ def remove_message(*, actor: User, session: LiveSession, seq, reason: str = "") 
     """Remove a message or question of this session: replayed without its body from now on."""
     session = _locked(session)
     _check_facilitator(actor, session)
-    event = _event_by_seq(
-        session, seq, [LiveEvent.Kind.MESSAGE, LiveEvent.Kind.QUESTION], "message"
-    )
+    event = _event_by_seq(session, seq, SPEAKING, "message")
     removed = _remove(session, event)
     if removed:
-        _audit(
+        audit.record(
             actor=actor,
-            action="live.message.remove",
+            action=AuditAction.LIVE_MESSAGE_REMOVE,
             space=session.space,
             target=event,
-            reason=reason or "",
+            reason=reason if isinstance(reason, str) else "",
         )
     return removed
 
 
 @transaction.atomic
-def remove_event_for_moderation(*, event: LiveEvent, reason: str = "") -> bool:
-    """Moderation's hide: remove a flagged live message from the room and tell every client.
+def hide_message(*, actor: User | None, event: LiveEvent, reason: str) -> bool:
+    """A moderator removes a flagged live message from the room (every client is told).
 
-    The caller (``moderation.services``) checked policy and writes its own audit entry.
+    ``actor`` None: automatically, because enough members flagged it (moderation calls this
+    inside its own transaction): no policy check, and the open flags stay for a moderator.
     """
     session = _locked(event.session_id)
-    event = LiveEvent.objects.select_for_update().get(pk=event.pk)
-    return _remove(session, event)
+    event = (
+        LiveEvent.objects.select_for_update(of=("self",))
+        .select_related("session", "session__space", "author")
+        .get(pk=event.pk)
+    )
+    space = session.space
+    title = event.session.title
+    if actor is None:
+        if not _remove(session, event):
+            return False
+        audit.record(
+            actor=None, action=AuditAction.LIVE_AUTOHIDE, space=space, target=event, reason=reason
+        )
+        notices.tell(
+            event.author,
+            f"Your message in “{title}” was hidden after members flagged it. A moderator will "
+            "review it and you will be told what they decide.",
+            about=event,
+        )
+        return True
+    moderation_policy.check_moderate(actor, space)
+    reason = sanctions.required_reason(reason, "the author is told why their message was removed.")
+    if not _remove(session, event):
+        return False
+    moderation_services.resolve_flags_on(actor=actor, target=event, upheld=True)
+    audit.record(
+        actor=actor, action=AuditAction.LIVE_HIDE, space=space, target=event, reason=reason
+    )
+    notices.tell(
+        event.author, f"Your message in “{title}” was removed by a moderator: {reason}", about=event
+    )
+    return True
 
 
-def _participant(session: LiveSession, user_id) -> Membership:
+def _participant(session: LiveSession, user_id) -> User:
+    """The active member of the session's space that a facilitator command names."""
     if isinstance(user_id, bool) or not isinstance(user_id, int):
         raise LiveRefusal("invalid", "user_id must be a member's id.")
-    membership = (
-        Membership.objects.select_for_update()
-        .select_related("user")
-        .filter(space=session.space, user_id=user_id, status=Membership.Status.ACTIVE)
-        .first()
-    )
-    if membership is None:
+    member = User.objects.filter(
+        pk=user_id,
+        memberships__space=session.space,
+        memberships__status=Membership.Status.ACTIVE,
+    ).first()
+    if member is None:
         raise LiveRefusal("invalid", "That member is not in this space.")
-    return membership
+    return member
 
 
-def _check_may_sanction(actor: User, session: LiveSession, membership: Membership) -> None:
-    if membership.user_id == actor.pk:
-        raise LiveRefusal("forbidden", "You cannot do that to yourself.")
-    if membership.user.is_staff or policy.can_facilitate(membership.user, session):
-        raise LiveRefusal(
-            "forbidden", "Facilitators, moderators and staff cannot be muted or removed here."
-        )
+def _clean_reason(reason) -> str:
+    return reason.strip() if isinstance(reason, str) else ""
+
+
+def _sanction(call, **kwargs) -> bool:
+    """Run a community sanction, its refusals turned into the protocol's error codes."""
+    try:
+        return call(**kwargs)
+    except PermissionDenied as exc:
+        raise LiveRefusal("forbidden", str(exc.args[0]) if exc.args else "Not allowed.") from exc
+    except ValidationError as exc:
+        raise LiveRefusal("invalid", " ".join(exc.messages)) from exc
 
 
 @transaction.atomic
 def mute_participant(
     *, actor: User, session: LiveSession, user_id, minutes=30, reason: str = ""
 ) -> bool:
-    """Mute a member in the session's space (the same mute the whole forum honours)."""
+    """Mute a member in the session's space: the one mute (community.sanctions) the whole forum
+    honours. The member's open sockets are told by :func:`tell_live_sockets`."""
     session = _locked(session)
     _check_facilitator(actor, session)
     if (
@@ -477,52 +520,33 @@ def mute_participant(
         or not 1 <= minutes <= MAX_MUTE_MINUTES
     ):
         raise LiveRefusal("invalid", "minutes must be between 1 and 43,200.")
-    membership = _participant(session, user_id)
-    _check_may_sanction(actor, session, membership)
-    reason = (reason or "").strip()[:500] if isinstance(reason, str) else ""
-    membership.muted_until = timezone.now() + timedelta(minutes=minutes)
-    membership.mute_reason = reason
-    membership.save(update_fields=["muted_until", "mute_reason", "updated_at"])
-    _audit(
+    member = _participant(session, user_id)
+    facilitating = policy.check_sanction_participant(actor, session, member)
+    return _sanction(
+        sanctions.mute_member,
         actor=actor,
-        action="membership.mute",
         space=session.space,
-        target=membership.user,
-        reason=reason,
+        member=member,
+        until=timezone.now() + timedelta(minutes=minutes),
+        reason=_clean_reason(reason),
+        facilitating=facilitating,
     )
-    control_on_commit(
-        session.pk,
-        membership.user_id,
-        action="notice",
-        frame={
-            "type": "notice",
-            "code": "muted",
-            "until": membership.muted_until.isoformat(),
-            "detail": f"A facilitator muted you for {minutes} minutes"
-            + (f": {reason}" if reason else "."),
-        },
-    )
-    return True
 
 
 @transaction.atomic
-def unmute_participant(*, actor: User, session: LiveSession, user_id) -> bool:
+def unmute_participant(*, actor: User, session: LiveSession, user_id, reason: str = "") -> bool:
     session = _locked(session)
     _check_facilitator(actor, session)
-    membership = _participant(session, user_id)
-    if not membership.is_muted:
-        return False
-    membership.muted_until = None
-    membership.mute_reason = ""
-    membership.save(update_fields=["muted_until", "mute_reason", "updated_at"])
-    _audit(actor=actor, action="membership.unmute", space=session.space, target=membership.user)
-    control_on_commit(
-        session.pk,
-        membership.user_id,
-        action="notice",
-        frame={"type": "notice", "code": "unmuted", "detail": "You can take part again."},
+    member = _participant(session, user_id)
+    facilitating = policy.check_sanction_participant(actor, session, member)
+    return _sanction(
+        sanctions.unmute_member,
+        actor=actor,
+        space=session.space,
+        member=member,
+        reason=_clean_reason(reason),
+        facilitating=facilitating,
     )
-    return True
 
 
 @transaction.atomic
@@ -530,44 +554,108 @@ def remove_participant(*, actor: User, session: LiveSession, user_id, reason: st
     """Remove a member from this session: disconnected now, refused if they come back."""
     session = _locked(session)
     _check_facilitator(actor, session)
-    membership = _participant(session, user_id)
-    _check_may_sanction(actor, session, membership)
-    reason = (reason or "").strip()[:500] if isinstance(reason, str) else ""
+    member = _participant(session, user_id)
+    policy.check_sanction_participant(actor, session, member)
+    reason = _clean_reason(reason)[: sanctions.REASON_MAX]
     _, created = ParticipantRemoval.objects.get_or_create(
-        session=session, user=membership.user, defaults={"removed_by": actor, "reason": reason}
+        session=session, user=member, defaults={"removed_by": actor, "reason": reason}
     )
     if not created:
         return False
-    if RaisedHand.objects.filter(session=session, user=membership.user).delete()[0]:
+    if RaisedHand.objects.filter(session=session, user=member).delete()[0]:
         _push_hands(session)
-    _audit(
+    audit.record(
         actor=actor,
-        action="live.participant.remove",
+        action=AuditAction.LIVE_PARTICIPANT_REMOVE,
         space=session.space,
-        target=membership.user,
+        target=member,
         reason=reason,
     )
     control_on_commit(
         session.pk,
-        membership.user_id,
+        member.pk,
         action="kick",
-        frame={
-            "type": "error",
-            "code": "forbidden",
-            "detail": "A facilitator removed you from this session"
-            + (f": {reason}" if reason else "."),
-            "client_msg_id": None,
-        },
+        frame=_kick_frame(
+            "A facilitator removed you from this session" + (f": {reason}" if reason else ".")
+        ),
     )
     return True
 
 
+def _kick_frame(detail: str) -> dict:
+    return {"type": "error", "code": "forbidden", "detail": detail, "client_msg_id": None}
+
+
+# The member's standing changed (community.signals.standing_changed): tell their open sockets.
+
+_KICKED_BY = {signals.BANNED, signals.REMOVED, signals.SUSPENDED}
+
+
+def tell_live_sockets(
+    *, user: User, space: Space | None, change: str, until=None, reason: str = "", actor=None, **_
+) -> None:
+    """A mute or unmute is a ``notice`` on the member's open live sockets in that space; a ban or
+    removal (that space) or a suspension (every space) closes them with 4403, saying why.
+
+    Connected in ``RealtimeConfig.ready``; called inside the sanction's transaction, so the
+    frames go out on commit."""
+    if change not in (signals.MUTED, signals.UNMUTED, *_KICKED_BY):
+        return
+    sockets = Presence.objects.filter(user=user)
+    if space is not None:
+        sockets = sockets.filter(session__space=space)
+    session_ids = set(sockets.values_list("session_id", flat=True))
+    if not session_ids:
+        return
+    action, frame = _standing_frame(space, change, until, reason, actor)
+    for session_id in sorted(session_ids):
+        control_on_commit(session_id, user.pk, action=action, frame=frame)
+
+
+def _standing_frame(space, change, until, reason, actor) -> tuple[str, dict]:
+    because = f": {reason}" if reason else "."
+    if change == signals.MUTED:
+        who = (
+            "A moderator"
+            if actor is not None and community_policy.can_moderate_space(actor, space)
+            else "A facilitator"
+        )
+        minutes = round((until - timezone.now()).total_seconds() / 60) if until else 0
+        how_long = f"for {max(minutes, 1)} minutes" if minutes < 120 else f"until {when(until)}"
+        detail = f"{who} muted you {how_long}{because}"
+        return "notice", {
+            "type": "notice",
+            "code": "muted",
+            "until": until.isoformat() if until else None,
+            "detail": detail,
+        }
+    if change == signals.UNMUTED:
+        return "notice", {"type": "notice", "code": "unmuted", "detail": "You can take part again."}
+    if change == signals.BANNED:
+        detail = f"You have been banned from {space.name}{because}"
+    elif change == signals.REMOVED:
+        detail = f"A moderator removed you from {space.name}{because}"
+    else:
+        detail = f"Your account is suspended until {when(until)}{because}"
+    return "kick", _kick_frame(detail)
+
+
+# Flags from the room: the live protocol sends whatever reason the client chose.
+
+
+def flag_reason(reason: str, details: str = "") -> dict:
+    """``reason`` as moderation's flag fields: a category's value or label picks it; any other
+    text becomes the details of an "other" flag."""
+    text = (reason or "").strip()
+    for value, label in FlagReason.choices:
+        if text.casefold() in (value, label.casefold()):
+            return {"reason": value, "details": details}
+    extra = " ".join(part for part in (text, (details or "").strip()) if part)
+    return {"reason": FlagReason.OTHER, "details": extra[:1000]}
+
+
 def flag_event(*, actor: User, session: LiveSession, seq, reason) -> None:
-    """Flag a live message for the moderators (through the moderation app)."""
-    try:
-        from moderation.services import flag_live_event
-    except ImportError as exc:
-        raise LiveRefusal("forbidden", "Flagging is not available yet") from exc
+    """Flag a live message or question for the space's moderators."""
     if not isinstance(reason, str) or not reason.strip():
         raise LiveRefusal("invalid", "Say why you are flagging this message.")
     with transaction.atomic():
@@ -575,13 +663,17 @@ def flag_event(*, actor: User, session: LiveSession, seq, reason) -> None:
         policy.check_in_room(actor, session)
         if isinstance(seq, bool) or not isinstance(seq, int):
             raise LiveRefusal("invalid", "seq must be a whole number.")
-        event = LiveEvent.objects.filter(
-            session=session, seq=seq, kind__in=[LiveEvent.Kind.MESSAGE, LiveEvent.Kind.QUESTION]
-        ).first()
+        event = (
+            LiveEvent.objects.select_related("session", "session__space", "author")
+            .filter(session=session, seq=seq, kind__in=SPEAKING)
+            .first()
+        )
         if event is None:
             raise LiveRefusal("invalid", "There is no such message in this session.")
         try:
-            flag_live_event(actor=actor, event=event, reason=reason.strip())
+            moderation_services.flag_item(actor=actor, target=event, **flag_reason(reason))
+        except Http404 as exc:
+            raise LiveRefusal("invalid", "That message was removed.") from exc
         except ValidationError as exc:
             raise LiveRefusal("invalid", " ".join(exc.messages)) from exc
         except PermissionDenied as exc:
@@ -734,9 +826,6 @@ def send_reminders(*, within: timedelta, now: datetime | None = None) -> int:
 
     The email carries the title, the time and a link: nothing said in the session.
     """
-    from django.core.mail import send_mail
-    from django.urls import reverse
-
     now = now or timezone.now()
     sent = 0
     due = LiveSession.objects.filter(
@@ -753,7 +842,7 @@ def send_reminders(*, within: timedelta, now: datetime | None = None) -> int:
                 continue
             locked.reminder_sent_at = now
             locked.save(update_fields=["reminder_sent_at"])
-            when = timezone.localtime(locked.starts_at).strftime("%A %d %B %Y, %H:%M")
+            starts = timezone.localtime(locked.starts_at).strftime("%A %d %B %Y, %H:%M")
             link = f"{base}{reverse('live_room', args=[locked.pk])}"
             for registration in locked.registrations.select_related("user").filter(
                 user__is_active=True
@@ -761,11 +850,11 @@ def send_reminders(*, within: timedelta, now: datetime | None = None) -> int:
                 if not community_policy.can_read_space(registration.user, locked.space):
                     continue
                 send_mail(
-                    subject=f"Reminder: {locked.title} starts {when}",
+                    subject=f"Reminder: {locked.title} starts {starts}",
                     message=(
                         f"Hello {registration.user.display_name},\n\n"
                         f"You registered for “{locked.title}” in {locked.space.name}. "
-                        f"It starts {when}.\n\nJoin the room: {link}\n"
+                        f"It starts {starts}.\n\nJoin the room: {link}\n"
                     ),
                     from_email=None,
                     recipient_list=[registration.user.email],

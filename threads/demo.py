@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from .models import Thread, ThreadKind, ThreadVisibility
+from moderation.models import Flag, FlagReason
+from moderation.services import flag_item
+
+from .models import Post, PostStatus, Thread, ThreadKind, ThreadVisibility
 from .services import create_reply, create_thread, follow_space
 
 # (space slug, author key, title, kind, body, options, replies as (author key, body, anonymous))
@@ -194,3 +197,29 @@ def seed(ctx) -> None:
     member = ctx.users.get("member")
     if member is not None and "safe-spaces" in ctx.spaces:
         follow_space(actor=member, space=ctx.spaces["safe-spaces"])
+    _seed_flag(ctx)
+
+
+def _seed_flag(ctx) -> None:
+    """One open flag from ``member`` on a published reply someone else wrote (once)."""
+    flagger = ctx.users.get("member")
+    space = ctx.spaces.get("safe-spaces") or next(iter(ctx.spaces.values()), None)
+    if flagger is None or space is None or Flag.objects.filter(flagger=flagger).exists():
+        return
+    post = (
+        Post.objects.filter(
+            thread__space=space, status=PostStatus.PUBLISHED, is_deleted=False, is_opening=False
+        )
+        .exclude(author=flagger)
+        .exclude(author=None)
+        .select_related("thread__space", "author")
+        .order_by("created_at", "pk")
+        .first()
+    )
+    if post is not None:
+        flag_item(
+            actor=flagger,
+            target=post,
+            reason=FlagReason.OTHER,
+            details="Demo flag: this names a colleague's team; could a moderator check it is okay?",
+        )

@@ -122,6 +122,23 @@ class EditPostForm(_CleansPostText, forms.Form):
             del self.fields["reason"]
 
 
+class DeletePostForm(forms.Form):
+    """A moderator deleting someone else's post says why (the author is told)."""
+
+    reason = forms.CharField(
+        label="Reason for deleting",
+        help_text="The author is told this reason.",
+        max_length=500,
+        required=False,
+        widget=forms.TextInput(attrs={"class": "nhsuk-input"}),
+    )
+
+    def __init__(self, *args, with_reason: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not with_reason:
+            del self.fields["reason"]
+
+
 class ReactionForm(forms.Form):
     kind = forms.ChoiceField(choices=ReactionKind.choices)
 

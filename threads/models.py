@@ -122,6 +122,10 @@ class Thread(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("thread_detail", args=[self.space.slug, self.pk])
 
+    def audit_label(self) -> str:
+        """How the audit log and the review queue name it (never its anonymous author)."""
+        return f"Thread “{self.title}”"
+
     @property
     def reply_count(self) -> int:
         return max(self.post_count - 1, 0)
@@ -200,9 +204,21 @@ class Post(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("post_jump", args=[self.thread.space.slug, self.thread_id, self.pk])
 
+    def audit_label(self) -> str:
+        """How the audit log and the review queue name it (never its anonymous author)."""
+        return f"Post #{self.pk} in “{self.thread.title}”"
+
     @property
     def is_published(self) -> bool:
         return self.status == PostStatus.PUBLISHED and not self.is_deleted
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == PostStatus.PENDING
+
+    @property
+    def is_hidden(self) -> bool:
+        return self.status == PostStatus.HIDDEN
 
 
 class PostRevision(models.Model):

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.utils import timezone
 
 from community import policy as community_policy
 from community.models import Space
+from moderation import screening
 
 from .models import Post, PostStatus, Thread
 
@@ -89,11 +91,19 @@ def can_reply(user, thread: Thread) -> bool:
     return not _refused(check_reply, user, thread)
 
 
+def moderates_post(user, post: Post) -> bool:
+    """Whether ``user`` acts on ``post`` as a moderator (someone else's post, in a space they
+    moderate): then a reason is required, the author is told and the audit log keeps it."""
+    return post.author_id != user.pk and can_moderate(user, post.thread.space)
+
+
 def check_edit_post(user, post: Post) -> None:
     """Authors edit their own posts; moderators and staff edit any (with a reason)."""
     space = post.thread.space
-    if post.is_deleted and not can_moderate(user, space):
-        raise Http404("No such post.")
+    if post.is_deleted:
+        if not can_moderate(user, space):
+            raise Http404("No such post.")
+        raise PermissionDenied("This post has been deleted, so it cannot be edited.")
     if post.author_id != user.pk and not can_moderate(user, space):
         raise PermissionDenied("You can only edit your own posts.")
     if post.author_id == user.pk and not can_moderate(user, space):
@@ -135,3 +145,42 @@ def check_follow_thread(user, thread: Thread) -> None:
 
 def check_follow_space(user, space: Space) -> None:
     community_policy.check_read_space(user, space)
+
+
+# Pre-moderation and slow mode: they count the member's posts, so they live with the posts.
+
+
+def needs_premoderation(actor, space: Space) -> bool:
+    """True while ``actor``'s published posts in ``space`` are fewer than its pre-moderation
+    count (moderators and staff are never held)."""
+    if not space.premoderation_count or screening.is_exempt(actor, space):
+        return False
+    approved = Post.objects.filter(
+        author=actor, thread__space=space, status=PostStatus.PUBLISHED
+    ).count()
+    return approved < space.premoderation_count
+
+
+def check_slow_mode(actor, space: Space, thread: Thread | None = None) -> None:
+    """Raise PermissionDenied("You can post again in N seconds.") inside a slow-mode window:
+    the space's (since the member's last post in it) or the thread's (their last reply there)."""
+    space_seconds = space.slow_mode_seconds
+    thread_seconds = thread.slow_mode_seconds if thread is not None else 0
+    if not (space_seconds or thread_seconds) or screening.is_exempt(actor, space):
+        return None
+    now = timezone.now()
+    mine = (
+        Post.objects.filter(author=actor)
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)
+    )
+    left = 0
+    if space_seconds:
+        left = screening.seconds_left(mine.filter(thread__space=space).first(), space_seconds, now)
+    if thread_seconds and thread is not None and thread.pk:
+        left = max(
+            left, screening.seconds_left(mine.filter(thread=thread).first(), thread_seconds, now)
+        )
+    if left > 0:
+        raise screening.slow_mode_refusal(left)
+    return None

@@ -15,11 +15,13 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from community.models import Membership, Space
+from community.policy import remember_memberships
 
 from .models import (
     Notification,
     Post,
     PostRevision,
+    PostStatus,
     Reaction,
     ReactionKind,
     ReadState,
@@ -93,7 +95,7 @@ def _prime_membership_cache(thread: Thread, user) -> None:
     membership = None
     if values["id"] is not None:
         membership = Membership(user=user, space=thread.space, **values)
-    thread.space.__dict__.setdefault("_membership_cache", {})[user.pk] = membership
+    remember_memberships(thread.space, {user.pk: membership})
 
 
 class _CountedPaginator(Paginator):
@@ -276,7 +278,7 @@ def search_posts(user, query: str, *, space: Space | None = None) -> QuerySet[Po
         return Post.objects.none()
     qs = (
         Post.objects.visible_to(user)
-        .filter(status="published", is_deleted=False)
+        .filter(status=PostStatus.PUBLISHED, is_deleted=False)
         .select_related("author", "thread__space")
     )
     if space is not None:

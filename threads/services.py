@@ -1,11 +1,10 @@
-"""Every write for threads and posts.
+"""Every write for threads and posts: the members' and the moderators' alike.
 
-Order inside each service: policy check → validate → moderation hooks → save → notifications →
-broadcast on commit. Each returns what changed, so a repeated action is harmless.
-
-Contract for the moderation app: after changing a post's ``status`` or ``is_deleted`` (approve,
-hide, restore, delete), call :func:`recount_thread`; after approving a pending post, call
-:func:`announce_post` so followers hear of it. :func:`notify` sends a moderation notice.
+Order inside each service: policy check → validate → screening → save → audit entry (a
+moderator's action) → notices and notifications → broadcast on commit. Each returns whether
+anything changed, so a repeated action is harmless. Moderation reaches the moderators' actions
+through the post and thread kinds' adapters (:mod:`threads.kinds`); a notice to a member goes
+through :func:`community.notices.tell`, which :mod:`threads.receivers` keeps as a notification.
 """
 
 from __future__ import annotations
@@ -16,9 +15,16 @@ from django.db.models import Max, Q
 from django.http import Http404
 from django.utils import timezone
 
-from community.models import Space, User
+from community import audit, notices
+from community import policy as community_policy
+from community.models import AuditAction, Space, User
 from community.rendering import RENDERER_VERSION, render_markdown, render_plain
-from moderation import hooks
+from community.sanctions import required_reason
+from moderation import policy as moderation_policy
+from moderation import screening
+from moderation import services as moderation_services
+from moderation.registry import AUTOHIDE_REASON
+from realtime import broadcast
 
 from . import policy
 from .models import (
@@ -39,6 +45,9 @@ from .models import (
     ThreadKind,
     ThreadVisibility,
 )
+
+REASON_MAX = 500
+WATCHED_WORD_FLAG = "Contains a watched word."
 
 
 def clean_title(title: str | None) -> str:
@@ -66,11 +75,10 @@ def clean_body(body: str | None) -> str:
     return body
 
 
-def _screen(*, actor: User, space: Space, thread: Thread | None, text: str) -> str:
-    """Run the moderation hooks; a ``block`` word comes back as a form error on the body."""
-    hooks.check_slow_mode(actor=actor, space=space, thread=thread)
+def _screen(*, actor: User, space: Space, text: str) -> str:
+    """Watched words (moderators are exempt); a ``block`` word is a form error on the body."""
     try:
-        return hooks.screen_text(actor=actor, space=space, text=text)
+        return screening.screen_text(actor=actor, space=space, text=text)
     except ValidationError as exc:
         if hasattr(exc, "error_dict"):
             raise
@@ -78,11 +86,19 @@ def _screen(*, actor: User, space: Space, thread: Thread | None, text: str) -> s
 
 
 def _status_for(*, actor: User, space: Space, outcome: str) -> str:
-    if outcome == hooks.Outcome.REQUIRE_APPROVAL or hooks.needs_premoderation(
+    if outcome == screening.Outcome.REQUIRE_APPROVAL or policy.needs_premoderation(
         actor=actor, space=space
     ):
         return PostStatus.PENDING
     return PostStatus.PUBLISHED
+
+
+def _flag_if_screened(post: Post, space: Space, outcome: str) -> None:
+    """After saving: a ``flag`` watched word raises an automatic flag for the moderators."""
+    if outcome == screening.Outcome.FLAG:
+        moderation_services.raise_automatic_flag(
+            target=post, space=space, details=WATCHED_WORD_FLAG
+        )
 
 
 def _render(post: Post) -> None:
@@ -90,29 +106,9 @@ def _render(post: Post) -> None:
     post.renderer_version = RENDERER_VERSION
 
 
-def _broadcast_notifications(user_ids) -> None:
-    try:
-        from realtime.broadcast import notifications_changed
-    except ImportError:
-        return
-    notifications_changed(user_ids)
-
-
-def broadcast_post_changed(post: Post) -> None:
-    """After a post's text or visibility changed (edit, delete, hide, restore), on commit."""
-    try:
-        from realtime.broadcast import thread_post_changed
-    except ImportError:
-        return
-    thread_post_changed(post)
-
-
-def _broadcast_post(post: Post) -> None:
-    try:
-        from realtime.broadcast import thread_post_created
-    except ImportError:
-        return
-    thread_post_created(post)
+def _broadcast_changed(post: Post) -> None:
+    """After a post's text or visibility changed (edit, delete, hide, restore): on commit."""
+    broadcast.thread_post_changed(post)
 
 
 @transaction.atomic
@@ -128,6 +124,7 @@ def create_thread(
     anonymous: bool = False,
 ) -> Thread:
     policy.check_start_thread(actor, space)
+    community_policy.check_guidelines_accepted(actor, space)
     errors: dict[str, list[str]] = {}
     try:
         title = clean_title(title)
@@ -146,7 +143,8 @@ def create_thread(
         errors["content_note"] = ["Keep the content note to 120 characters or fewer."]
     if errors:
         raise ValidationError(errors)
-    outcome = _screen(actor=actor, space=space, thread=None, text=f"{title}\n\n{body}")
+    policy.check_slow_mode(actor=actor, space=space, thread=None)
+    outcome = _screen(actor=actor, space=space, text=f"{title}\n\n{body}")
     status = _status_for(actor=actor, space=space, outcome=outcome)
     now = timezone.now()
     thread = Thread.objects.create(
@@ -175,8 +173,7 @@ def create_thread(
     post.save()
     ThreadFollow.objects.get_or_create(user=actor, thread=thread)
     ReadState.objects.update_or_create(user=actor, thread=thread, defaults={"last_read_at": now})
-    if outcome == hooks.Outcome.FLAG:
-        hooks.after_content_created(actor=actor, space=space, obj=post, outcome=outcome)
+    _flag_if_screened(post, space, outcome)
     if status == PostStatus.PUBLISHED:
         announce_post(post)
     return thread
@@ -222,12 +219,14 @@ def create_reply(
     thread = Thread.objects.select_for_update().select_related("space").get(pk=thread.pk)
     policy.check_see_thread(actor, thread)
     policy.check_reply(actor, thread)
+    community_policy.check_guidelines_accepted(actor, thread.space)
     body = clean_body(body)
     if quote is not None and (
         quote.thread_id != thread.pk or not policy.can_see_post(actor, quote) or quote.is_deleted
     ):
         raise ValidationError({"body": "The post you are quoting is no longer available."})
-    outcome = _screen(actor=actor, space=thread.space, thread=thread, text=body)
+    policy.check_slow_mode(actor=actor, space=thread.space, thread=thread)
+    outcome = _screen(actor=actor, space=thread.space, text=body)
     status = _status_for(actor=actor, space=thread.space, outcome=outcome)
     post = Post(
         thread=thread,
@@ -246,8 +245,7 @@ def create_reply(
         thread.save(update_fields=["post_count", "last_post_at"])
     ThreadFollow.objects.get_or_create(user=actor, thread=thread)
     _mark_read(actor, thread, post.created_at)
-    if outcome == hooks.Outcome.FLAG:
-        hooks.after_content_created(actor=actor, space=thread.space, obj=post, outcome=outcome)
+    _flag_if_screened(post, thread.space, outcome)
     if status == PostStatus.PUBLISHED:
         announce_post(post)
     return post
@@ -285,22 +283,29 @@ def announce_post(post: Post) -> int:
         for user_id, kind in recipients.items()
     ]
     Notification.objects.bulk_create(notifications)
-    _broadcast_notifications(recipients)
+    broadcast.notifications_changed(recipients)
     if not post.is_opening:
-        transaction.on_commit(lambda: _broadcast_post(post))
+        broadcast.thread_post_created(post)
     return len(notifications)
 
 
-def notify(*, recipient: User, text: str, thread: Thread | None = None, post: Post | None = None):
-    """A notice from the moderators (a hidden post and why, a warning). Never names a moderator."""
-    _broadcast_notifications([recipient.pk])
-    return Notification.objects.create(
+def store_notice(*, recipient: User, text: str, about=None) -> Notification:
+    """Keep a notice from community core (a hidden post and why, a warning) as a "From the
+    moderators" notification, linked to the thread or post it is about, and push the count."""
+    thread = post = None
+    if isinstance(about, Post):
+        post, thread = about, about.thread
+    elif isinstance(about, Thread):
+        thread = about
+    notification = Notification.objects.create(
         recipient=recipient,
         kind=NotificationKind.MODERATION,
         thread=thread,
         post=post,
         text=text[:500],
     )
+    broadcast.notifications_changed([recipient.pk])
+    return notification
 
 
 def recount_thread(thread: Thread) -> None:
@@ -316,16 +321,71 @@ def recount_thread(thread: Thread) -> None:
     thread.refresh_from_db(fields=["post_count", "last_post_at", "is_pending"])
 
 
+def _locked_post(post: Post) -> Post:
+    """Re-read ``post`` with its row locked, so two people acting at once serialize."""
+    return (
+        Post.objects.select_for_update(of=("self",))
+        .select_related("thread", "thread__space", "author")
+        .get(pk=post.pk)
+    )
+
+
+def _locked_thread(thread: Thread) -> Thread:
+    return (
+        Thread.objects.select_for_update(of=("self",))
+        .select_related("space", "author")
+        .get(pk=thread.pk)
+    )
+
+
+def _tell_post_author(post: Post, what: str, *, link: bool = True) -> None:
+    notices.tell(
+        post.author, f"Your post in “{post.thread.title}” {what}", about=post if link else None
+    )
+
+
+def _tell_thread_author(thread: Thread, what: str) -> None:
+    notices.tell(thread.author, f"Your thread “{thread.title}” {what}", about=thread)
+
+
+AUTOHIDDEN_NOTICE = (
+    "was hidden after members flagged it. A moderator will review it and you will be told "
+    "what they decide."
+)
+
+
+# Posts: edit and delete (authors and moderators), approve, hide, restore --------------------
+
+
 @transaction.atomic
 def edit_post(
-    *, actor: User, post: Post, body: str, title: str | None = None, reason: str = ""
+    *,
+    actor: User,
+    post: Post,
+    body: str,
+    title: str | None = None,
+    reason: str = "",
+    moderating: bool | None = None,
 ) -> bool:
-    """Keep the old text as a revision, render the new one. Returns False when nothing changed."""
-    post = Post.objects.select_for_update().select_related("thread__space").get(pk=post.pk)
+    """Edit a post; the old text (and the old title, for an opening post) is kept as a revision.
+
+    An author edits their own post (watched words apply, as when they posted it). A moderator
+    editing someone else's post gives a reason: the author is told it and the audit log keeps
+    it. ``moderating`` None decides from who the actor is; True is the moderator's edit whoever
+    wrote the post (the review queue). Returns False when nothing changed.
+    """
+    post = _locked_post(post)
     thread = post.thread
+    space = thread.space
     policy.check_see_post(actor, post)
-    policy.check_edit_post(actor, post)
-    moderating = post.author_id != actor.pk
+    if moderating is None:
+        moderating = policy.moderates_post(actor, post)
+    if moderating:
+        moderation_policy.check_moderate(actor, space)
+        if post.is_deleted:
+            raise ValidationError("This post has been deleted, so it cannot be edited.")
+    else:
+        policy.check_edit_post(actor, post)
     errors: dict[str, list[str]] = {}
     try:
         body = clean_body(body)
@@ -337,21 +397,24 @@ def edit_post(
             new_title = clean_title(title)
         except ValidationError as exc:
             errors.update(exc.message_dict)
-    reason = (reason or "").strip()
-    if moderating and not reason:
-        errors["reason"] = ["Give a reason: the author is told why their post was edited."]
+    if moderating:
+        try:
+            reason = required_reason(reason, "the author is told why their post was edited.")
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+    else:
+        reason = (reason or "").strip()[:REASON_MAX]
     if errors:
         raise ValidationError(errors)
     if body == post.body and new_title == thread.title:
         return False
-    if not moderating:
-        hooks.screen_text(actor=actor, space=thread.space, text=f"{new_title}\n\n{body}")
+    outcome = _screen(actor=actor, space=space, text=f"{new_title}\n\n{body}")
     PostRevision.objects.create(
         post=post,
         body=post.body,
         title=thread.title if post.is_opening else "",
         edited_by=actor,
-        reason=reason[:500],
+        reason=reason,
     )
     post.body = body
     post.edited_at = timezone.now()
@@ -360,31 +423,292 @@ def edit_post(
     if new_title != thread.title:
         thread.title = new_title
         thread.save(update_fields=["title"])
-    if moderating and post.author_id:
-        notify(
-            recipient=post.author,
-            text=f"A moderator edited your post in “{thread.title}”: {reason}",
-            thread=thread,
-            post=post,
+    _flag_if_screened(post, space, outcome)
+    if moderating:
+        moderation_services.resolve_flags_on(actor=actor, target=post, upheld=True)
+        audit.record(
+            actor=actor, action=AuditAction.POST_EDIT, space=space, target=post, reason=reason
         )
-    broadcast_post_changed(post)
+        _tell_post_author(post, f"was edited by a moderator: {reason}")
+    _broadcast_changed(post)
     return True
 
 
 @transaction.atomic
-def delete_post(*, actor: User, post: Post) -> bool:
-    """Soft delete: the row stays (moderators can see it); everyone else stops seeing it."""
-    post = Post.objects.select_for_update().select_related("thread__space").get(pk=post.pk)
+def delete_post(
+    *, actor: User, post: Post, reason: str = "", moderating: bool | None = None
+) -> bool:
+    """Soft delete: the row stays (moderators can see it); everyone else stops seeing it.
+
+    An author deletes their own post. A moderator deleting someone else's gives a reason: the
+    author is told it, open flags on the post are upheld and the audit log keeps it.
+    ``moderating`` as for :func:`edit_post`.
+    """
+    post = _locked_post(post)
+    space = post.thread.space
     policy.check_see_post(actor, post)
-    if post.is_deleted:
-        return False
-    policy.check_delete_post(actor, post)
+    if moderating is None:
+        moderating = policy.moderates_post(actor, post)
+    if moderating:
+        moderation_policy.check_moderate(actor, space)
+        reason = required_reason(reason, "the author is told why their post was deleted.")
+        if post.is_deleted:
+            return False
+    else:
+        if post.is_deleted:
+            return False
+        policy.check_delete_post(actor, post)
     post.is_deleted = True
     post.deleted_at = timezone.now()
     post.save(update_fields=["is_deleted", "deleted_at"])
     recount_thread(post.thread)
-    broadcast_post_changed(post)
+    if moderating:
+        moderation_services.resolve_flags_on(actor=actor, target=post, upheld=True)
+        audit.record(
+            actor=actor, action=AuditAction.POST_DELETE, space=space, target=post, reason=reason
+        )
+        _tell_post_author(post, f"was deleted by a moderator: {reason}", link=False)
+    _broadcast_changed(post)
     return True
+
+
+@transaction.atomic
+def approve_post(*, actor: User, post: Post, reason: str = "") -> bool:
+    """Publish a post that waited for approval (pre-moderation or a watched word); followers
+    hear of it only now, as if it had just been posted."""
+    post = _locked_post(post)
+    space = post.thread.space
+    moderation_policy.check_moderate(actor, space)
+    if post.status != PostStatus.PENDING or post.is_deleted:
+        return False
+    post.status = PostStatus.PUBLISHED
+    post.save(update_fields=["status"])
+    recount_thread(post.thread)
+    moderation_services.resolve_flags_on(actor=actor, target=post, upheld=False)
+    audit.record(
+        actor=actor, action=AuditAction.POST_APPROVE, space=space, target=post, reason=reason
+    )
+    _tell_post_author(post, "was approved and is now published.")
+    announce_post(post)
+    return True
+
+
+@transaction.atomic
+def hide_post(*, actor: User | None, post: Post, reason: str) -> bool:
+    """Hide a post from readers (kept for the audit); its author is told why.
+
+    ``actor`` None: automatically, at the space's flag threshold (moderation calls this inside
+    its transaction). No policy check; audited as an auto-hide; the open flags stay open for a
+    moderator to review.
+    """
+    post = _locked_post(post)
+    space = post.thread.space
+    if actor is None:
+        if post.is_deleted or post.status == PostStatus.HIDDEN:
+            return False
+        _set_post_hidden(post, AUTOHIDE_REASON)
+        audit.record(
+            actor=None, action=AuditAction.POST_AUTOHIDE, space=space, target=post, reason=reason
+        )
+        _tell_post_author(post, AUTOHIDDEN_NOTICE)
+        _broadcast_changed(post)
+        return True
+    moderation_policy.check_moderate(actor, space)
+    reason = required_reason(reason, "the author is told why their post was hidden.")
+    if post.is_deleted or (post.status == PostStatus.HIDDEN and not _is_autohidden(post)):
+        return False
+    _set_post_hidden(post, reason)
+    moderation_services.resolve_flags_on(actor=actor, target=post, upheld=True)
+    audit.record(actor=actor, action=AuditAction.POST_HIDE, space=space, target=post, reason=reason)
+    _tell_post_author(post, f"was hidden by a moderator: {reason}")
+    _broadcast_changed(post)
+    return True
+
+
+def _set_post_hidden(post: Post, reason: str) -> None:
+    post.status = PostStatus.HIDDEN
+    post.hidden_reason = reason[:REASON_MAX]
+    post.save(update_fields=["status", "hidden_reason"])
+    recount_thread(post.thread)
+
+
+def _is_autohidden(item: Post | Thread) -> bool:
+    return item.is_hidden and item.hidden_reason == AUTOHIDE_REASON
+
+
+@transaction.atomic
+def restore_post(*, actor: User, post: Post, reason: str = "") -> bool:
+    """Publish a hidden post again; open flags on it are closed as needing no action."""
+    post = _locked_post(post)
+    space = post.thread.space
+    moderation_policy.check_moderate(actor, space)
+    if post.status != PostStatus.HIDDEN or post.is_deleted:
+        return False
+    post.status = PostStatus.PUBLISHED
+    post.hidden_reason = ""
+    post.save(update_fields=["status", "hidden_reason"])
+    recount_thread(post.thread)
+    moderation_services.resolve_flags_on(actor=actor, target=post, upheld=False)
+    audit.record(
+        actor=actor, action=AuditAction.POST_RESTORE, space=space, target=post, reason=reason
+    )
+    _tell_post_author(post, "was reviewed by a moderator and is visible again.")
+    _broadcast_changed(post)
+    return True
+
+
+# Threads: lock, pin, hide, restore, move (moderators) -------------------------------------
+
+
+def _set_thread_field(
+    *, actor: User, thread: Thread, field: str, value: bool, action: str, reason: str = ""
+) -> bool:
+    thread = _locked_thread(thread)
+    moderation_policy.check_moderate(actor, thread.space)
+    if getattr(thread, field) == value:
+        return False
+    setattr(thread, field, value)
+    thread.save(update_fields=[field])
+    audit.record(actor=actor, action=action, space=thread.space, target=thread, reason=reason)
+    return True
+
+
+@transaction.atomic
+def lock_thread(*, actor: User, thread: Thread, reason: str = "") -> bool:
+    """No new replies, and its posts can no longer be edited by their authors."""
+    return _set_thread_field(
+        actor=actor,
+        thread=thread,
+        field="is_locked",
+        value=True,
+        action=AuditAction.THREAD_LOCK,
+        reason=reason,
+    )
+
+
+@transaction.atomic
+def unlock_thread(*, actor: User, thread: Thread, reason: str = "") -> bool:
+    return _set_thread_field(
+        actor=actor,
+        thread=thread,
+        field="is_locked",
+        value=False,
+        action=AuditAction.THREAD_UNLOCK,
+        reason=reason,
+    )
+
+
+@transaction.atomic
+def pin_thread(*, actor: User, thread: Thread, reason: str = "") -> bool:
+    """Keep the thread at the top of its space's list."""
+    return _set_thread_field(
+        actor=actor,
+        thread=thread,
+        field="is_pinned",
+        value=True,
+        action=AuditAction.THREAD_PIN,
+        reason=reason,
+    )
+
+
+@transaction.atomic
+def unpin_thread(*, actor: User, thread: Thread, reason: str = "") -> bool:
+    return _set_thread_field(
+        actor=actor,
+        thread=thread,
+        field="is_pinned",
+        value=False,
+        action=AuditAction.THREAD_UNPIN,
+        reason=reason,
+    )
+
+
+@transaction.atomic
+def hide_thread(*, actor: User | None, thread: Thread, reason: str) -> bool:
+    """Hide a thread from everyone but its author and the moderators; the author is told why.
+
+    ``actor`` None: automatically, at the flag threshold (as for :func:`hide_post`).
+    """
+    thread = _locked_thread(thread)
+    space = thread.space
+    if actor is None:
+        if thread.is_hidden:
+            return False
+        _set_thread_hidden(thread, AUTOHIDE_REASON)
+        audit.record(
+            actor=None,
+            action=AuditAction.THREAD_AUTOHIDE,
+            space=space,
+            target=thread,
+            reason=reason,
+        )
+        _tell_thread_author(thread, AUTOHIDDEN_NOTICE)
+        return True
+    moderation_policy.check_moderate(actor, space)
+    reason = required_reason(reason, "the author is told why their thread was hidden.")
+    if thread.is_hidden and not _is_autohidden(thread):
+        return False
+    _set_thread_hidden(thread, reason)
+    moderation_services.resolve_flags_on(actor=actor, target=thread, upheld=True)
+    audit.record(
+        actor=actor, action=AuditAction.THREAD_HIDE, space=space, target=thread, reason=reason
+    )
+    _tell_thread_author(thread, f"was hidden by a moderator: {reason}")
+    return True
+
+
+def _set_thread_hidden(thread: Thread, reason: str) -> None:
+    thread.is_hidden = True
+    thread.hidden_reason = reason[:REASON_MAX]
+    thread.save(update_fields=["is_hidden", "hidden_reason"])
+
+
+@transaction.atomic
+def restore_thread(*, actor: User, thread: Thread, reason: str = "") -> bool:
+    thread = _locked_thread(thread)
+    moderation_policy.check_moderate(actor, thread.space)
+    if not thread.is_hidden:
+        return False
+    thread.is_hidden = False
+    thread.hidden_reason = ""
+    thread.save(update_fields=["is_hidden", "hidden_reason"])
+    moderation_services.resolve_flags_on(actor=actor, target=thread, upheld=False)
+    audit.record(
+        actor=actor,
+        action=AuditAction.THREAD_RESTORE,
+        space=thread.space,
+        target=thread,
+        reason=reason,
+    )
+    _tell_thread_author(thread, "was reviewed by a moderator and is visible again.")
+    return True
+
+
+@transaction.atomic
+def move_thread(*, actor: User, thread: Thread, to_space: Space, reason: str = "") -> bool:
+    """Move a thread, its posts and the flags on them to another space the actor moderates.
+    Both spaces' audit logs keep the move."""
+    thread = _locked_thread(thread)
+    from_space = thread.space
+    moderation_policy.check_moderate(actor, from_space)
+    moderation_policy.check_moderate(actor, to_space)
+    if to_space.pk == from_space.pk:
+        return False
+    thread.space = to_space
+    thread.save(update_fields=["space"])
+    moderation_services.move_flags(
+        items=[thread, Post.objects.filter(thread=thread)], to_space=to_space
+    )
+    note = f"Moved from {from_space.name} to {to_space.name}." + (f" {reason}" if reason else "")
+    for space in (from_space, to_space):
+        audit.record(
+            actor=actor, action=AuditAction.THREAD_MOVE, space=space, target=thread, reason=note
+        )
+    _tell_thread_author(thread, f"was moved to {to_space.name} by a moderator.")
+    return True
+
+
+# Reactions, following, read state, notifications ---------------------------------------------
 
 
 @transaction.atomic
@@ -504,22 +828,3 @@ def rerender_posts(*, batch_size: int = 500, force: bool = False) -> int:
         Post.objects.bulk_update(batch, ["body_html", "renderer_version"])
         done += len(batch)
         last_pk = batch[-1].pk
-
-
-__all__ = [
-    "announce_post",
-    "create_reply",
-    "create_thread",
-    "delete_post",
-    "edit_post",
-    "follow_space",
-    "follow_thread",
-    "mark_notifications_read",
-    "mark_thread_read",
-    "notify",
-    "recount_thread",
-    "rerender_posts",
-    "toggle_reaction",
-    "unfollow_space",
-    "unfollow_thread",
-]

@@ -13,16 +13,17 @@ from django.views.decorators.http import require_POST
 from community import policy as community_policy
 from community.http import (
     form_errors,
-    guidelines_redirect,
+    guidelines_url,
     is_htmx,
     safe_next,
     space_context,
     space_or_404,
 )
 from community.models import Space
+from community.policy import GuidelinesRequired
 
 from . import policy, selectors, services
-from .forms import EditPostForm, ReactionForm, ReplyForm, SearchForm, ThreadForm
+from .forms import DeletePostForm, EditPostForm, ReactionForm, ReplyForm, SearchForm, ThreadForm
 from .models import Post, Thread, ThreadKind
 
 DRAFT_KEY = "threads-draft:{}"
@@ -31,16 +32,28 @@ DRAFT_KEY = "threads-draft:{}"
 # Helpers --------------------------------------------------------------------------------------
 
 
-def _guidelines_first(request: HttpRequest, space: Space) -> HttpResponse | None:
-    """Send the member to accept pending guidelines, keeping a POSTed draft for their return."""
-    response = guidelines_redirect(request, space)
-    if response is not None and request.method == "POST":
+def _ask_guidelines(request: HttpRequest, refusal: GuidelinesRequired) -> HttpResponse:
+    """A service found guidelines to accept first: send the member to read them, keeping a
+    POSTed draft, which the form on this path is refilled with when they come back."""
+    if request.method == "POST":
         draft = {
             key: request.POST.get(key, "") for key in request.POST if key != "csrfmiddlewaretoken"
         }
         request.session[DRAFT_KEY.format(request.path)] = draft
-        # guidelines_redirect sends them back to this path with GET: the form is refilled there.
-    return response
+    messages.info(
+        request, "Please read and accept the guidelines before you post. Your draft is waiting."
+    )
+    return redirect(guidelines_url(refusal.version, request.get_full_path()))
+
+
+def _guidelines_before_writing(request: HttpRequest, space: Space) -> HttpResponse | None:
+    """Opening a form to write in: ask for pending guidelines before the member types (the
+    service that stores the text asks again, and is the authority)."""
+    try:
+        community_policy.check_guidelines_accepted(request.user, space)
+    except GuidelinesRequired as refusal:
+        return _ask_guidelines(request, refusal)
+    return None
 
 
 def _saved_draft(request: HttpRequest) -> dict | None:
@@ -93,9 +106,10 @@ def thread_create(request: HttpRequest, slug: str) -> HttpResponse:
     except PermissionDenied as exc:
         messages.error(request, str(exc))
         return redirect(space)
-    pending = _guidelines_first(request, space)
-    if pending is not None:
-        return pending
+    if request.method == "GET":
+        pending = _guidelines_before_writing(request, space)
+        if pending is not None:
+            return pending
     draft = _saved_draft(request) if request.method == "GET" else None
     form = ThreadForm(request.POST if request.method == "POST" else None, initial=draft or {})
     if request.method == "POST" and form.is_valid():
@@ -111,6 +125,8 @@ def thread_create(request: HttpRequest, slug: str) -> HttpResponse:
                 content_note=data["content_note"],
                 anonymous=data["anonymous"],
             )
+        except GuidelinesRequired as refusal:
+            return _ask_guidelines(request, refusal)
         except ValidationError as exc:
             form_errors(form, exc)
         except PermissionDenied as exc:
@@ -186,9 +202,6 @@ def thread_reply(request: HttpRequest, slug: str, thread_id: int) -> HttpRespons
             return _reply_page(request, thread, form, None, status=403)
         messages.error(request, str(exc))
         return redirect(thread)
-    pending = _guidelines_first(request, space)
-    if pending is not None:
-        return pending
     if request.method == "POST":
         form = ReplyForm(request.POST)
         quoted = None
@@ -203,6 +216,8 @@ def thread_reply(request: HttpRequest, slug: str, thread_id: int) -> HttpRespons
                     quote=quoted,
                     anonymous=form.cleaned_data["anonymous"],
                 )
+            except GuidelinesRequired as refusal:
+                return _ask_guidelines(request, refusal)
             except ValidationError as exc:
                 form_errors(form, exc)
             except PermissionDenied as exc:
@@ -218,6 +233,9 @@ def thread_reply(request: HttpRequest, slug: str, thread_id: int) -> HttpRespons
                     )
                 return redirect(post.get_absolute_url())
         return _reply_page(request, thread, form, quoted)
+    pending = _guidelines_before_writing(request, space)
+    if pending is not None:
+        return pending
     draft = _saved_draft(request)
     quote_id = request.GET.get("quote")
     quoted, text = (
@@ -306,7 +324,7 @@ def post_edit(request: HttpRequest, slug: str, thread_id: int, post_id: int) -> 
     thread = selectors.thread_in_space(request.user, slug, thread_id)
     post = selectors.post_in_thread(request.user, thread, post_id)
     policy.check_edit_post(request.user, post)
-    moderating = post.author_id != request.user.pk
+    moderating = policy.moderates_post(request.user, post)
     options = {"with_title": post.is_opening, "with_reason": moderating}
     if request.method == "POST":
         form = EditPostForm(request.POST, **options)
@@ -348,10 +366,22 @@ def post_delete(request: HttpRequest, slug: str, thread_id: int, post_id: int) -
     thread = selectors.thread_in_space(request.user, slug, thread_id)
     post = selectors.post_in_thread(request.user, thread, post_id)
     policy.check_delete_post(request.user, post)
-    if request.method == "POST":
-        services.delete_post(actor=request.user, post=post)
-        messages.success(request, "The post has been deleted.")
-        return redirect(thread)
+    moderating = policy.moderates_post(request.user, post)
+    form = DeletePostForm(
+        request.POST if request.method == "POST" else None, with_reason=moderating
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.delete_post(
+                actor=request.user, post=post, reason=form.cleaned_data.get("reason", "")
+            )
+        except ValidationError as exc:
+            form_errors(form, exc)
+        except PermissionDenied as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, "The post has been deleted.")
+            return redirect(thread)
     return render(
         request,
         "threads/post_delete.html",
@@ -359,6 +389,8 @@ def post_delete(request: HttpRequest, slug: str, thread_id: int, post_id: int) -
             "space": thread.space,
             "thread": thread,
             "post": post,
+            "form": form,
+            "moderating": moderating,
             "crumbs": [*_thread_crumbs(thread.space), (thread.title, thread.get_absolute_url())],
         },
     )

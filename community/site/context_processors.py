@@ -2,6 +2,9 @@ from __future__ import annotations
 
 from django.conf import settings
 
+from moderation.selectors import queue_count
+from threads.selectors import unread_notification_count
+
 
 def forum(request) -> dict:
     """What the base layout needs on every page: the member's unread count and queue size."""
@@ -9,39 +12,26 @@ def forum(request) -> dict:
     context: dict = {"SITE_NAME": "Race Equality Peer Forum", "DEBUG": settings.DEBUG}
     if user is None or not user.is_authenticated:
         return context
-    context["header_counts"] = _LazyCounts(user)
+    context["header_counts"] = HeaderCounts(user)
     return context
 
 
-class _LazyCounts:
+class HeaderCounts:
     """Counts computed only if a template prints them (one query each)."""
 
     def __init__(self, user):
         self.user = user
-        self._cache: dict = {}
+        self._cache: dict[str, int] = {}
 
-    def _get(self, key, fn):
+    def _get(self, key: str, count) -> int:
         if key not in self._cache:
-            try:
-                self._cache[key] = fn()
-            except ImportError:
-                self._cache[key] = 0
+            self._cache[key] = count(self.user)
         return self._cache[key]
 
     @property
     def notifications(self) -> int:
-        def count():
-            from threads.selectors import unread_notification_count
-
-            return unread_notification_count(self.user)
-
-        return self._get("notifications", count)
+        return self._get("notifications", unread_notification_count)
 
     @property
     def moderation(self) -> int:
-        def count():
-            from moderation.selectors import queue_count
-
-            return queue_count(self.user)
-
-        return self._get("moderation", count)
+        return self._get("moderation", queue_count)

@@ -363,7 +363,9 @@ function start(root) {
         " ",
         actionButton("Mute", ` ${user.display_name}`, () => {
           const minutes = Number(prompt("Mute for how many minutes?", "15"));
-          if (minutes > 0) send({ type: "participant.mute", user_id: user.id, minutes });
+          if (!(minutes > 0)) return;
+          const reason = prompt(`Why are you muting ${user.display_name}? They are told the reason:`);
+          if (reason && reason.trim()) send({ type: "participant.mute", user_id: user.id, minutes, reason });
         }),
         " ",
         actionButton("Unmute", ` ${user.display_name}`, () => send({ type: "participant.unmute", user_id: user.id })),
@@ -418,6 +420,10 @@ function start(root) {
     if (frame.client_msg_id) outbox.delete(frame.client_msg_id);
     bodyError.hidden = false;
     bodyError.replaceChildren(el("span", { class: "nhsuk-u-visually-hidden" }, "Error: "), frame.detail);
+    // Guidelines to accept first: link their page, which comes back here; the draft is kept.
+    if (frame.code === "guidelines" && typeof frame.url === "string" && frame.url.startsWith("/") && !frame.url.startsWith("//")) {
+      bodyError.append(" ", el("a", { href: frame.url }, "Read and accept the guidelines"));
+    }
     $("live-composer-group").classList.add("nhsuk-form-group--error");
   }
 

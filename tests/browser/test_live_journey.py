@@ -123,7 +123,9 @@ def test_facilitator_runs_a_live_session_with_two_participants(new_context, demo
     assert sum(missed[0] in t for t in texts) == 1, "a missed message was shown twice"
 
     # The facilitator mutes member 1, who is told, and cannot send until unmuted.
-    facilitator.once("dialog", lambda dialog: dialog.accept("15"))
+    # Two prompts: for how long, then the reason the member is told.
+    answers = iter(["15", "Cooling off"])
+    facilitator.on("dialog", lambda dialog: dialog.accept(next(answers, "")))
     present.locator("li").filter(has_text="Demo Member 1").get_by_role(
         "button", name=re.compile("^Mute")
     ).click()

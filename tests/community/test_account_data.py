@@ -125,8 +125,8 @@ def test_erase_accounts_command(member):
 
 @pytest.mark.django_db
 def test_erasure_keeps_audit_entries_but_removes_the_name(moderator, member, space):
-    from moderation.models import AuditEntry
-    from moderation.services import warn_member
+    from community.models import AuditEntry
+    from community.sanctions import warn_member
 
     warn_member(actor=moderator, space=space, member=member, reason="Please keep to the guidelines")
     entry = AuditEntry.objects.get(action__startswith="member.warn")
@@ -144,8 +144,8 @@ def test_erasure_keeps_audit_entries_but_removes_the_name(moderator, member, spa
 
 @pytest.mark.django_db
 def test_erasure_removes_the_name_of_an_audited_member(moderator, member, space):
-    from moderation.models import AuditEntry
-    from moderation.services import warn_member
+    from community.models import AuditEntry
+    from community.sanctions import warn_member
 
     warn_member(actor=moderator, space=space, member=member, reason="Please keep to the guidelines")
     assert member.display_name in AuditEntry.objects.get().target_label

@@ -1,7 +1,7 @@
 import pytest
 from django.urls import reverse
 
-from community.models import Membership
+from community.models import AuditEntry, Membership
 from tests.conftest import make_user
 
 
@@ -174,3 +174,54 @@ def test_membership_actions_are_post_only(login, moderator, member, space):
     membership = Membership.objects.get(user=member, space=space)
     url = reverse("membership_action", args=[space.slug, membership.pk, "ban"])
     assert login(moderator).get(url).status_code == 405
+
+
+@pytest.fixture
+def staff_moderator(space):
+    """A staff account that is also one of the space's moderators."""
+    user = make_user("Stella Staffmod", staff=True)
+    Membership.objects.create(user=user, space=space, is_moderator=True)
+    return user
+
+
+@pytest.mark.django_db
+def test_moderator_cannot_demote_a_staff_account_from_the_members_page(
+    login, moderator, staff_moderator, space
+):
+    membership = Membership.objects.get(user=staff_moderator, space=space)
+    response = action(login(moderator), space, membership, "roles")  # both boxes unticked
+    assert response.status_code == 403
+    assert "Staff" in response.content.decode()
+    membership.refresh_from_db()
+    assert membership.is_moderator and membership.status == Membership.Status.ACTIVE
+    assert not AuditEntry.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", ["ban", "remove"])
+def test_moderator_cannot_ban_or_remove_a_staff_account_from_the_members_page(
+    login, moderator, staff_moderator, space, name
+):
+    membership = Membership.objects.get(user=staff_moderator, space=space)
+    response = action(login(moderator), space, membership, name, reason="Overreach")
+    assert response.status_code == 403
+    membership.refresh_from_db()
+    assert membership.status == Membership.Status.ACTIVE and membership.is_moderator
+    assert not AuditEntry.objects.exists()
+    assert not staff_moderator.notifications.exists()
+
+
+@pytest.mark.django_db
+def test_staff_can_demote_and_ban_another_staff_account(login, staff, staff_moderator, space):
+    client = login(staff)
+    membership = Membership.objects.get(user=staff_moderator, space=space)
+    assert action(client, space, membership, "roles").status_code == 302
+    membership.refresh_from_db()
+    assert not membership.is_moderator
+    assert action(client, space, membership, "ban", reason="Misuse").status_code == 302
+    membership.refresh_from_db()
+    assert membership.status == Membership.Status.BANNED
+    assert set(AuditEntry.objects.values_list("action", flat=True)) == {
+        "membership.roles",
+        "membership.ban",
+    }

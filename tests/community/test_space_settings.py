@@ -15,7 +15,7 @@ SETTINGS = {
 
 @pytest.mark.django_db
 def test_moderator_changes_space_settings_with_audit_entry(login, moderator, space):
-    from moderation.models import AuditEntry
+    from community.models import AuditEntry
 
     response = login(moderator).post(reverse("space_settings", args=[space.slug]), SETTINGS)
     assert response.status_code == 302

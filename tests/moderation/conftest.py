@@ -8,8 +8,16 @@ import pytest
 from django.utils import timezone
 
 from community.rendering import render_markdown
+from moderation import registry
 from tests.conftest import make_member
 from threads.models import Post, Thread
+
+
+def act(actor, item, action: str, **data) -> bool:
+    """A moderator's action through the item's kind, as the review queue takes it."""
+    return registry.kind_of(item).perform(
+        actor=actor, item=item, action=action, data={"reason": "", **data}
+    )
 
 
 def make_thread(space, author, *, title="A conversation about allyship", anonymous=False, **extra):

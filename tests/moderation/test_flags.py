@@ -2,18 +2,13 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 
-from moderation.models import AuditEntry, Flag
-from moderation.services import (
-    dismiss_flags,
-    flag_member,
-    flag_post,
-    flag_thread,
-    hide_post,
-)
+from community.models import AuditEntry
+from moderation.models import Flag
+from moderation.services import dismiss_flags, flag_member, flag_post, flag_thread
 from tests.conftest import make_member
 from threads.models import Notification, Post
 
-from .conftest import make_post
+from .conftest import act, make_post
 
 
 def test_member_flags_a_post_with_a_reason_and_details(a_post, other_member, space):
@@ -53,7 +48,7 @@ def test_flag_on_a_post_in_a_space_the_member_cannot_read_is_404(a_post, other_m
 
 
 def test_flag_on_a_hidden_post_is_404(a_post, other_member, moderator):
-    hide_post(actor=moderator, post=a_post, reason="Off topic")
+    act(moderator, a_post, "hide", reason="Off topic")
     with pytest.raises(Http404):
         flag_post(actor=other_member, post=Post.objects.get(pk=a_post.pk), reason="spam")
 
@@ -148,7 +143,7 @@ def test_dismissing_restores_an_autohidden_post_and_tells_flaggers(
 
 def test_hiding_upholds_flags_and_tells_flagger(a_post, other_member, moderator):
     flag_post(actor=other_member, post=a_post, reason="racist")
-    hide_post(actor=moderator, post=a_post, reason="Racist language")
+    act(moderator, a_post, "hide", reason="Racist language")
     flag = Flag.objects.get()
     assert flag.status == "upheld" and flag.resolved_by == moderator
     assert "took action" in Notification.objects.get(recipient=other_member).text

@@ -7,14 +7,17 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from community.demo import DemoContext
+from community.models import AuditEntry
+from community.sanctions import mute_member
 from moderation import demo
-from moderation.models import AuditEntry, Flag, WatchedWord
-from moderation.services import flag_live_event, hide_live_event, mute_member
+from moderation.models import Flag, WatchedWord
+from moderation.services import flag_item
 from realtime.models import LiveEvent, LiveSession
+from realtime.services import flag_reason
 from threads import services as thread_services
 from threads.models import Post
 
-from .conftest import make_post, make_thread
+from .conftest import act
 
 
 def test_member_flags_a_post_through_the_form(a_post, other_member, login):
@@ -212,14 +215,12 @@ def test_flag_word_publishes_and_raises_an_automatic_flag(space, member, a_threa
 
 
 def test_premoderated_reply_waits_then_approval_publishes_it(space, member, moderator, a_thread):
-    from moderation.services import approve_post
-
     space.premoderation_count = 5
     space.save()
     post = thread_services.create_reply(actor=member, thread=a_thread, body="First words")
     assert post.status == "pending"
     count = a_thread.__class__.objects.get(pk=a_thread.pk).post_count
-    assert approve_post(actor=moderator, post=post)
+    assert act(moderator, post, "approve")
     assert a_thread.__class__.objects.get(pk=a_thread.pk).post_count == count + 1
 
 
@@ -270,14 +271,15 @@ def live_message(space, member):
     )
 
 
+def flag_live_event(*, actor, event, reason):
+    """As the live room's ``flag`` command does (realtime.services.flag_event)."""
+    return flag_item(actor=actor, target=event, **flag_reason(reason))
+
+
 def test_live_message_flag_takes_free_text_reason(live_message, other_member):
     flag = flag_live_event(actor=other_member, event=live_message, reason="He named a patient")
     assert flag.kind == "live_message" and flag.reason == "other"
     assert flag.details == "He named a patient"
-    flag2 = (
-        flag_live_event(actor=other_member, event=live_message, reason="spam") if False else None
-    )
-    assert flag2 is None
 
 
 def test_live_message_flag_by_category_label(live_message, other_member):
@@ -287,26 +289,34 @@ def test_live_message_flag_by_category_label(live_message, other_member):
 
 def test_moderator_removes_flagged_live_message(live_message, other_member, moderator):
     flag_live_event(actor=other_member, event=live_message, reason="spam")
-    assert hide_live_event(actor=moderator, event=live_message, reason="Spam link")
+    assert act(moderator, live_message, "hide", reason="Spam link")
     live_message.refresh_from_db()
     assert live_message.removed
-    assert not hide_live_event(actor=moderator, event=live_message, reason="Spam link")
+    assert not act(moderator, live_message, "hide", reason="Spam link")
     assert AuditEntry.objects.filter(action="live.hide").count() == 1
+    assert Flag.objects.get().status == Flag.Status.UPHELD
+
+
+def test_moderator_removes_a_live_message_through_the_page(
+    live_message, other_member, moderator, login
+):
+    flag_live_event(actor=other_member, event=live_message, reason="spam")
+    client = login(moderator)
+    assert client.get(f"/moderation/live/{live_message.pk}/hide/").status_code == 200
+    response = client.post(f"/moderation/live/{live_message.pk}/hide/", {"reason": "Spam link"})
+    assert response.status_code == 302
+    live_message.refresh_from_db()
+    assert live_message.removed
 
 
 # Demo data ------------------------------------------------------------------------------------
 
 
-def test_demo_seed_is_idempotent_and_works_without_threads(space, member, other_member):
+def test_demo_seed_of_watched_words_is_idempotent(space, member):
     ctx = DemoContext(users={"member": member, "staff": None}, spaces={space.slug: space})
     demo.seed(ctx)
+    demo.seed(ctx)
     assert WatchedWord.objects.count() == 1 and not Flag.objects.exists()
-    thread = make_thread(space, other_member)
-    make_post(thread, other_member, body="A reply to flag")
-    demo.seed(ctx)
-    demo.seed(ctx)
-    assert WatchedWord.objects.count() == 1
-    assert Flag.objects.filter(flagger=member).count() == 1
 
 
 def test_tool_includes_render_for_moderators_and_members(rf, a_post, moderator, other_member):
@@ -326,3 +336,89 @@ def test_tool_includes_render_for_moderators_and_members(rf, a_post, moderator, 
         "moderation/_thread_tools.html", {**context, "user": moderator, "can_moderate": True}
     )
     assert f"/moderation/threads/{a_post.thread_id}/lock/" in thread_tools
+
+
+# One action view for every kind -----------------------------------------------------------------
+
+
+def test_the_generic_action_url_and_the_old_names_reach_the_same_view(a_post, moderator, login):
+    from django.urls import reverse
+
+    assert reverse("moderation_post", args=[a_post.pk, "hide"]) == (
+        f"/moderation/posts/{a_post.pk}/hide/"
+    )
+    assert reverse("moderation_item", args=["post", a_post.pk, "hide"]) == (
+        f"/moderation/post/{a_post.pk}/hide/"
+    )
+    response = login(moderator).post(f"/moderation/post/{a_post.pk}/hide/", {"reason": "Off topic"})
+    assert response.status_code == 302
+    a_post.refresh_from_db()
+    assert a_post.status == "hidden"
+    assert AuditEntry.objects.get().action == "post.hide"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/moderation/nosuchkind/{pk}/hide/",  # no app registers the kind
+        "/moderation/post/{pk}/lock/",  # not an action of posts
+        "/moderation/post/999999/hide/",  # no such post
+        "/moderation/member/{author}/warn/",  # members are acted on in a space
+    ],
+)
+def test_the_generic_action_url_is_404_for_what_it_does_not_know(path, a_post, moderator, login):
+    url = path.format(pk=a_post.pk, author=a_post.author_id)
+    client = login(moderator)
+    assert client.get(url).status_code == 404
+    assert client.post(url, {"reason": "x"}).status_code == 404
+    a_post.refresh_from_db()
+    assert a_post.status == "published"
+    assert not AuditEntry.objects.exists()
+
+
+def test_flagged_live_message_is_in_the_queue_with_its_kinds_card(
+    live_message, other_member, moderator, login
+):
+    flag_live_event(actor=other_member, event=live_message, reason="He named a patient")
+    response = login(moderator).get("/moderation/")
+    html = response.content.decode()
+    assert f'id="flagged-live_message-{live_message.pk}"' in html
+    assert "He named a patient" in html
+    assert f"/moderation/live_message/{live_message.pk}/hide/" in html
+
+
+def test_dismissing_member_flags_closes_only_that_spaces_flags(
+    space, other_space, member, other_member, moderator, login
+):
+    from community.models import Membership
+    from moderation.services import flag_member
+    from tests.conftest import make_member
+
+    Membership.objects.create(user=member, space=other_space)
+    here = flag_member(actor=other_member, member=member, space=space, reason="spam")
+    there = flag_member(
+        actor=make_member(other_space), member=member, space=other_space, reason="spam"
+    )
+    response = login(moderator).post(
+        f"/moderation/spaces/{space.slug}/members/{member.pk}/dismiss/"
+    )
+    assert response.status_code == 302
+    here.refresh_from_db()
+    there.refresh_from_db()
+    assert here.status == Flag.Status.DISMISSED and there.status == Flag.Status.OPEN
+    entry = AuditEntry.objects.get()
+    assert entry.action == "flag.dismiss" and entry.space == space
+
+
+def test_automatic_hide_leaves_the_flags_open_for_a_moderator(space, a_post, flaggers):
+    from moderation.services import flag_post
+
+    space.autohide_threshold = 2
+    space.save()
+    for flagger in flaggers[:2]:
+        flag_post(actor=flagger, post=a_post, reason="spam")
+    a_post.refresh_from_db()
+    assert a_post.status == "hidden"
+    assert Flag.objects.open().count() == 2
+    entry = AuditEntry.objects.get()
+    assert entry.action == "post.autohide" and entry.actor is None

@@ -7,12 +7,13 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils import timezone
 
-from community.models import Membership
+from community import sanctions
+from community.models import AuditEntry, Membership
 from moderation import services
-from moderation.models import AuditEntry
+from moderation.models import Flag
 from tests.conftest import make_member
 
-from .conftest import make_post, make_thread
+from .conftest import act, make_post, make_thread
 
 OK, DENIED, MISSING = "ok", "403", "404"
 
@@ -30,9 +31,11 @@ def target(space, other_space, member, other_member, moderator, other_moderator)
     thread = make_thread(space, member)
     # the moderator moderates the other space too, so a move has somewhere to go
     Membership.objects.create(user=moderator, space=other_space, is_moderator=True)
+    post = make_post(thread, member, body="Under review")
+    services.flag_post(actor=make_member(space, "Fay Flagger"), post=post, reason="spam")
     return {
         "thread": thread,
-        "post": make_post(thread, member, body="Under review"),
+        "post": post,
         "pending": make_post(thread, member, status="pending"),
         "member": other_member,
         "space": space,
@@ -42,26 +45,21 @@ def target(space, other_space, member, other_member, moderator, other_moderator)
 
 
 ACTIONS = {
-    "approve": lambda a, t: services.approve_post(actor=a, post=t["pending"]),
-    "hide": lambda a, t: services.hide_post(actor=a, post=t["post"], reason="Breach"),
-    "delete": lambda a, t: services.delete_post(actor=a, post=t["post"], reason="Breach"),
-    "edit": lambda a, t: services.edit_post(actor=a, post=t["post"], body="Tidied", reason="Name"),
-    "lock": lambda a, t: services.lock_thread(actor=a, thread=t["thread"]),
-    "pin": lambda a, t: services.pin_thread(actor=a, thread=t["thread"]),
-    "hide_thread": lambda a, t: services.hide_thread(actor=a, thread=t["thread"], reason="Off"),
-    "move": lambda a, t: services.move_thread(
-        actor=a, thread=t["thread"], to_space=t["other_space"]
+    "approve": lambda a, t: act(a, t["pending"], "approve"),
+    "hide": lambda a, t: act(a, t["post"], "hide", reason="Breach"),
+    "delete": lambda a, t: act(a, t["post"], "delete", reason="Breach"),
+    "edit": lambda a, t: act(a, t["post"], "edit", body="Tidied", reason="Name"),
+    "lock": lambda a, t: act(a, t["thread"], "lock"),
+    "pin": lambda a, t: act(a, t["thread"], "pin"),
+    "hide_thread": lambda a, t: act(a, t["thread"], "hide", reason="Off"),
+    "move": lambda a, t: act(a, t["thread"], "move", to_space=t["other_space"]),
+    "warn": lambda a, t: act(a, t["member"], "warn", space=t["space"], reason="Tone"),
+    "mute": lambda a, t: act(
+        a, t["member"], "mute", space=t["space"], until=t["until"], reason="Tone"
     ),
-    "warn": lambda a, t: services.warn_member(
-        actor=a, space=t["space"], member=t["member"], reason="Tone"
-    ),
-    "mute": lambda a, t: services.mute_member(
-        actor=a, space=t["space"], member=t["member"], until=t["until"], reason="Tone"
-    ),
-    "ban": lambda a, t: services.ban_member(
-        actor=a, space=t["space"], member=t["member"], reason="Abuse"
-    ),
-    "suspend": lambda a, t: services.suspend_member(
+    "ban": lambda a, t: act(a, t["member"], "ban", space=t["space"], reason="Abuse"),
+    "dismiss": lambda a, t: services.dismiss_flags(actor=a, target=t["post"]),
+    "suspend": lambda a, t: sanctions.suspend_member(
         actor=a, member=t["member"], until=t["until"], reason="Abuse"
     ),
 }
@@ -107,6 +105,7 @@ def test_permission_matrix(request, target, role, action, expected):
     assert not target["thread"].is_locked and not target["thread"].is_pinned
     assert target["thread"].space == target["space"]
     assert Membership.objects.get(user=target["member"], space=target["space"]).status == "active"
+    assert Flag.objects.open().count() == 1
 
 
 @pytest.mark.parametrize("action", SPACE_ACTIONS)
@@ -121,8 +120,8 @@ def test_acting_twice_changes_nothing_the_second_time(moderator, target, action)
 def test_two_moderators_acting_on_a_stale_copy_act_once(space, moderator, target):
     second = make_member(space, "Second Mod", is_moderator=True)
     stale = target["post"]
-    assert services.hide_post(actor=moderator, post=stale, reason="First") is True
-    assert services.hide_post(actor=second, post=stale, reason="Second") is False
+    assert act(moderator, stale, "hide", reason="First") is True
+    assert act(second, stale, "hide", reason="Second") is False
     stale.refresh_from_db()
     assert stale.hidden_reason == "First"
     assert AuditEntry.objects.count() == 1
@@ -131,16 +130,11 @@ def test_two_moderators_acting_on_a_stale_copy_act_once(space, moderator, target
 @pytest.mark.parametrize(
     ("action", "call"),
     [
-        ("hide", lambda a, t: services.hide_post(actor=a, post=t["post"], reason=" ")),
-        ("delete", lambda a, t: services.delete_post(actor=a, post=t["post"], reason="")),
-        ("edit", lambda a, t: services.edit_post(actor=a, post=t["post"], body="x", reason="")),
-        ("hide_thread", lambda a, t: services.hide_thread(actor=a, thread=t["thread"], reason="")),
-        (
-            "warn",
-            lambda a, t: services.warn_member(
-                actor=a, space=t["space"], member=t["member"], reason=""
-            ),
-        ),
+        ("hide", lambda a, t: act(a, t["post"], "hide", reason=" ")),
+        ("delete", lambda a, t: act(a, t["post"], "delete", reason="")),
+        ("edit", lambda a, t: act(a, t["post"], "edit", body="x", reason="")),
+        ("hide_thread", lambda a, t: act(a, t["thread"], "hide", reason="")),
+        ("warn", lambda a, t: act(a, t["member"], "warn", space=t["space"], reason="")),
     ],
 )
 def test_empty_reason_is_refused_and_nothing_changes(moderator, target, action, call):
@@ -157,6 +151,6 @@ def test_edit_to_empty_body_is_refused(moderator, target):
     from django.core.exceptions import ValidationError
 
     with pytest.raises(ValidationError):
-        services.edit_post(actor=moderator, post=target["post"], body="  ", reason="x")
+        act(moderator, target["post"], "edit", body="  ", reason="x")
     target["post"].refresh_from_db()
     assert target["post"].body == "Under review"

@@ -5,8 +5,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from community.models import Membership
-from moderation.models import AuditEntry, Flag
+from community.models import AuditEntry, Membership
+from moderation.models import Flag
 from moderation.selectors import queue_count
 from moderation.services import flag_member, flag_post, flag_thread
 from tests.conftest import make_member
@@ -36,9 +36,9 @@ def test_moderator_sees_flagged_items_grouped_pending_posts_and_requests(space, 
     assert response.status_code == 200
     queue = response.context["queue"]
     assert len(queue.flagged) == 6
-    post_items = [item for item in queue.flagged if item.kind == "post"]
+    post_items = [item for item in queue.flagged if item.kind.name == "post"]
     assert all(len(item.flags) == 2 for item in post_items)
-    assert len(queue.pending_posts) == 2
+    assert len(queue.awaiting) == 2
     assert len(queue.join_requests) == 2
     html = response.content.decode()
     assert "See second paragraph" in html and "Waiting 1" in html and "Asker 0" in html
@@ -66,7 +66,7 @@ def test_queue_filters_by_space_and_kind(space, other_space, moderator, login):
     only = client.get(f"/moderation/?space={other_space.slug}").context["queue"]
     assert {item.space.pk for item in only.flagged} == {other_space.pk}
     kinds = client.get("/moderation/?kind=requests").context["queue"]
-    assert not kinds.flagged and not kinds.pending_posts and len(kinds.join_requests) == 2
+    assert not kinds.flagged and not kinds.awaiting and len(kinds.join_requests) == 2
 
 
 def test_moderator_sees_only_their_spaces(space, other_space, moderator, other_moderator, login):
@@ -115,9 +115,9 @@ def test_moderator_clears_a_queue_in_one_sitting(space, moderator, login):
     _fill(space, 1)
     client = login(moderator)
     queue = client.get("/moderation/").context["queue"]
-    post_item = next(i for i in queue.flagged if i.kind == "post")
-    thread_item = next(i for i in queue.flagged if i.kind == "thread")
-    member_item = next(i for i in queue.flagged if i.kind == "member")
+    post_item = next(i for i in queue.flagged if i.kind.name == "post")
+    thread_item = next(i for i in queue.flagged if i.kind.name == "thread")
+    member_item = next(i for i in queue.flagged if i.kind.name == "member")
     assert (
         client.post(
             f"/moderation/posts/{post_item.target_id}/hide/", {"reason": "Racist"}
@@ -131,7 +131,9 @@ def test_moderator_clears_a_queue_in_one_sitting(space, moderator, login):
         {"duration": "", "until": until, "reason": "Cool off"},
     )
     assert response.status_code == 302
-    assert client.post(f"/moderation/posts/{queue.pending_posts[0].pk}/approve/").status_code == 302
+    assert (
+        client.post(f"/moderation/posts/{queue.awaiting[0].target.pk}/approve/").status_code == 302
+    )
     request = queue.join_requests[0]
     assert client.post(f"/spaces/{space.slug}/members/{request.pk}/approve/").status_code == 302
     assert client.get("/moderation/").context["queue"].total == 0

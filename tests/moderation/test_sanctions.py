@@ -5,10 +5,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.utils import timezone
 
-from community.models import Membership, User
+from community.models import AuditEntry, Membership, Space, User
 from community.policy import check_participate
-from moderation.models import AuditEntry
-from moderation.services import (
+from community.sanctions import (
     ban_member,
     mute_member,
     suspend_member,
@@ -16,6 +15,9 @@ from moderation.services import (
     unsuspend_member,
     warn_member,
 )
+from moderation.models import Flag
+from moderation.services import flag_member
+from tests.conftest import make_member
 from threads.models import Notification
 
 
@@ -165,3 +167,99 @@ def test_mute_a_non_member_is_refused(space, moderator, outsider):
             reason="x",
         )
     assert not AuditEntry.objects.exists()
+
+
+# One mute, whichever page or socket it comes from -------------------------------------------
+#
+# Before the layers were drawn there were three mutes: the review queue's closed the member's
+# open flags and refreshed the cached membership; the live console's did neither and audited
+# "membership.mute". The one rule (community.sanctions) now holds on every path.
+
+
+def _mute_from_the_review_queue(moderator, space, member, login):
+    until = (timezone.localtime() + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
+    response = login(moderator).post(
+        f"/moderation/spaces/{space.slug}/members/{member.pk}/mute/",
+        {"duration": "", "until": until, "reason": "Cool off"},
+    )
+    assert response.status_code == 302
+
+
+def _mute_from_the_live_console(moderator, space, member, login):
+    from realtime import services as realtime_services
+    from realtime.models import LiveSession
+
+    now = timezone.now()
+    session = LiveSession.objects.create(
+        space=space,
+        title="Listening circle",
+        starts_at=now,
+        ends_at=now + timedelta(hours=1),
+        status=LiveSession.Status.LIVE,
+    )
+    assert realtime_services.mute_participant(
+        actor=moderator, session=session, user_id=member.pk, minutes=60, reason="Cool off"
+    )
+
+
+def _mute_through_the_service(moderator, space, member, login):
+    assert mute_member(
+        actor=moderator,
+        space=space,
+        member=member,
+        until=timezone.now() + timedelta(hours=1),
+        reason="Cool off",
+    )
+
+
+@pytest.mark.parametrize(
+    "mute",
+    [_mute_from_the_review_queue, _mute_from_the_live_console, _mute_through_the_service],
+    ids=["review-queue", "live-console", "service"],
+)
+def test_a_mute_from_any_path_closes_the_members_flags_in_the_space_and_audits_member_mute(
+    mute, space, other_space, moderator, member, other_member, login
+):
+    Membership.objects.create(user=member, space=other_space)
+    here = flag_member(actor=other_member, member=member, space=space, reason="personal_attack")
+    elsewhere = flag_member(
+        actor=make_member(other_space), member=member, space=other_space, reason="spam"
+    )
+    mute(moderator, space, member, login)
+    here.refresh_from_db()
+    elsewhere.refresh_from_db()
+    assert here.status == Flag.Status.UPHELD and here.resolved_by == moderator
+    assert elsewhere.status == Flag.Status.OPEN  # flags in another space are not answered
+    entry = AuditEntry.objects.get(target_id=member.pk)
+    assert entry.action == "member.mute" and entry.actor == moderator
+    assert "Cool off" in entry.reason
+    assert "took action" in Notification.objects.get(recipient=other_member).text
+    with pytest.raises(PermissionDenied, match="muted"):
+        check_participate(User.objects.get(pk=member.pk), Space.objects.get(pk=space.pk))
+
+
+def test_a_mute_refreshes_the_membership_cached_on_the_space(space, moderator, member):
+    check_participate(member, space)  # caches the membership on ``space`` for the request
+    _mute_through_the_service(moderator, space, member, None)
+    with pytest.raises(PermissionDenied, match="muted"):
+        check_participate(member, space)
+
+
+def test_warning_and_ban_close_the_flags_too_but_unmute_does_not(space, moderator, member, login):
+    flaggers = [make_member(space) for _ in range(3)]
+    flag_member(actor=flaggers[0], member=member, space=space, reason="spam")
+    assert warn_member(actor=moderator, space=space, member=member, reason="Tone")
+    assert not Flag.objects.open().exists()
+    flag_member(actor=flaggers[1], member=member, space=space, reason="spam")
+    until = timezone.now() + timedelta(hours=1)
+    mute_member(actor=moderator, space=space, member=member, until=until, reason="x")
+    flag_member(actor=flaggers[2], member=member, space=space, reason="spam")
+    assert unmute_member(actor=moderator, space=space, member=member)
+    assert Flag.objects.open().count() == 1
+    membership = _membership(member, space)
+    response = login(moderator).post(
+        f"/spaces/{space.slug}/members/{membership.pk}/ban/", {"reason": "Abuse"}
+    )
+    assert response.status_code == 302
+    assert not Flag.objects.open().exists()
+    assert set(Flag.objects.values_list("status", flat=True)) == {Flag.Status.UPHELD}

@@ -1,8 +1,9 @@
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from moderation.hooks import Outcome, screen_text
-from moderation.models import AuditEntry, WatchedWord
+from community.models import AuditEntry
+from moderation.models import WatchedWord
+from moderation.screening import Outcome, screen_text
 from moderation.services import add_watched_word, remove_watched_word
 from moderation.text import find_matches, normalize
 

@@ -135,7 +135,7 @@ def _seed() -> dict:
 
     from django.utils import timezone
 
-    from community.models import Membership, Space, User
+    from community.models import GuidelinesAcceptance, GuidelinesVersion, Membership, Space, User
     from realtime.models import LiveSession
 
     now = timezone.now()
@@ -152,6 +152,9 @@ def _seed() -> dict:
         )
         if space_ is not None:
             Membership.objects.create(user=person, space=space_, **membership)
+        # Live messages need the guidelines accepted (the migrated community version).
+        for version in GuidelinesVersion.objects.all():
+            GuidelinesAcceptance.objects.create(user=person, version=version)
         return person
 
     room, hidden = space("Room"), space("Hidden", listed=False, join_policy="invite")

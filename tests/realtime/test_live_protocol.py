@@ -413,28 +413,6 @@ async def test_removing_a_message_of_another_session_is_refused(
         await host.close()
 
 
-async def test_flag_without_moderation_app_says_not_available(
-    live_session, member, other_member, enter
-):
-    await db(services.send_live_message)(
-        actor=other_member, session=live_session, body="theirs", client_msg_id="t"
-    )
-    room = await enter(member, live_session)
-    try:
-        await room.send({"type": "flag", "seq": 1, "reason": "personal attack"})
-        frame = await room.recv_type("error", "flag.received")
-        try:
-            import moderation.services  # noqa: F401
-        except ImportError:
-            assert frame == {
-                **frame,
-                "code": "forbidden",
-                "detail": "Flagging is not available yet",
-            }
-    finally:
-        await room.close()
-
-
 # -- facilitator commands ------------------------------------------------------------------------
 
 

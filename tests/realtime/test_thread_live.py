@@ -122,7 +122,7 @@ async def test_moderator_sees_who_asked_an_anonymous_question_and_peers_do_not(
 async def test_open_thread_pages_hear_that_a_post_was_hidden(
     member, other_member, moderator, thread
 ):
-    from moderation.services import hide_post
+    from threads.services import hide_post
 
     post = await database_sync_to_async(reply)(other_member, thread, "Something to review")
     room, connected, _ = await open_room(member, 0, path=f"/ws/threads/{thread.pk}/")
@@ -137,7 +137,7 @@ async def test_open_thread_pages_hear_that_a_post_was_hidden(
 def test_fragment_of_a_hidden_post_is_404_for_a_peer(
     login, member, other_member, moderator, thread
 ):
-    from moderation.services import hide_post
+    from threads.services import hide_post
 
     post = reply(other_member, thread, "Something to review")
     hide_post(actor=moderator, post=post, reason="Personal attack")

@@ -270,6 +270,12 @@ TABLE: dict[str, Entry] = {
         lambda w: {"user_id": w.author.pk, "action": "unsuspend"},
         names_author=True,
     ),
+    "moderation_item": both(
+        moderators_only(),
+        moderators_only("redirect"),
+        lambda w: {"kind": "thread", "pk": w.thread.pk, "action": "pin"},
+        data={"reason": "Sweep"},
+    ),
     "moderation_live": both(
         moderators_only(),
         moderators_only("redirect"),

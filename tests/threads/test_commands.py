@@ -7,7 +7,7 @@ from django.core.management import call_command
 from community.demo import seed_accounts
 from community.models import Membership
 from community.rendering import RENDERER_VERSION
-from threads.models import Notification, Post, Thread
+from threads.models import Notification, Post, PostStatus, Thread
 from threads.services import create_reply
 
 pytestmark = pytest.mark.django_db
@@ -61,7 +61,7 @@ def test_digest_skips_what_the_member_can_no_longer_see(thread, member, facilita
 
 def test_digest_skips_hidden_posts(thread, member, facilitator):
     reply = create_reply(actor=facilitator, thread=thread, body="Hidden words")
-    Post.objects.filter(pk=reply.pk).update(status="hidden")
+    Post.objects.filter(pk=reply.pk).update(status=PostStatus.HIDDEN)
     _digests()
     assert all("Hidden words" not in m.body for m in mail.outbox)
 

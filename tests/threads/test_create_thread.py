@@ -115,7 +115,7 @@ def test_blocked_word_refuses_with_rule_named_and_keeps_text(monkeypatch, login,
     def block(**kwargs):
         raise ValidationError("This uses a blocked word (rule: slurs).")
 
-    monkeypatch.setattr("moderation.hooks.screen_text", block)
+    monkeypatch.setattr("moderation.screening.screen_text", block)
     response = login(member).post(f"/spaces/{space.slug}/threads/new/", _form(body="bad words"))
     assert response.status_code == 200
     assert "rule: slurs" in response.content.decode()
@@ -129,7 +129,7 @@ def test_slow_mode_refusal_keeps_the_draft(monkeypatch, login, space, member):
     def slow(**kwargs):
         raise PermissionDenied("You can post again in 30 seconds.")
 
-    monkeypatch.setattr("moderation.hooks.check_slow_mode", slow)
+    monkeypatch.setattr("threads.policy.check_slow_mode", slow)
     response = login(member).post(f"/spaces/{space.slug}/threads/new/", _form(body="keep me"))
     assert response.status_code == 200
     assert "30 seconds" in response.content.decode()

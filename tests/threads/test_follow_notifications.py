@@ -97,7 +97,7 @@ def test_outsider_cannot_follow_a_private_space(login, space, outsider):
 
 
 def test_no_notification_for_a_pending_reply(monkeypatch, thread, member, other_member):
-    monkeypatch.setattr("moderation.hooks.needs_premoderation", lambda **kw: True)
+    monkeypatch.setattr("threads.policy.needs_premoderation", lambda **kw: True)
     create_reply(actor=other_member, thread=thread, body="awaiting")
     assert not Notification.objects.filter(recipient=member).exists()
     thread.refresh_from_db()

@@ -135,15 +135,21 @@ def test_reply_with_pending_guidelines_redirects_and_keeps_draft(login, thread, 
 def test_reply_is_broadcast_after_commit(
     monkeypatch, thread, other_member, django_capture_on_commit_callbacks
 ):
-    import sys
-    import types
+    import json
 
     sent = []
-    module = types.ModuleType("realtime.broadcast")
-    module.thread_post_created = sent.append
-    monkeypatch.setitem(sys.modules, "realtime.broadcast", module)
+
+    class Layer:
+        async def group_send(self, group, message):
+            sent.append((group, json.loads(message["text"])))
+
+    monkeypatch.setattr("realtime.broadcast.get_channel_layer", Layer)
     from threads.services import create_reply
 
-    with django_capture_on_commit_callbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
         post = create_reply(actor=other_member, thread=thread, body="live")
-    assert sent == [post]
+    assert sent == [], "nothing is sent before the reply is committed"
+    for callback in callbacks:
+        callback()
+    frame = {"type": "post.created", "thread_id": thread.pk, "post_id": post.pk}
+    assert (f"thread.{thread.pk}", frame) in sent

@@ -1,6 +1,6 @@
 import pytest
 
-from threads.models import ThreadVisibility
+from threads.models import PostStatus, ThreadVisibility
 from threads.services import create_reply, create_thread
 
 pytestmark = pytest.mark.django_db
@@ -31,8 +31,10 @@ def test_outsider_finds_community_threads(login, space, member, outsider):
 
 def test_search_filters_by_space(login, thread, other_space, member):
     from community.models import Membership
+    from tests.conftest import accept_all_guidelines
 
     Membership.objects.create(user=member, space=other_space)
+    accept_all_guidelines(member, other_space)
     create_thread(actor=member, space=other_space, title="Elsewhere", body="mentoring too")
     page = login(member).get(f"/search/?q=mentoring&space={other_space.slug}").content.decode()
     assert "Elsewhere" in page
@@ -51,7 +53,7 @@ def test_hidden_posts_are_not_found_by_peers(login, thread, member, other_member
     from threads.models import Post
 
     reply = create_reply(actor=other_member, thread=thread, body="uniqueword")
-    Post.objects.filter(pk=reply.pk).update(status="hidden")
+    Post.objects.filter(pk=reply.pk).update(status=PostStatus.HIDDEN)
     assert "No results" in login(member).get("/search/?q=uniqueword").content.decode()
 
 

@@ -132,7 +132,7 @@ def test_pending_reply_is_not_on_the_page_for_peers(login, thread, other_member,
 
 
 def test_thread_awaiting_approval_is_hidden_from_peers(monkeypatch, space, member, other_member):
-    monkeypatch.setattr("moderation.hooks.needs_premoderation", lambda **kw: True)
+    monkeypatch.setattr("threads.policy.needs_premoderation", lambda **kw: True)
     pending = create_thread(actor=member, space=space, title="First post", body="Hello")
     assert pending.is_pending
     assert not Thread.objects.visible_to(other_member).filter(pk=pending.pk).exists()

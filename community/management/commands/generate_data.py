@@ -832,11 +832,8 @@ class Command(BaseCommand):
         n_sessions, n_events = self.opt["live_sessions"], self.opt["live_events"]
         if not n_sessions or not apps.is_installed("realtime"):
             return []
-        try:
-            from realtime.models import LiveEvent, LiveSession, Registration
-        except ImportError:
-            self.stderr.write("realtime models not importable: no live sessions generated.")
-            return []
+        from realtime.models import LiveEvent, LiveSession, Registration
+
         tables = set(connection.introspection.table_names())
         if not {LiveSession._meta.db_table, LiveEvent._meta.db_table} <= tables:
             self.stderr.write("realtime tables not migrated yet: no live sessions generated.")

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-import importlib
-
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from community.demo import DEFAULT_PASSWORD, seed_accounts
+from moderation import demo as moderation_demo
+from realtime import demo as realtime_demo
+from threads import demo as threads_demo
+from threads.commitments import demo as commitments_demo
 
-CONTENT_MODULES = ["threads.demo", "realtime.demo", "moderation.demo", "threads.commitments.demo"]
+# Content first (commitments after the threads and live sessions they come from), then
+# moderation (its watched words would hold back the demo posts).
+CONTENT_MODULES = [threads_demo, realtime_demo, commitments_demo, moderation_demo]
 
 
 class Command(BaseCommand):
@@ -31,11 +35,7 @@ class Command(BaseCommand):
         if extra_members < 0:
             raise CommandError("--extra-members must be 0 or more.")
         ctx = seed_accounts(password=password, extra_members=extra_members)
-        for name in CONTENT_MODULES:
-            try:
-                module = importlib.import_module(name)
-            except ModuleNotFoundError:
-                continue
+        for module in CONTENT_MODULES:
             module.seed(ctx)
         self.stdout.write(
             self.style.SUCCESS(

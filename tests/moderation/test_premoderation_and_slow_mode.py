@@ -1,9 +1,12 @@
+"""Pre-moderation and slow mode: the space's moderation settings, applied by the threads app
+(threads.policy) when a member posts; moderators and staff are exempt (moderation.screening)."""
+
 from datetime import timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied
 
-from moderation.hooks import check_slow_mode, needs_premoderation
+from threads.policy import check_slow_mode, needs_premoderation
 
 from .conftest import make_post
 

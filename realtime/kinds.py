@@ -1,0 +1,82 @@
+"""The live message as a moderatable kind (moderation/registry.py), registered in
+``RealtimeConfig.ready``.
+
+Moderation reaches live messages only through this adapter; the removal itself is
+:func:`realtime.services.hide_message`, which tells every open room.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.http import Http404
+
+from community import policy as community_policy
+from community.models import Space, User
+from moderation.registry import ActionSpec, ModeratableKind
+
+from . import services
+from .models import LiveEvent
+
+
+class LiveMessageKind(ModeratableKind):
+    name = "live_message"
+    label = "Live message"
+    model = LiveEvent
+    card_template = "realtime/moderation/live_card.html"
+    actions = {
+        "hide": ActionSpec(
+            label="Remove", form="reason", done="The message was removed from the room."
+        ),
+    }
+
+    def space_of(self, item: LiveEvent) -> Space:
+        return item.session.space
+
+    def author_of(self, item: LiveEvent) -> User | None:
+        return item.author
+
+    def describe(self, item: LiveEvent) -> str:
+        return item.audit_label()
+
+    def load_many(self, pks: Iterable[int]) -> dict[int, LiveEvent]:
+        events = LiveEvent.objects.select_related("session", "session__space", "author").filter(
+            pk__in=list(pks), kind__in=services.SPEAKING
+        )
+        return {event.pk: event for event in events}
+
+    def lock(self, item: LiveEvent) -> LiveEvent:
+        return (
+            LiveEvent.objects.select_for_update(of=("self",))
+            .select_related("session", "session__space", "author")
+            .get(pk=item.pk)
+        )
+
+    def check_flaggable_by(self, user: User, item: LiveEvent) -> None:
+        """A message or question still in the room, of a session whose space ``user`` reads."""
+        if (
+            item.kind not in services.SPEAKING
+            or item.removed
+            or not community_policy.can_read_space(user, item.session.space)
+        ):
+            raise Http404("No such message.")
+
+    def is_hidden(self, item: LiveEvent) -> bool:
+        return item.removed
+
+    def is_autohidden(self, item: LiveEvent) -> bool:
+        # A removed event keeps no reason, and a removal cannot be undone (the room was told),
+        # so dismissing flags on one never tries to restore it.
+        return False
+
+    def perform(self, *, actor: User, item: LiveEvent, action: str, data: dict) -> bool:
+        if action != "hide":
+            raise ValueError(f"A live message has no {action!r} action.")
+        return self.hide(actor=actor, item=item, reason=data.get("reason", ""))
+
+    def hide(self, *, actor: User | None, item: LiveEvent, reason: str) -> bool:
+        return services.hide_message(actor=actor, event=item, reason=reason)
+
+    def restore(self, *, actor: User, item: LiveEvent, reason: str = "") -> bool:
+        """A removed live message stays removed: every client dropped its body."""
+        return False

@@ -1,0 +1,172 @@
+"""The post and thread kinds, as moderation sees them (:mod:`moderation.registry`).
+
+Registered in :meth:`threads.apps.ThreadsConfig.ready`. Every write goes to
+:mod:`threads.services`, which checks the moderator's policy, audits, tells the author and
+broadcasts; the adapters only translate moderation's vocabulary into those calls.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.http import Http404
+
+from community.models import Space, User
+from moderation.models import FlagKind
+from moderation.registry import AUTOHIDE_REASON, ActionSpec, ModeratableKind
+
+from . import services
+from .models import Post, PostStatus, Thread
+
+
+class PostKind(ModeratableKind):
+    name = FlagKind.POST
+    label = "Post"
+    model = Post
+    card_template = "threads/moderation/post_card.html"
+    actions = {
+        "approve": ActionSpec("Approve", "note", "The post is published."),
+        "hide": ActionSpec(
+            "Hide", "reason", "The post is hidden and its author has been told why."
+        ),
+        "restore": ActionSpec("Restore", "note", "The post is visible again."),
+        "delete": ActionSpec("Delete", "reason", "The post is deleted.", destructive=True),
+        "edit": ActionSpec("Edit", "edit", "The post was edited; the old text is kept."),
+    }
+
+    def _related(self):
+        return Post.objects.select_related("thread", "thread__space", "author")
+
+    def space_of(self, item: Post) -> Space:
+        return item.thread.space
+
+    def author_of(self, item: Post) -> User | None:
+        return item.author
+
+    def describe(self, item: Post) -> str:
+        return item.audit_label()
+
+    def flag_label(self, item: Post) -> str:
+        return f"a post in “{item.thread.title}”"
+
+    def load_many(self, pks: Iterable[int]) -> dict[int, Post]:
+        return self._related().in_bulk(list(pks))
+
+    def lock(self, item: Post) -> Post:
+        return self._related().select_for_update(of=("self",)).get(pk=item.pk)
+
+    def check_flaggable_by(self, user: User, item: Post) -> None:
+        readable = Post.objects.visible_to(user).filter(
+            pk=item.pk, status=PostStatus.PUBLISHED, is_deleted=False
+        )
+        if not readable.exists():
+            raise Http404("No such item.")
+
+    def is_hidden(self, item: Post) -> bool:
+        return item.is_hidden
+
+    def is_autohidden(self, item: Post) -> bool:
+        return item.is_hidden and item.hidden_reason == AUTOHIDE_REASON
+
+    def awaiting_approval(self, space_ids):
+        """The queue's "posts awaiting approval"."""
+        return (
+            self._related()
+            .filter(status=PostStatus.PENDING, is_deleted=False, thread__space__in=space_ids)
+            .order_by("created_at", "pk")
+        )
+
+    def perform(self, *, actor: User, item: Post, action: str, data: dict) -> bool:
+        reason = data.get("reason", "")
+        if action == "approve":
+            return services.approve_post(actor=actor, post=item, reason=reason)
+        if action == "hide":
+            return services.hide_post(actor=actor, post=item, reason=reason)
+        if action == "restore":
+            return services.restore_post(actor=actor, post=item, reason=reason)
+        if action == "delete":
+            return services.delete_post(actor=actor, post=item, reason=reason, moderating=True)
+        if action == "edit":
+            return services.edit_post(
+                actor=actor, post=item, body=data.get("body", ""), reason=reason, moderating=True
+            )
+        raise Http404("No such action.")
+
+    def hide(self, *, actor: User | None, item: Post, reason: str) -> bool:
+        return services.hide_post(actor=actor, post=item, reason=reason)
+
+    def restore(self, *, actor: User, item: Post, reason: str = "") -> bool:
+        return services.restore_post(actor=actor, post=item, reason=reason)
+
+
+class ThreadKind(ModeratableKind):
+    name = FlagKind.THREAD
+    label = "Thread"
+    model = Thread
+    card_template = "threads/moderation/thread_card.html"
+    actions = {
+        "lock": ActionSpec("Lock", "note", "The thread is locked."),
+        "unlock": ActionSpec("Unlock", "note", "The thread is unlocked."),
+        "pin": ActionSpec("Pin", "note", "The thread is pinned."),
+        "unpin": ActionSpec("Unpin", "note", "The thread is unpinned."),
+        "hide": ActionSpec(
+            "Hide", "reason", "The thread is hidden and its author has been told why."
+        ),
+        "restore": ActionSpec("Restore", "note", "The thread is visible again."),
+        "move": ActionSpec("Move", "move", "The thread was moved."),
+    }
+
+    def _related(self):
+        return Thread.objects.select_related("space", "author")
+
+    def space_of(self, item: Thread) -> Space:
+        return item.space
+
+    def author_of(self, item: Thread) -> User | None:
+        return item.author
+
+    def describe(self, item: Thread) -> str:
+        return item.audit_label()
+
+    def flag_label(self, item: Thread) -> str:
+        return f"the thread “{item.title}”"
+
+    def load_many(self, pks: Iterable[int]) -> dict[int, Thread]:
+        return self._related().in_bulk(list(pks))
+
+    def lock(self, item: Thread) -> Thread:
+        return self._related().select_for_update(of=("self",)).get(pk=item.pk)
+
+    def check_flaggable_by(self, user: User, item: Thread) -> None:
+        if not Thread.objects.visible_to(user).filter(pk=item.pk, is_hidden=False).exists():
+            raise Http404("No such item.")
+
+    def is_hidden(self, item: Thread) -> bool:
+        return item.is_hidden
+
+    def is_autohidden(self, item: Thread) -> bool:
+        return item.is_hidden and item.hidden_reason == AUTOHIDE_REASON
+
+    def perform(self, *, actor: User, item: Thread, action: str, data: dict) -> bool:
+        reason = data.get("reason", "")
+        simple = {
+            "lock": services.lock_thread,
+            "unlock": services.unlock_thread,
+            "pin": services.pin_thread,
+            "unpin": services.unpin_thread,
+            "hide": services.hide_thread,
+            "restore": services.restore_thread,
+        }
+        if action in simple:
+            return simple[action](actor=actor, thread=item, reason=reason)
+        if action == "move":
+            return services.move_thread(
+                actor=actor, thread=item, to_space=data["to_space"], reason=reason
+            )
+        raise Http404("No such action.")
+
+    def hide(self, *, actor: User | None, item: Thread, reason: str) -> bool:
+        return services.hide_thread(actor=actor, thread=item, reason=reason)
+
+    def restore(self, *, actor: User, item: Thread, reason: str = "") -> bool:
+        return services.restore_thread(actor=actor, thread=item, reason=reason)
