@@ -145,6 +145,43 @@ def test_attendee_adopts_a_proposed_action(new_context, ids):
     expect(page.locator("main")).to_contain_text(re.compile(r"Adopted by [1-9]\d* member"))
 
 
+def test_moderator_stops_sharing_a_flagged_commitment_and_the_owner_is_told(new_context, ids):
+    """The demo's "snowflake" is a flag word in allyship (moderation's demo)."""
+    word = uuid.uuid4().hex[:8]
+    what = f"Stop calling new starters snowflake in handovers {word}"
+    page = new_context("member@example.org").new_page()
+    page.goto("/commitments/new/")
+    page.get_by_label("What will you do?").fill(what)
+    fill_date(page, date.today() + timedelta(days=30))
+    page.get_by_label("Allyship", exact=True).check()
+    page.get_by_label("Members of a space I belong to").check()
+    page.get_by_label("Space to share it with").select_option(label="Allyship")
+    page.get_by_role("button", name="Save commitment").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(what)
+    url = page.url
+
+    moderator = new_context("moderator@example.org", viewport=DESKTOP).new_page()
+    moderator.goto("/moderation/?kind=flags")
+    card = moderator.locator(".nhsuk-card").filter(has_text=what)
+    expect(card).to_contain_text("an automatic check")
+    expect(card).to_contain_text("Mel Chen")
+    screenshot(moderator, "moderation-queue-commitment")
+    violations = run_axe(moderator)
+    assert not violations, format_violations(violations)
+    card.get_by_role("link", name="Stop sharing this commitment").click()
+    reason = "It repeats a slur; please reword it before sharing it again."
+    moderator.get_by_label("Reason").fill(reason)
+    moderator.locator("main form button[type=submit]").click()
+    expect(moderator.get_by_text("The commitment is private again")).to_be_visible()
+    expect(moderator.locator(".nhsuk-card").filter(has_text=what)).to_have_count(0)
+    assert moderator.goto(url).status == 404
+
+    page.goto(url)
+    expect(page.locator(".nhsuk-summary-list")).to_contain_text("Only you")
+    page.goto("/notifications/")
+    expect(page.locator("main")).to_contain_text(reason)
+
+
 # (name, who, path) for axe: {key} comes from the ids fixture.
 PAGES = [
     ("commitments", "member@example.org", "/commitments/"),

@@ -189,6 +189,11 @@ class Commitment(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("commitment_detail", args=[self.pk])
 
+    def audit_label(self) -> str:
+        """How the audit log and the review queue name it: never its words (a moderator may
+        make it private) nor its anonymous owner."""
+        return f"Commitment #{self.pk}"
+
     @property
     def title(self) -> str:
         """The commitment named by its own words: the first line, shortened."""

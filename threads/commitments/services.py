@@ -1,8 +1,8 @@
 """Every write for commitments, their updates, action proposals and case studies.
 
-Order inside each service: policy check → validate → screening → save → report or thread (through
-threads.services, so a report is an ordinary reply with every rule of one). Each returns what
-changed, so a repeated action is harmless.
+Order inside each service: policy check → validate → screening → save → automatic flag → report
+or thread (through threads.services, so a report is an ordinary reply with every rule of one).
+Each returns what changed, so a repeated action is harmless.
 """
 
 from __future__ import annotations
@@ -13,10 +13,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from community import audit, notices
 from community import policy as community_policy
-from community.models import Space, User
+from community.models import AuditAction, Space, User
 from community.rendering import render_markdown
+from community.sanctions import required_reason
+from moderation import policy as moderation_policy
 from moderation import screening
+from moderation import services as moderation_services
 from realtime import policy as realtime_policy
 from realtime.models import LiveSession
 from threads import policy as threads_policy
@@ -106,18 +110,40 @@ def _check_choices(*, area: str, wres_indicator, visibility: str, space, anonymo
         raise ValidationError(errors)
 
 
-def _screen_shared(*, actor: User, visibility: str, space: Space | None, text: str) -> None:
-    """A shared commitment is read by others: watched words that block a post block it too."""
+def _screen_shared(*, actor: User, visibility: str, space: Space | None, text: str) -> str:
+    """A shared commitment is read by others: watched words that block a post block it too.
+    Returns the screening outcome (a private commitment is not screened)."""
     if visibility == CommitmentVisibility.PRIVATE:
-        return
+        return screening.Outcome.PUBLISH
     try:
-        screening.screen_text(
+        return screening.screen_text(
             actor=actor,
             space=space if visibility == CommitmentVisibility.SPACE else None,
             text=text,
         )
     except ValidationError as exc:
         raise ValidationError({"text": exc.messages}) from exc
+
+
+def _flag_if_screened(commitment: Commitment, outcome: str) -> None:
+    """After saving: a ``flag`` watched word raises an automatic flag for the moderators of the
+    space it is shared with. A commitment shared with everyone has no space, so no moderators
+    to flag it to; ``require_approval`` words do not hold a commitment back (it has no waiting
+    state). Both are in docs/commitments.md, "Not done yet"."""
+    if outcome != screening.Outcome.FLAG:
+        return
+    if commitment.visibility != CommitmentVisibility.SPACE or commitment.space is None:
+        return
+    moderation_services.raise_automatic_flag(
+        target=commitment, space=commitment.space, details=threads_services.WATCHED_WORD_FLAG
+    )
+
+
+def _close_flags_left_behind(commitment: Commitment, space: Space) -> None:
+    """The commitment is no longer shared with ``space``: the flags raised there are moot (its
+    moderators can no longer open it). Flags on commitments are automatic only, so nobody is
+    thanked or told; nothing is audited, as no moderator acted."""
+    moderation_services.resolve_flags_on(actor=None, target=commitment, upheld=False, space=space)
 
 
 def _check_share(actor: User, *, visibility: str, space: Space | None) -> None:
@@ -197,7 +223,9 @@ def create_commitment(
     if errors:
         raise ValidationError(errors)
     _check_share(actor, visibility=visibility, space=space)
-    _screen_shared(actor=actor, visibility=visibility, space=space, text=f"{text}\n\n{why}")
+    outcome = _screen_shared(
+        actor=actor, visibility=visibility, space=space, text=f"{text}\n\n{why}"
+    )
     now = timezone.now()
     commitment = Commitment(
         owner=actor,
@@ -219,6 +247,7 @@ def create_commitment(
     )
     _render(commitment)
     commitment.save()
+    _flag_if_screened(commitment, outcome)
     return commitment
 
 
@@ -269,7 +298,10 @@ def edit_commitment(
     if errors:
         raise ValidationError(errors)
     _check_share(actor, visibility=visibility, space=space)
-    _screen_shared(actor=actor, visibility=visibility, space=space, text=f"{text}\n\n{why}")
+    outcome = _screen_shared(
+        actor=actor, visibility=visibility, space=space, text=f"{text}\n\n{why}"
+    )
+    was_in = commitment.space if commitment.visibility == CommitmentVisibility.SPACE else None
     new = {
         "text": text,
         "why": why,
@@ -289,6 +321,47 @@ def edit_commitment(
     _render(commitment)
     commitment.updated_at = timezone.now()
     commitment.save()
+    if was_in is not None and (
+        visibility != CommitmentVisibility.SPACE or commitment.space_id != was_in.pk
+    ):
+        _close_flags_left_behind(commitment, was_in)
+    _flag_if_screened(commitment, outcome)
+    return True
+
+
+UNSHARED_NOTICE = "is no longer shared with {space}; a moderator made it private: {reason}"
+
+
+@transaction.atomic
+def unshare_commitment(*, actor: User, commitment: Commitment, reason: str) -> bool:
+    """A moderator of the space a commitment is shared with makes it private again (moderation
+    reaches this through the commitment kind). The owner keeps it and is told why; the open
+    flags on it are upheld; the audit log keeps the action. Returns False if it was no longer
+    shared with a space."""
+    commitment = _locked(commitment)
+    space = commitment.space
+    if commitment.visibility != CommitmentVisibility.SPACE or space is None:
+        return False
+    moderation_policy.check_moderate(actor, space)
+    reason = required_reason(reason, "the owner is told why it is no longer shared.")
+    commitment.visibility = CommitmentVisibility.PRIVATE
+    commitment.space = None
+    commitment.anonymous = False
+    commitment.updated_at = timezone.now()
+    commitment.save(update_fields=["visibility", "space", "anonymous", "updated_at"])
+    moderation_services.resolve_flags_on(actor=actor, target=commitment, upheld=True)
+    audit.record(
+        actor=actor,
+        action=AuditAction.COMMITMENT_UNSHARE,
+        space=space,
+        target=commitment,
+        reason=reason,
+    )
+    notices.tell(
+        commitment.owner,
+        f"Your commitment “{commitment.title}” "
+        + UNSHARED_NOTICE.format(space=space.name, reason=reason),
+    )
     return True
 
 
@@ -552,6 +625,11 @@ def erase_member_content(*, user: User, remove_content: bool) -> None:
     commitments, updates, proposals and case-study sections go; otherwise they stay, shown as
     "Former member", with reminders off."""
     if remove_content:
+        shared = Commitment.objects.filter(
+            owner=user, visibility=CommitmentVisibility.SPACE, space__isnull=False
+        )
+        for commitment in shared.select_related("space"):
+            _close_flags_left_behind(commitment, commitment.space)
         Commitment.objects.filter(owner=user).delete()
         ActionProposal.objects.filter(created_by=user).delete()
         CaseStudy.objects.filter(thread__author=user).delete()
@@ -570,4 +648,5 @@ __all__ = [
     "propose_action",
     "report_body",
     "set_reminders",
+    "unshare_commitment",
 ]
