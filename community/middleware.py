@@ -7,6 +7,8 @@ from django.contrib import messages
 from django.shortcuts import redirect
 from django.urls import reverse
 
+from . import policy
+
 
 class SecurityHeadersMiddleware:
     """Nothing here is for search engines, and no page may use powerful browser features."""
@@ -21,21 +23,13 @@ class SecurityHeadersMiddleware:
         return response
 
 
-def holds_power(user) -> bool:
-    """Staff, and moderators or facilitators of any space."""
-    from django.db.models import Q
-
-    from .models import Membership
-
-    if user.is_staff:
-        return True
-    return Membership.objects.filter(
-        Q(is_moderator=True) | Q(is_facilitator=True), user=user, status=Membership.Status.ACTIVE
-    ).exists()
+# The rule is community.policy's; the name stays importable from here.
+holds_power = policy.holds_power
 
 
 class MfaRequiredMiddleware:
-    """With MFA_REQUIRED_FOR_ROLES, staff, moderators and facilitators set up MFA first."""
+    """With MFA_REQUIRED_FOR_ROLES, staff, moderators and facilitators set up MFA first
+    (:func:`community.policy.mfa_setup_required`, which the WebSocket consumers use too)."""
 
     exempt_prefixes = ("/accounts/", "/static/", "/healthz", "/admin/logout")
 
@@ -43,19 +37,36 @@ class MfaRequiredMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if (
-            settings.MFA_REQUIRED_FOR_ROLES
-            and request.user.is_authenticated
-            and not request.path.startswith(self.exempt_prefixes)
-            and holds_power(request.user)
+        if not request.path.startswith(self.exempt_prefixes) and policy.mfa_setup_required(
+            request.user
         ):
-            from allauth.mfa.models import Authenticator
-
-            if not Authenticator.objects.filter(user=request.user).exists():
-                messages.warning(
-                    request,
-                    "Your role lets you act on other members' posts, so set up two-factor "
-                    "authentication before you continue.",
-                )
-                return redirect(reverse("mfa_activate_totp"))
+            messages.warning(request, policy.MFA_REQUIRED_DETAIL)
+            return redirect(reverse("mfa_activate_totp"))
         return self.get_response(request)
+
+
+class PrivateNoStoreMiddleware:
+    """``Cache-Control: no-store, private`` on every response to a signed-in member, and on the
+    account pages under ``/accounts/`` (sign-in, sign-up, password reset) signed in or not: no
+    shared cache keeps a private page, and no browser keeps one to show after sign-out.
+
+    Sits inside WhiteNoise, which answers static files before this runs; a response under
+    ``STATIC_URL`` that gets here anyway (a missing file) is left as it is.
+    """
+
+    account_prefix = "/accounts/"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if request.path.startswith(settings.STATIC_URL):
+            return response
+        # Read after the view: a sign-in or sign-out during the request counts as it ends.
+        user = getattr(request, "user", None)
+        if request.path.startswith(self.account_prefix) or (
+            user is not None and user.is_authenticated
+        ):
+            response["Cache-Control"] = "no-store, private"
+        return response

@@ -7,7 +7,9 @@ when they may see it but not act.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import Http404
 
 from .formats import when
@@ -245,3 +247,34 @@ def check_guidelines_accepted(user, space: Space | None = None) -> None:
     pending = pending_guidelines(user, space)
     if pending:
         raise GuidelinesRequired(pending[0])
+
+
+def holds_power(user) -> bool:
+    """Staff, and active moderators or facilitators of any space: roles that act on others."""
+    if not user.is_authenticated:
+        return False
+    if user.is_staff:
+        return True
+    return Membership.objects.filter(
+        Q(is_moderator=True) | Q(is_facilitator=True), user=user, status=Membership.Status.ACTIVE
+    ).exists()
+
+
+def mfa_setup_required(user) -> bool:
+    """Whether ``user`` must set up two-factor authentication before going on: with
+    ``MFA_REQUIRED_FOR_ROLES`` on, anyone who :func:`holds_power` and has no allauth MFA
+    authenticator. The one rule for every way in: each page (``MfaRequiredMiddleware``) and each
+    WebSocket connect (the live room's and the thread page's)."""
+    if not settings.MFA_REQUIRED_FOR_ROLES or not user.is_authenticated:
+        return False
+    if not holds_power(user):
+        return False
+    from allauth.mfa.models import Authenticator
+
+    return not Authenticator.objects.filter(user=user).exists()
+
+
+MFA_REQUIRED_DETAIL = (
+    "Your role lets you act on other members' posts, so set up two-factor authentication "
+    "before you continue."
+)

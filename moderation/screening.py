@@ -13,6 +13,7 @@ import math
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from community import policy as community_policy
+from community import rendering as community_rendering
 
 from .models import WatchedWord
 from .text import find_matches
@@ -24,9 +25,18 @@ class Outcome:
     FLAG = "flag"
 
 
-def screen_text(*, actor, space, text: str) -> str:
-    """Apply watched words. Raise ValidationError naming the rule for a ``block`` word;
-    otherwise return an Outcome (``require_approval`` and ``flag`` words)."""
+def readable_text(markdown: str) -> list[str]:
+    """The texts screened for a body of member-written Markdown: what readers will see (its
+    rendering, as text: emphasis, escapes and entities resolved) and what was typed (so that a
+    word in a link's address counts too). :func:`moderation.text.find_matches` searches each."""
+    return [community_rendering.plain_text(markdown), markdown or ""]
+
+
+def screen_text(*, actor, space, text: str, title: str = "") -> str:
+    """Apply watched words to a body of Markdown (``text``) and, for a thread, its ``title``
+    (plain text). Raise ValidationError naming the rule for a ``block`` word (keyed ``title``
+    when the word is in the title); otherwise return an Outcome (``require_approval`` and
+    ``flag`` words)."""
     if space is not None and is_exempt(actor, space):
         return Outcome.PUBLISH
     words = list(
@@ -36,15 +46,18 @@ def screen_text(*, actor, space, text: str) -> str:
     )
     if not words:
         return Outcome.PUBLISH
-    matched = set(find_matches(text, {normalized for _, normalized, _, _ in words}))
+    normalized = {n for _, n, _, _ in words}
+    in_title = set(find_matches(title, normalized)) if title else set()
+    matched = in_title | set(find_matches(readable_text(text), normalized))
     hits = [w for w in words if w[1] in matched]
-    for word, _, action, space_id in hits:
+    for word, normal, action, space_id in hits:
         if action == WatchedWord.Action.BLOCK:
             scope = "this space's" if space_id else "the community's"
-            raise ValidationError(
+            message = (
                 f"“{word}” is not allowed under {scope} watched words. "
                 "Your text is kept below: edit it and send it again."
             )
+            raise ValidationError({"title": [message]} if normal in in_title else message)
     actions = {action for _, _, action, _ in hits}
     if WatchedWord.Action.REQUIRE_APPROVAL in actions:
         return Outcome.REQUIRE_APPROVAL

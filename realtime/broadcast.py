@@ -7,6 +7,7 @@ client fill gaps from the database. Each frame is encoded to JSON once here, not
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 
@@ -33,6 +34,17 @@ def moderators_group(session_id: int) -> str:
 def member_group(session_id: int, user_id: int) -> str:
     """Every connection of one member to one room (to notify or disconnect them)."""
     return f"live.{session_id}.user.{user_id}"
+
+
+def auth_session_group(session_key: str) -> str:
+    """Every socket (live room or thread page) opened with one sign-in session. Named by a hash:
+    the key itself is a credential and never leaves the database."""
+    return "session." + hashlib.sha256(session_key.encode()).hexdigest()[:32]
+
+
+def account_group(user_id: int) -> str:
+    """Every socket of one member, whatever the room or page (standing changes, erasure)."""
+    return f"account.{user_id}"
 
 
 def thread_group(thread_id: int) -> str:
@@ -87,6 +99,29 @@ def kick_channel_on_commit(channel_name: str, *, frame: dict) -> None:
     whose process has died simply never receives it."""
     message = {"type": "live.control", "action": "kick", "text": encode(frame)}
     transaction.on_commit(lambda: _channel_send(channel_name, message))
+
+
+def end_sockets_on_commit(group: str, *, code: int, frame: dict, keep=()) -> None:
+    """Send ``frame`` to every socket in ``group``, then close it with ``code``; sockets opened
+    with a session whose :func:`auth_session_group` is in ``keep`` are spared."""
+    message = {"type": "socket.end", "code": code, "text": encode(frame), "keep": list(keep)}
+    transaction.on_commit(lambda: _group_send(group, message))
+
+
+def standing_on_commit(
+    user_id: int, *, space_id: int | None, change: str, action: str, frame: dict
+) -> None:
+    """Tell every socket of a member that their standing changed (``space_id`` None: site-wide).
+    Each consumer decides what it means for what it shows: ``action`` is ``kick`` when the live
+    room must close, ``notice`` when it only tells them."""
+    message = {
+        "type": "socket.standing",
+        "space_id": space_id,
+        "change": change,
+        "action": action,
+        "text": encode(frame),
+    }
+    transaction.on_commit(lambda: _group_send(account_group(user_id), message))
 
 
 def thread_post_created(post) -> None:

@@ -25,6 +25,8 @@ from community.policy import GuidelinesRequired
 
 from . import policy, selectors, services
 from .broadcast import (
+    account_group,
+    auth_session_group,
     encode,
     member_group,
     moderators_group,
@@ -47,12 +49,20 @@ def _error(code: str, detail: str, client_msg_id=None, **extra) -> dict:
     }
 
 
+def _muted(refusal: LiveRefusal | None) -> dict | None:
+    if refusal is None:
+        return None
+    return {"until": refusal.extra["until"], "detail": refusal.detail}
+
+
 class LiveSessionConsumer(LeanLayerDispatch, AsyncJsonWebsocketConsumer):
     groups: list[str] = []
     LAYER_HANDLERS = {
         "live.event": "live_event",
         "live.push": "live_push",
         "live.control": "live_control",
+        "socket.end": "socket_end",
+        "socket.standing": "socket_standing",
     }
 
     # -- connection -------------------------------------------------------------------------
@@ -61,22 +71,35 @@ class LiveSessionConsumer(LeanLayerDispatch, AsyncJsonWebsocketConsumer):
         self.user = None
         self.sees_authors = False
         self.session_id = int(self.scope["url_route"]["kwargs"]["session_id"])
+        self.space_id: int | None = None
         self.cursor: int | None = None  # highest seq sent to this client; None before hello
         self.joined: list[str] = []
         self.present = False
+        # Set once the member may no longer be here: nothing more is forwarded to this socket,
+        # even in the moment between the refusal and the close.
+        self.revoked = False
         # Accept first: the handshake must not wait for the database (daphne drops handshakes
         # that take over 5 s, which a burst of connects can reach); frames the client sends
         # meanwhile wait until this handler returns.
         await self.accept()
-        code = await database_sync_to_async(self._authorize)()
+        code, refusal = await database_sync_to_async(self._authorize)()
         if code is not None:
+            if refusal is not None:
+                await self.send_json(refusal)
             await self.close(code=code)
             return
         await database_sync_to_async(services.join_presence)(
             user=self.user, session_id=self.session_id, channel_name=self.channel_name
         )
         self.present = True
-        groups = [session_group(self.session_id), member_group(self.session_id, self.user.pk)]
+        groups = [
+            session_group(self.session_id),
+            member_group(self.session_id, self.user.pk),
+            # Sign-out, password changes and erasure reach sockets by session and by account;
+            # sanctions by account, each socket deciding whether they concern its room.
+            auth_session_group(self.session_key),
+            account_group(self.user.pk),
+        ]
         if self.sees_authors:
             groups.append(moderators_group(self.session_id))
         for group in groups:
@@ -84,19 +107,38 @@ class LiveSessionConsumer(LeanLayerDispatch, AsyncJsonWebsocketConsumer):
             self.joined.append(group)
         await aclose_old_connections()
 
-    def _authorize(self) -> int | None:
+    def _authorize(self) -> tuple[int | None, dict | None]:
+        """The close code (and the frame that explains it, if any) or ``(None, None)``."""
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
-            return policy.CLOSE_NOT_SIGNED_IN
-        # Resolve the lazy user once, here, so no later access touches the database.
+            return policy.CLOSE_NOT_SIGNED_IN, None
+        # Resolve the lazy user once, here; every command reads the member again.
         user = getattr(user, "_wrapped", user)
+        self.session_key = self.scope["session"].session_key
+        self.session_hash = auth_session_group(self.session_key or "")
         code, session = policy.connect_refusal(user, self.session_id)
         self.user = user
+        if code is not None:
+            return code, None
+        if community_policy.mfa_setup_required(user):
+            return policy.CLOSE_NOT_ALLOWED, policy.mfa_required_frame()
+        self.space_id = session.space_id
         # The space's moderators and staff see who wrote anonymous messages and questions.
-        self.sees_authors = session is not None and community_policy.can_moderate_space(
-            user, session.space
-        )
-        return code
+        self.sees_authors = community_policy.can_moderate_space(user, session.space)
+        return None, None
+
+    def _standing(self):
+        """The member, read again (sign-in, account, suspension); raises a closing refusal."""
+        self.user = policy.check_socket_member(self.user.pk, self.session_key)
+        return self.user
+
+    async def _end(self, text: str, code: int) -> None:
+        """Say why, then close: from now on nothing else reaches this socket."""
+        if self.revoked:
+            return
+        self.revoked = True
+        await self.send(text_data=text)
+        await self.close(code=code)
 
     async def disconnect(self, code: int) -> None:
         for group in self.joined:
@@ -112,7 +154,7 @@ class LiveSessionConsumer(LeanLayerDispatch, AsyncJsonWebsocketConsumer):
     # -- frames from the client ---------------------------------------------------------------
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
-        if not self.joined:
+        if not self.joined or self.revoked:
             return
         if text_data is None:
             await self.send_json(_error("invalid", "Send JSON text frames."))
@@ -142,26 +184,29 @@ class LiveSessionConsumer(LeanLayerDispatch, AsyncJsonWebsocketConsumer):
         except KeyError as exc:
             await self.send_json(_error("invalid", f"Missing field {exc.args[0]}.", client_msg_id))
         except LiveRefusal as exc:
-            await self.send_json(_error(exc.code, exc.detail, client_msg_id, **exc.extra))
+            frame = _error(exc.code, exc.detail, client_msg_id, **exc.extra)
             if exc.close:
-                await self.close(code=exc.close)
+                await self._end(encode(frame), exc.close)
+            else:
+                await self.send_json(frame)
         except Http404:
-            await self.send_json(_error("forbidden", "This session is no longer available to you."))
-            await self.close(code=policy.CLOSE_NOT_FOUND)
+            frame = _error("forbidden", "This session is no longer available to you.")
+            await self._end(encode(frame), policy.CLOSE_NOT_FOUND)
         except PermissionDenied as exc:
             await self.send_json(_error("forbidden", str(exc) or "Not allowed.", client_msg_id))
         except ValidationError as exc:
             await self.send_json(_error("invalid", " ".join(exc.messages), client_msg_id))
         except LiveSession.DoesNotExist:
-            await self.send_json(_error("forbidden", "This session no longer exists."))
-            await self.close(code=policy.CLOSE_NOT_FOUND)
+            frame = _error("forbidden", "This session no longer exists.")
+            await self._end(encode(frame), policy.CLOSE_NOT_FOUND)
 
     async def _service(self, fn, **kwargs):
         return await database_sync_to_async(self._call)(fn, kwargs)
 
     def _call(self, fn, kwargs: dict):
+        actor = self._standing()
         try:
-            return fn(actor=self.user, session=LiveSession(pk=self.session_id), **kwargs)
+            return fn(actor=actor, session=LiveSession(pk=self.session_id), **kwargs)
         except GuidelinesRequired as exc:
             # The composer keeps the text; the frame links the page where they accept them,
             # which sends them back to this room.
@@ -185,6 +230,7 @@ class LiveSessionConsumer(LeanLayerDispatch, AsyncJsonWebsocketConsumer):
         self.cursor = welcome["last_seq"]
 
     def _hello(self, after: int):
+        self._standing()
         session = LiveSession.objects.select_related("space").get(pk=self.session_id)
         policy.check_in_room(self.user, session)
         cap = selectors.backfill_cap()
@@ -195,6 +241,8 @@ class LiveSessionConsumer(LeanLayerDispatch, AsyncJsonWebsocketConsumer):
             "you": {
                 **selectors.person(self.user),
                 "facilitator": policy.can_facilitate(self.user, session),
+                # A mute set while this client was away: the composer shows it at once.
+                "muted": _muted(policy.mute_refusal(self.user, session)),
             },
             "present": selectors.present(session.pk),
             "hands": selectors.hands(session.pk),
@@ -205,8 +253,11 @@ class LiveSessionConsumer(LeanLayerDispatch, AsyncJsonWebsocketConsumer):
             after = start
         else:
             resync = None
-        frames = selectors.events_after(session.pk, after, until_seq=session.last_seq, limit=cap)
-        if self.sees_authors and frames:
+        attributed = policy.shows_attribution(session)
+        frames = selectors.events_after(
+            session.pk, after, until_seq=session.last_seq, limit=cap, attributed=attributed
+        )
+        if self.sees_authors and attributed and frames:
             frames += selectors.reveals_after(
                 session.pk, after, until_seq=frames[-1].get("seq", session.last_seq)
             )
@@ -299,7 +350,14 @@ class LiveSessionConsumer(LeanLayerDispatch, AsyncJsonWebsocketConsumer):
         await self._service(services.spotlight_question, seq=content["seq"])
 
     async def cmd_ping(self, content: dict) -> None:
+        await database_sync_to_async(self._still_in_room)()
         await self.send_json({"type": "pong"})
+
+    def _still_in_room(self) -> None:
+        user = self._standing()
+        policy.check_in_room(
+            user, LiveSession.objects.select_related("space").get(pk=self.session_id)
+        )
 
     COMMANDS = {
         "hello": cmd_hello,
@@ -329,7 +387,7 @@ class LiveSessionConsumer(LeanLayerDispatch, AsyncJsonWebsocketConsumer):
 
     async def live_event(self, message: dict) -> None:
         """A stored event: deliver in order, filling any gap from the database first."""
-        if self.cursor is None:
+        if self.cursor is None or self.revoked:
             return  # before hello: the replay reads it from the database
         seq = message["seq"]
         if seq <= self.cursor:
@@ -349,10 +407,27 @@ class LiveSessionConsumer(LeanLayerDispatch, AsyncJsonWebsocketConsumer):
 
     async def live_push(self, message: dict) -> None:
         """Presence, hands and upvote counts: state, not stream (no seq)."""
-        if self.cursor is not None:
+        if self.cursor is not None and not self.revoked:
             await self.send(text_data=message["text"])
 
     async def live_control(self, message: dict) -> None:
-        await self.send(text_data=message["text"])
         if message.get("action") == "kick":
-            await self.close(code=policy.CLOSE_NOT_ALLOWED)
+            await self._end(message["text"], policy.CLOSE_NOT_ALLOWED)
+        elif not self.revoked:
+            await self.send(text_data=message["text"])
+
+    async def socket_end(self, message: dict) -> None:
+        """The sign-in this socket was opened with ended (or was renewed): say so and close."""
+        if self.session_hash not in message.get("keep", ()):
+            await self._end(message["text"], message["code"])
+
+    async def socket_standing(self, message: dict) -> None:
+        """A sanction: a ban or removal in this room's space, or a suspension, closes the room;
+        a mute or unmute in its space is a notice."""
+        space_id = message.get("space_id")
+        if space_id is not None and space_id != self.space_id:
+            return
+        if message.get("action") == "kick":
+            await self._end(message["text"], policy.CLOSE_NOT_ALLOWED)
+        elif not self.revoked:
+            await self.send(text_data=message["text"])

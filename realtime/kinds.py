@@ -28,6 +28,12 @@ class LiveMessageKind(ModeratableKind):
         "hide": ActionSpec(
             label="Remove", form="reason", done="The message was removed from the room."
         ),
+        # Chatham House, once ended: the one way to who wrote a flagged message, audited.
+        "reveal": ActionSpec(
+            label="Show who wrote this",
+            form="note",
+            done="Who wrote it is shown on its card, to you only. The audit log records it.",
+        ),
     }
 
     def space_of(self, item: LiveEvent) -> Space:
@@ -70,6 +76,8 @@ class LiveMessageKind(ModeratableKind):
         return False
 
     def perform(self, *, actor: User, item: LiveEvent, action: str, data: dict) -> bool:
+        if action == "reveal":
+            return services.reveal_author(actor=actor, event=item, reason=data.get("reason", ""))
         if action != "hide":
             raise ValueError(f"A live message has no {action!r} action.")
         return self.hide(actor=actor, item=item, reason=data.get("reason", ""))

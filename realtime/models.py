@@ -86,6 +86,13 @@ class LiveSession(models.Model):
     def is_live(self) -> bool:
         return self.status == self.Status.LIVE
 
+    @property
+    def names_withheld(self) -> bool:
+        """Chatham House, once ended: nothing said in it is attributed to anyone any more (not
+        on the page, in a replay or a transcript); moderators reach the author of a flagged
+        message through the review queue only, and that is audited."""
+        return self.chatham_house and self.status == self.Status.ENDED
+
     def state(self) -> dict:
         """The room state every client mirrors (the ``session`` of ``welcome`` and ``state``)."""
         return {

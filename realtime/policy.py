@@ -6,11 +6,17 @@ HTTP views get ``Http404`` / ``PermissionDenied`` as elsewhere; the WebSocket co
 
 from __future__ import annotations
 
+from importlib import import_module
+
 from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.urls import reverse
+from django.utils.crypto import constant_time_compare
 
 from community import policy as community_policy
+from community.formats import when
 from community.models import Membership, Space, User
 
 from .models import LiveSession, ParticipantRemoval
@@ -19,6 +25,23 @@ from .models import LiveSession, ParticipantRemoval
 CLOSE_NOT_SIGNED_IN = 4401
 CLOSE_NOT_ALLOWED = 4403
 CLOSE_NOT_FOUND = 4404
+# Not in SPEC.md's list on purpose: the sign-in was renewed (the session key changed, as on a
+# password change in this browser), so the client reconnects at once with its new cookie.
+CLOSE_RECONNECT = 4012
+
+# Why a socket's sign-in ended (the ``reason`` of a ``signed_out`` frame), as the member reads it.
+SIGNED_OUT = "signed_out"
+SESSION_ENDED = "session_ended"
+PASSWORD_CHANGED = "password_changed"
+ACCOUNT_CLOSED = "account_closed"
+SIGNED_OUT_DETAILS = {
+    SIGNED_OUT: "You are signed out, so this page has disconnected. Sign in again to take part.",
+    SESSION_ENDED: "This sign-in was ended from another device (your account's sessions page). "
+    "Sign in again to take part.",
+    PASSWORD_CHANGED: "Your password was changed, so you are signed out here. Sign in again with "
+    "the new password to take part.",
+    ACCOUNT_CLOSED: "This account has been closed, so you are signed out.",
+}
 
 
 class LiveRefusal(Exception):
@@ -34,6 +57,87 @@ class LiveRefusal(Exception):
         self.close = close
         #: More keys for the error frame (``url`` of the guidelines to accept).
         self.extra = extra
+
+
+def signed_out_frame(reason: str) -> dict:
+    """The frame a socket gets before it closes with 4401 because its sign-in ended."""
+    return {
+        "type": "error",
+        "code": "signed_out",
+        "reason": reason,
+        "detail": SIGNED_OUT_DETAILS[reason],
+        "client_msg_id": None,
+    }
+
+
+def mfa_required_frame() -> dict:
+    """Why a socket of a member whose role needs two-factor authentication is refused, and where
+    to set it up: the rule and the page of ``MfaRequiredMiddleware``."""
+    return {
+        "type": "error",
+        "code": "mfa_required",
+        "detail": community_policy.MFA_REQUIRED_DETAIL,
+        "url": reverse("mfa_activate_totp"),
+        "client_msg_id": None,
+    }
+
+
+def suspended_refusal(user) -> LiveRefusal:
+    return LiveRefusal(
+        "forbidden",
+        f"Your account is suspended until {when(user.suspended_until)}"
+        + (f": {user.suspension_reason}" if user.suspension_reason else ".")
+        + " You can still read and export your data, but not take part in live sessions.",
+        close=CLOSE_NOT_ALLOWED,
+        until=user.suspended_until.isoformat(),
+    )
+
+
+def session_member(user_id: int, session_key: str | None) -> tuple[User | None, str | None]:
+    """The member a socket's sign-in session still stands for, read again: ``(user, None)``, or
+    ``(None, reason)`` when the session is gone or expired (signed out), no longer theirs, was
+    signed with an older password (changed elsewhere), or the account is inactive (erased).
+
+    Two queries whatever the data: the session row (through the configured engine) and the user.
+    The checks are Django's own for each request (``django.contrib.auth.get_user``), without its
+    writes: a socket never cycles or flushes the session it was opened with.
+    """
+    if not session_key:
+        return None, SIGNED_OUT
+    engine = import_module(settings.SESSION_ENGINE)
+    data = engine.SessionStore(session_key).load()
+    if str(data.get(SESSION_KEY)) != str(user_id):
+        return None, SIGNED_OUT
+    if data.get(BACKEND_SESSION_KEY) not in settings.AUTHENTICATION_BACKENDS:
+        return None, SIGNED_OUT
+    user = User.objects.filter(pk=user_id).first()
+    if user is None or not user.is_active:
+        return None, ACCOUNT_CLOSED
+    session_hash = data.get(HASH_SESSION_KEY) or ""
+    hashes = [user.get_session_auth_hash(), *user.get_session_auth_fallback_hash()]
+    if not any(constant_time_compare(session_hash, known) for known in hashes):
+        return None, PASSWORD_CHANGED
+    return user, None
+
+
+def check_socket_member(user_id: int, session_key: str | None) -> User:
+    """The member behind a socket, read again before a command does anything (SPEC.md principle
+    5): raise a closing :class:`LiveRefusal` when their sign-in ended (4401) or their account is
+    suspended (4403). Membership, bans, removals and mutes are the services' own checks, on the
+    fresh user this returns."""
+    user, reason = session_member(user_id, session_key)
+    if user is None:
+        frame = signed_out_frame(reason)
+        raise LiveRefusal("signed_out", frame["detail"], close=CLOSE_NOT_SIGNED_IN, reason=reason)
+    if user.is_suspended:
+        raise suspended_refusal(user)
+    return user
+
+
+def shows_attribution(session: LiveSession) -> bool:
+    """Whether frames and pages of ``session`` may say who said what (SPEC.md "Live sessions":
+    after a Chatham House session ends, none do, whoever is asking)."""
+    return not session.names_withheld
 
 
 def is_removed(user, session: LiveSession) -> bool:
@@ -119,21 +223,33 @@ def check_in_room(user, session: LiveSession) -> None:
         raise LiveRefusal(
             "forbidden", "You are no longer a participant in this session.", close=CLOSE_NOT_ALLOWED
         )
+    if getattr(user, "is_suspended", False):
+        raise suspended_refusal(user)
+
+
+def mute_refusal(user, session: LiveSession) -> LiveRefusal | None:
+    """The ``muted`` refusal (why, and ``until`` when) if ``user`` is muted in the session's
+    space now: the room shows it in the composer, the services raise it."""
+    membership = community_policy.membership_of(user, session.space)
+    if membership is None or not membership.is_muted:
+        return None
     try:
-        community_policy.check_not_suspended(user)
+        community_policy.check_participate(user, session.space)
     except PermissionDenied as exc:
-        raise LiveRefusal("forbidden", str(exc.args[0]), close=CLOSE_NOT_ALLOWED) from exc
+        return LiveRefusal("muted", str(exc.args[0]), until=membership.muted_until.isoformat())
+    return None  # pragma: no cover - muted means check_participate refuses
+
+
+def check_not_muted(user, session: LiveSession) -> None:
+    refusal = mute_refusal(user, session)
+    if refusal is not None:
+        raise refusal
 
 
 def check_speak(user, session: LiveSession) -> bool:
     """Raise unless ``user`` may post to the stream now; return whether they facilitate."""
     check_in_room(user, session)
-    membership = community_policy.membership_of(user, session.space)
-    if membership is not None and membership.is_muted:
-        try:
-            community_policy.check_participate(user, session.space)
-        except PermissionDenied as exc:
-            raise LiveRefusal("muted", str(exc.args[0])) from exc
+    check_not_muted(user, session)
     if session.status != LiveSession.Status.LIVE:
         raise LiveRefusal("not_live", "The session is not live, so the chat is closed.")
     facilitating = can_facilitate(user, session)

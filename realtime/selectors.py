@@ -5,8 +5,9 @@ from __future__ import annotations
 from django.conf import settings
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
-from community.models import Membership, Space, User
+from community.models import AuditAction, AuditEntry, Membership, Space, User
 
+from . import policy
 from .models import LiveEvent, LiveSession, Presence, RaisedHand, Registration
 
 
@@ -47,11 +48,14 @@ def person(user) -> dict:
     return {"id": user.pk, "display_name": user.display_name}
 
 
-def event_frame(event: LiveEvent, *, upvotes: int | None = None) -> dict:
-    """The protocol frame of a stored event. A removed message is replayed without its body."""
+def event_frame(event: LiveEvent, *, upvotes: int | None = None, attributed: bool = True) -> dict:
+    """The protocol frame of a stored event. A removed message is replayed without its body;
+    without ``attributed`` (a Chatham House session that has ended) no author is named."""
     frame: dict = {"type": event.kind, "seq": event.seq, "created": event.created.isoformat()}
     if event.kind in (LiveEvent.Kind.MESSAGE, LiveEvent.Kind.QUESTION):
-        show_author = event.author_id is not None and not event.anonymous and not event.removed
+        show_author = (
+            attributed and event.author_id is not None and not event.anonymous and not event.removed
+        )
         frame.update(
             author=person(event.author) if show_author else None,
             body_html="" if event.removed else event.body_html,
@@ -70,8 +74,24 @@ def event_frame(event: LiveEvent, *, upvotes: int | None = None) -> dict:
     return frame
 
 
-def events_after(session_id: int, after_seq: int, *, until_seq: int | None = None, limit: int):
-    """Stored events with ``after_seq < seq <= until_seq``, in order, at most ``limit``."""
+def attribution_shown(session_id: int) -> bool:
+    """:func:`realtime.policy.shows_attribution` for a session known by id (one query)."""
+    session = LiveSession.objects.filter(pk=session_id).only("chatham_house", "status").first()
+    return session is not None and policy.shows_attribution(session)
+
+
+def events_after(
+    session_id: int,
+    after_seq: int,
+    *,
+    until_seq: int | None = None,
+    limit: int,
+    attributed: bool | None = None,
+):
+    """Stored events with ``after_seq < seq <= until_seq``, in order, at most ``limit``, named
+    as the session's state allows (``attributed`` None: read it)."""
+    if attributed is None:
+        attributed = attribution_shown(session_id)
     qs = (
         LiveEvent.objects.filter(session_id=session_id, seq__gt=after_seq)
         .select_related("author")
@@ -80,7 +100,10 @@ def events_after(session_id: int, after_seq: int, *, until_seq: int | None = Non
     )
     if until_seq is not None:
         qs = qs.filter(seq__lte=until_seq)
-    return [event_frame(event, upvotes=event.upvote_count) for event in qs[:limit]]
+    return [
+        event_frame(event, upvotes=event.upvote_count, attributed=attributed)
+        for event in qs[:limit]
+    ]
 
 
 def author_reveal(event: LiveEvent) -> dict:
@@ -125,7 +148,13 @@ def hands(session_id: int) -> list[dict]:
 def recent_events(session: LiveSession, *, limit: int = 200) -> list[dict]:
     """The latest events for the room page's first paint, oldest first."""
     start = max(0, session.last_seq - limit)
-    return events_after(session.pk, start, until_seq=session.last_seq, limit=limit)
+    return events_after(
+        session.pk,
+        start,
+        until_seq=session.last_seq,
+        limit=limit,
+        attributed=policy.shows_attribution(session),
+    )
 
 
 def transcript(session: LiveSession) -> QuerySet[LiveEvent]:
@@ -139,6 +168,15 @@ def transcript(session: LiveSession) -> QuerySet[LiveEvent]:
         .select_related("author")
         .annotate(upvote_count=Count("upvotes"))
         .order_by("seq")
+    )
+
+
+def authors_revealed_to(user) -> set[int]:
+    """The live messages whose withheld author ``user`` asked to see (each time audited)."""
+    return set(
+        AuditEntry.objects.filter(actor=user, action=AuditAction.LIVE_AUTHOR_REVEAL).values_list(
+            "target_id", flat=True
+        )
     )
 
 

@@ -26,15 +26,18 @@ from community.rendering import render_markdown
 from moderation import policy as moderation_policy
 from moderation import screening
 from moderation import services as moderation_services
-from moderation.models import FlagReason
+from moderation.models import Flag, FlagReason
 
 from . import policy, selectors
 from .broadcast import (
+    account_group,
     broadcast_on_commit,
     control_on_commit,
+    end_sockets_on_commit,
     kick_channel_on_commit,
     moderators_group,
     session_group,
+    standing_on_commit,
 )
 from .models import (
     LiveEvent,
@@ -222,12 +225,7 @@ def _event_by_seq(session: LiveSession, seq, kinds: list[str], what: str) -> Liv
 
 def _check_react(actor: User, session: LiveSession) -> None:
     policy.check_in_room(actor, session)
-    membership = community_policy.membership_of(actor, session.space)
-    if membership is not None and membership.is_muted:
-        try:
-            community_policy.check_participate(actor, session.space)
-        except PermissionDenied as exc:
-            raise LiveRefusal("muted", str(exc.args[0])) from exc
+    policy.check_not_muted(actor, session)
     if session.status not in (LiveSession.Status.OPEN, LiveSession.Status.LIVE):
         raise LiveRefusal("not_live", "The session is not live.")
 
@@ -325,6 +323,9 @@ def _transition(actor: User, session: LiveSession, verb: str) -> bool:
         fields += ["ended_at", "locked"]
         RaisedHand.objects.filter(session=session).delete()
         _push_hands(session)
+        if session.retention_days == 0:
+            # "0 = not kept": gone as the session ends, in the same transaction.
+            fields += _purge_transcript(session, now)
     session.save(update_fields=fields)
     _append_state(session, verb)
     return True
@@ -478,6 +479,28 @@ def hide_message(*, actor: User | None, event: LiveEvent, reason: str) -> bool:
     return True
 
 
+@transaction.atomic
+def reveal_author(*, actor: User, event: LiveEvent, reason: str = "") -> bool:
+    """A moderator asks who wrote a flagged message of a session whose names are withheld (an
+    ended Chatham House session): the review queue's one way to it, always audited. Returns
+    False, recording nothing, when the names were never withheld (the card shows them)."""
+    event = LiveEvent.objects.select_related("session", "session__space").get(pk=event.pk)
+    space = event.session.space
+    moderation_policy.check_moderate(actor, space)
+    if policy.shows_attribution(event.session):
+        return False
+    if not Flag.objects.for_target(event).open().exists():
+        raise PermissionDenied("Only the author of a message waiting for review can be shown.")
+    audit.record(
+        actor=actor,
+        action=AuditAction.LIVE_AUTHOR_REVEAL,
+        space=space,
+        target=event,
+        reason=reason.strip() if isinstance(reason, str) else "",
+    )
+    return True
+
+
 def _participant(session: LiveSession, user_id) -> User:
     """The active member of the session's space that a facilitator command names."""
     if isinstance(user_id, bool) or not isinstance(user_id, int):
@@ -511,7 +534,7 @@ def mute_participant(
     *, actor: User, session: LiveSession, user_id, minutes=30, reason: str = ""
 ) -> bool:
     """Mute a member in the session's space: the one mute (community.sanctions) the whole forum
-    honours. The member's open sockets are told by :func:`tell_live_sockets`."""
+    honours. The member's open sockets are told by :func:`tell_sockets`."""
     session = _locked(session)
     _check_facilitator(actor, session)
     if (
@@ -591,25 +614,33 @@ def _kick_frame(detail: str) -> dict:
 _KICKED_BY = {signals.BANNED, signals.REMOVED, signals.SUSPENDED}
 
 
-def tell_live_sockets(
+def tell_sockets(
     *, user: User, space: Space | None, change: str, until=None, reason: str = "", actor=None, **_
 ) -> None:
-    """A mute or unmute is a ``notice`` on the member's open live sockets in that space; a ban or
-    removal (that space) or a suspension (every space) closes them with 4403, saying why.
+    """Tell every open socket of the member, live rooms and thread pages alike (one message to
+    their account group, each consumer deciding what it means for it): a mute or unmute is a
+    ``notice`` in that space's rooms; a ban or removal (that space) or a suspension (every space)
+    closes the rooms with 4403, saying why and until when; erasure closes every socket with 4401.
 
-    Connected in ``RealtimeConfig.ready``; called inside the sanction's transaction, so the
-    frames go out on commit."""
+    Connected in ``RealtimeConfig.ready``; called inside the change's transaction, so the frames
+    go out on commit."""
+    if change == signals.ERASED:
+        end_sockets_on_commit(
+            account_group(user.pk),
+            code=policy.CLOSE_NOT_SIGNED_IN,
+            frame=policy.signed_out_frame(policy.ACCOUNT_CLOSED),
+        )
+        return
     if change not in (signals.MUTED, signals.UNMUTED, *_KICKED_BY):
         return
-    sockets = Presence.objects.filter(user=user)
-    if space is not None:
-        sockets = sockets.filter(session__space=space)
-    session_ids = set(sockets.values_list("session_id", flat=True))
-    if not session_ids:
-        return
     action, frame = _standing_frame(space, change, until, reason, actor)
-    for session_id in sorted(session_ids):
-        control_on_commit(session_id, user.pk, action=action, frame=frame)
+    standing_on_commit(
+        user.pk,
+        space_id=space.pk if space is not None else None,
+        change=change,
+        action=action,
+        frame=frame,
+    )
 
 
 def _standing_frame(space, change, until, reason, actor) -> tuple[str, dict]:
@@ -632,12 +663,12 @@ def _standing_frame(space, change, until, reason, actor) -> tuple[str, dict]:
     if change == signals.UNMUTED:
         return "notice", {"type": "notice", "code": "unmuted", "detail": "You can take part again."}
     if change == signals.BANNED:
-        detail = f"You have been banned from {space.name}{because}"
-    elif change == signals.REMOVED:
-        detail = f"A moderator removed you from {space.name}{because}"
-    else:
-        detail = f"Your account is suspended until {when(until)}{because}"
-    return "kick", _kick_frame(detail)
+        return "kick", _kick_frame(f"You have been banned from {space.name}{because}")
+    if change == signals.REMOVED:
+        return "kick", _kick_frame(f"A moderator removed you from {space.name}{because}")
+    frame = _kick_frame(f"Your account is suspended until {when(until)}{because}")
+    frame["until"] = until.isoformat() if until else None
+    return "kick", frame
 
 
 # Flags from the room: the live protocol sends whatever reason the client chose.
@@ -814,11 +845,18 @@ def purge_expired(*, now: datetime | None = None) -> int:
             locked = _locked(session)
             if locked.transcript_purged_at is not None:
                 continue
-            LiveEvent.objects.filter(session=locked).delete()
-            locked.transcript_purged_at = now
-            locked.save(update_fields=["transcript_purged_at"])
+            locked.save(update_fields=_purge_transcript(locked, now))
             purged += 1
     return purged
+
+
+def _purge_transcript(session: LiveSession, now: datetime) -> list[str]:
+    """Delete everything said in ``session`` (the caller holds its row and saves the fields
+    returned). Later events, such as the end itself, still follow on from ``last_seq``."""
+    LiveEvent.objects.filter(session=session).delete()
+    session.transcript_purged_at = now
+    session.spotlight_seq = None
+    return ["transcript_purged_at", "spotlight_seq"]
 
 
 def send_reminders(*, within: timedelta, now: datetime | None = None) -> int:

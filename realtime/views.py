@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC
+from datetime import UTC, datetime
 
 from django.conf import settings
 from django.contrib import messages
@@ -46,6 +46,7 @@ def room(request: HttpRequest, session_id: int) -> HttpResponse:
     session = _session_or_404(request, session_id)
     refusal, _ = policy.connect_refusal(request.user, session.pk)
     facilitating = policy.can_facilitate(request.user, session)
+    muted = None if refusal is not None else policy.mute_refusal(request.user, session)
     return render(
         request,
         "realtime/room.html",
@@ -56,6 +57,10 @@ def room(request: HttpRequest, session_id: int) -> HttpResponse:
             "hands": selectors.hands(session.pk),
             "facilitating": facilitating,
             "refused": refusal is not None,
+            # The composer starts muted (Send disabled, why and until when); live.js re-enables
+            # it when the mute ends or is lifted.
+            "muted": muted,
+            "muted_until": datetime.fromisoformat(muted.extra["until"]) if muted else None,
             "max_chars": settings.LIVE_MESSAGE_MAX_CHARS,
             "is_registered": session.registrations.filter(user=request.user).exists(),
             "crumbs": [("Home", reverse("home")), ("Live sessions", reverse("live_list"))],

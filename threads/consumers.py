@@ -2,41 +2,76 @@
 
 from __future__ import annotations
 
+import json
+
 from channels.db import aclose_old_connections
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
+from community import policy as community_policy
+from community import signals
+from community.models import User
 from realtime import policy
-from realtime.broadcast import notify_group, thread_group
+from realtime.broadcast import account_group, auth_session_group, notify_group, thread_group
 from realtime.sockets import LeanLayerDispatch, database_sync_to_async
 
 from .models import Thread
+
+# Standing changes that can take the thread out of the member's sight (their space's inside).
+_MAY_HIDE = {signals.BANNED, signals.REMOVED}
 
 
 class ThreadConsumer(LeanLayerDispatch, AsyncJsonWebsocketConsumer):
     """Pushes new replies (and the member's unread count) to an open thread page."""
 
-    LAYER_HANDLERS = {"thread.push": "thread_push"}
+    LAYER_HANDLERS = {
+        "thread.push": "thread_push",
+        "socket.end": "socket_end",
+        "socket.standing": "socket_standing",
+    }
 
     async def connect(self) -> None:
         self.joined: list[str] = []
-        thread_id = int(self.scope["url_route"]["kwargs"]["thread_id"])
-        code, user_id = await database_sync_to_async(self._authorize)(thread_id)
+        self.revoked = False
+        self.thread_id = int(self.scope["url_route"]["kwargs"]["thread_id"])
+        code, refusal = await database_sync_to_async(self._authorize)()
         await self.accept()
         if code is not None:
+            if refusal is not None:
+                await self.send_json(refusal)
             await self.close(code=code)
             return
-        for group in (thread_group(thread_id), notify_group(user_id)):
+        groups = (
+            thread_group(self.thread_id),
+            notify_group(self.user_id),
+            # Sign-out, password changes, erasure and sanctions (SPEC.md principle 5).
+            auth_session_group(self.session_key),
+            account_group(self.user_id),
+        )
+        for group in groups:
             await self.channel_layer.group_add(group, self.channel_name)
             self.joined.append(group)
         await aclose_old_connections()
 
-    def _authorize(self, thread_id: int) -> tuple[int | None, int | None]:
+    def _authorize(self) -> tuple[int | None, dict | None]:
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
             return policy.CLOSE_NOT_SIGNED_IN, None
-        if not Thread.objects.visible_to(user).filter(pk=thread_id).exists():
+        thread = Thread.objects.visible_to(user).filter(pk=self.thread_id).only("space_id").first()
+        if thread is None:
             return policy.CLOSE_NOT_FOUND, None
-        return None, user.pk
+        if community_policy.mfa_setup_required(user):
+            return policy.CLOSE_NOT_ALLOWED, policy.mfa_required_frame()
+        self.user_id = user.pk
+        self.space_id = thread.space_id
+        self.session_key = self.scope["session"].session_key or ""
+        self.session_hash = auth_session_group(self.session_key)
+        return None, None
+
+    def _still_visible(self) -> bool:
+        user = User.objects.filter(pk=self.user_id, is_active=True).first()
+        return (
+            user is not None and Thread.objects.visible_to(user).filter(pk=self.thread_id).exists()
+        )
 
     async def disconnect(self, code: int) -> None:
         for group in self.joined:
@@ -46,5 +81,32 @@ class ThreadConsumer(LeanLayerDispatch, AsyncJsonWebsocketConsumer):
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         """Nothing to receive: the page only listens."""
 
+    async def _end(self, text: str, code: int) -> None:
+        if self.revoked:
+            return
+        self.revoked = True
+        await self.send(text_data=text)
+        await self.close(code=code)
+
     async def thread_push(self, message: dict) -> None:
-        await self.send(text_data=message["text"])
+        if not self.revoked:
+            await self.send(text_data=message["text"])
+
+    async def socket_end(self, message: dict) -> None:
+        """The sign-in this page was opened with ended (or was renewed): say so and close."""
+        if self.session_hash not in message.get("keep", ()):
+            await self._end(message["text"], message["code"])
+
+    async def socket_standing(self, message: dict) -> None:
+        """A ban or removal in the thread's space closes the page's socket (4403, saying why)
+        if the thread is no longer visible to them (a community-visible thread stays visible to
+        a removed member); a suspension is told, since a suspended member can still read."""
+        if self.revoked:
+            return
+        change, space_id = message.get("change"), message.get("space_id")
+        if change in _MAY_HIDE and space_id == self.space_id:
+            if not await database_sync_to_async(self._still_visible)():
+                await self._end(message["text"], policy.CLOSE_NOT_ALLOWED)
+        elif change == signals.SUSPENDED:
+            frame = json.loads(message["text"])
+            await self.send_json({**frame, "type": "notice", "code": "suspended"})

@@ -1,7 +1,8 @@
 """Batched email of followed activity (``manage.py send_digests``, for cron).
 
 Visibility is checked when the email is sent, not when the notification was made: someone who
-left a space since gets nothing from it. An anonymous author is never named.
+left a space since gets nothing from it. An anonymous author is never named, and a post under a
+content note is summarised by its note, never by its text (threads.content_notes).
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from community.models import User
-from community.rendering import plain_text
 
+from . import content_notes
 from .models import ANONYMOUS_LABEL, Notification, NotificationKind
 
 EXCERPT_CHARS = 200
@@ -22,7 +23,12 @@ EXCERPT_CHARS = 200
 
 def _line(note: Notification) -> dict:
     if note.kind == NotificationKind.MODERATION:
-        return {"summary": f"From the moderators: {note.text}", "excerpt": "", "path": ""}
+        return {
+            "summary": f"From the moderators: {note.text}",
+            "excerpt": "",
+            "noted": False,
+            "path": "",
+        }
     if note.actor_id and not (note.post and note.post.anonymous):
         who = note.actor.display_name
     else:
@@ -32,11 +38,13 @@ def _line(note: Notification) -> dict:
         NotificationKind.QUOTE: "quoted you in",
         NotificationKind.NEW_THREAD: "started",
     }.get(note.kind, "posted in")
-    excerpt = plain_text(note.post.body)[:EXCERPT_CHARS] if note.post_id else ""
+    excerpt = content_notes.plain_excerpt(note.post, EXCERPT_CHARS) if note.post_id else ""
     path = note.post.get_absolute_url() if note.post_id else note.thread.get_absolute_url()
     return {
         "summary": f"{who} {verb} “{note.thread.title}” in {note.thread.space.name}",
         "excerpt": excerpt,
+        # The excerpt is the content note, not a quotation of the post: shown without quotes.
+        "noted": bool(note.post_id and content_notes.note_of(note.post)),
         "path": path,
     }
 

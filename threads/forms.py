@@ -68,7 +68,7 @@ class ThreadForm(_CleansPostText, forms.Form):
     content_note = forms.CharField(
         label="Content note (optional)",
         help_text="A short warning, for example “describes racist abuse”. "
-        "Readers will see it first and choose whether to open your post.",
+        "Readers will see it first and choose whether to open your post and each reply.",
         max_length=120,
         required=False,
         widget=forms.TextInput(attrs={"class": "nhsuk-input"}),

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.db.models import Q
+from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from community.models import Space, User
@@ -32,6 +34,9 @@ class PostKind(ModeratableKind):
         "restore": ActionSpec("Restore", "note", "The post is visible again."),
         "delete": ActionSpec("Delete", "reason", "The post is deleted.", destructive=True),
         "edit": ActionSpec("Edit", "edit", "The post was edited; the old text is kept."),
+        "decline_edit": ActionSpec(
+            "Decline edit", "reason", "The edit was declined; readers keep the earlier text."
+        ),
     }
 
     def _related(self):
@@ -69,17 +74,25 @@ class PostKind(ModeratableKind):
         return item.is_hidden and item.hidden_reason == AUTOHIDE_REASON
 
     def awaiting_approval(self, space_ids):
-        """The queue's "posts awaiting approval"."""
+        """The queue's "posts awaiting approval": new posts, and published posts with an edit
+        waiting (a ``require approval`` watched word), oldest first."""
+        waiting = Q(status=PostStatus.PENDING) | Q(
+            status=PostStatus.PUBLISHED, pending_at__isnull=False
+        )
         return (
             self._related()
-            .filter(status=PostStatus.PENDING, is_deleted=False, thread__space__in=space_ids)
-            .order_by("created_at", "pk")
+            .filter(waiting, is_deleted=False, thread__space__in=space_ids)
+            .order_by(Coalesce("pending_at", "created_at"), "pk")
         )
 
     def perform(self, *, actor: User, item: Post, action: str, data: dict) -> bool:
         reason = data.get("reason", "")
         if action == "approve":
+            if item.has_pending_edit and item.is_published:
+                return services.approve_edit(actor=actor, post=item, reason=reason)
             return services.approve_post(actor=actor, post=item, reason=reason)
+        if action == "decline_edit":
+            return services.decline_edit(actor=actor, post=item, reason=reason)
         if action == "hide":
             return services.hide_post(actor=actor, post=item, reason=reason)
         if action == "restore":

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from community.models import Space
+from community.rendering import render_markdown
 
 TITLE_MAX = 200
 BODY_MAX = 20_000
@@ -179,6 +180,9 @@ class Post(models.Model):
     quote_of = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="quoted_by"
     )
+    # True when the quoted text is not copied into ``body`` (a quote of a post under a content
+    # note): it is shown from ``quote_of``, under the note, by threads.content_notes.
+    quote_by_reference = models.BooleanField(default=False, editable=False)
     status = models.CharField(
         max_length=10, choices=PostStatus.choices, default=PostStatus.PUBLISHED
     )
@@ -187,6 +191,12 @@ class Post(models.Model):
     deleted_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     edited_at = models.DateTimeField(null=True, blank=True)
+    # An author's edit held by a ``require approval`` watched word: readers keep seeing ``body``
+    # (and the thread's title) until a moderator approves it (threads.services.approve_edit).
+    pending_body = models.TextField(max_length=BODY_MAX, blank=True, editable=False)
+    pending_title = models.CharField(max_length=TITLE_MAX, blank=True, editable=False)
+    pending_reason = models.CharField(max_length=500, blank=True, editable=False)
+    pending_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = PostQuerySet.as_manager()
 
@@ -196,6 +206,11 @@ class Post(models.Model):
             models.Index(fields=["thread", "created_at"], name="post_thread_created"),
             models.Index(fields=["author", "created_at"], name="post_author_created"),
             models.Index(fields=["status"], name="post_status"),
+            models.Index(
+                fields=["pending_at"],
+                name="post_pending_edit",
+                condition=Q(pending_at__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -219,6 +234,16 @@ class Post(models.Model):
     @property
     def is_hidden(self) -> bool:
         return self.status == PostStatus.HIDDEN
+
+    @property
+    def has_pending_edit(self) -> bool:
+        return self.pending_at is not None
+
+    @property
+    def pending_body_html(self) -> str:
+        """The held edit, rendered for its author and the moderators (not stored: it is shown
+        rarely, and it is never stale when the renderer changes)."""
+        return render_markdown(self.pending_body) if self.has_pending_edit else ""
 
 
 class PostRevision(models.Model):

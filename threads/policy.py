@@ -12,7 +12,8 @@ from django.http import Http404
 from django.utils import timezone
 
 from community import policy as community_policy
-from community.models import Space
+from community.models import Membership, Space
+from moderation import policy as moderation_policy
 from moderation import screening
 
 from .models import Post, PostStatus, Thread
@@ -24,6 +25,39 @@ def _refused(check, *args) -> bool:
     except (PermissionDenied, Http404):
         return True
     return False
+
+
+def _refusal(check, *args) -> str:
+    """The sentence ``check`` refuses with ("" when it allows, or when the actor may not know
+    the object exists: there is nothing to explain to them)."""
+    try:
+        check(*args)
+    except Http404:
+        return ""
+    except PermissionDenied as exc:
+        return str(exc)
+    return ""
+
+
+NO_LONGER_AVAILABLE = (
+    "This is not available to you. It may have been removed, or you may no longer have access "
+    "to it. Nothing was posted."
+)
+
+
+def lost_access_reason(user, slug: str) -> str:
+    """Why a write to something in the space ``slug`` names found nothing ``user`` may see: their
+    own ban from it, when that is the reason (they know they were banned; the sentence names no
+    thread), and otherwise the same sentence whatever exists, so it tells nothing."""
+    space = Space.objects.filter(slug=slug).first()
+    membership = community_policy.membership_of(user, space) if space is not None else None
+    if membership is not None and membership.status == Membership.Status.BANNED:
+        reason = f": {membership.ban_reason}" if membership.ban_reason else "."
+        return (
+            f"You have been banned from {space.name}{reason} "
+            "You can no longer read or post in it, so nothing was posted."
+        )
+    return NO_LONGER_AVAILABLE
 
 
 def can_see_thread(user, thread: Thread) -> bool:
@@ -91,6 +125,22 @@ def can_reply(user, thread: Thread) -> bool:
     return not _refused(check_reply, user, thread)
 
 
+def reply_refusal(user, thread: Thread) -> str:
+    """Why ``user`` may not reply to ``thread`` now ("" when they may), for the thread page."""
+    return _refusal(check_reply, user, thread)
+
+
+def standing_refusal(user, space: Space) -> str:
+    """Why ``user``, a reader of ``space``, may not post, react or flag in it now (a mute or a
+    suspension, with its end), or "". Non-members are not sanctioned: they are asked to join."""
+    return _refusal(community_policy.check_participate, user, space)
+
+
+def can_flag(user, space: Space) -> bool:
+    """Moderation's rule (suspended and muted members cannot flag), for the Flag links."""
+    return not _refused(moderation_policy.check_flag, user, space)
+
+
 def moderates_post(user, post: Post) -> bool:
     """Whether ``user`` acts on ``post`` as a moderator (someone else's post, in a space they
     moderate): then a reason is required, the author is told and the audit log keeps it."""
@@ -137,6 +187,10 @@ def check_react(user, post: Post) -> None:
     if post.author_id == user.pk:
         raise PermissionDenied("You cannot react to your own post.")
     _check_participate_in(user, post.thread.space)
+
+
+def can_react(user, post: Post) -> bool:
+    return not _refused(check_react, user, post)
 
 
 def check_follow_thread(user, thread: Thread) -> None:

@@ -17,6 +17,7 @@ from django.http import Http404
 from community.models import Membership, Space
 from community.policy import remember_memberships
 
+from . import content_notes
 from .models import (
     Notification,
     Post,
@@ -113,7 +114,7 @@ class _CountedPaginator(Paginator):
 def post_in_thread(user, thread: Thread, post_id: int) -> Post:
     post = (
         Post.objects.visible_to(user)
-        .select_related("author")
+        .select_related("author", "quote_of__author")
         .filter(pk=post_id, thread=thread)
         .first()
     )
@@ -190,7 +191,8 @@ def attach_reactions(user, posts: list[Post]) -> None:
 
 
 def thread_posts_page(user, thread: Thread, page=1) -> Page:
-    posts_qs = thread_posts(user, thread).select_related("author")
+    # A quote kept by reference is rendered from quote_of (threads.content_notes): same query.
+    posts_qs = thread_posts(user, thread).select_related("author", "quote_of__author")
     if hasattr(thread, "visible_post_count"):
         paginator = _CountedPaginator(
             posts_qs, POSTS_PER_PAGE, known_count=thread.visible_post_count
@@ -234,9 +236,12 @@ def is_following_space(user, space: Space) -> bool:
     return SpaceFollow.objects.filter(user=user, space=space).exists()
 
 
-def post_revisions(post: Post) -> QuerySet[PostRevision]:
-    """Callers check ``policy.can_read_revisions`` first."""
-    return PostRevision.objects.filter(post=post).select_related("edited_by")
+def post_revisions(post: Post) -> list[PostRevision]:
+    """Callers check ``policy.can_read_revisions`` first. Each carries ``post`` (for its note)."""
+    revisions = list(PostRevision.objects.filter(post=post).select_related("edited_by"))
+    for revision in revisions:
+        revision.post = post
+    return revisions
 
 
 # Notifications -------------------------------------------------------------------------------
@@ -334,7 +339,7 @@ def search_page(user, query: str, *, space: Space | None = None, page=1) -> Page
     result = _CappedPaginator(qs, RESULTS_PER_PAGE).get_page(page)
     terms = _terms(query)
     for post in result.object_list:
-        post.snippet_html = highlight_snippet(post.body, terms)
+        post.snippet_html = content_notes.snippet_html(post, terms)
         post.title_html = highlight_snippet(post.thread.title, terms, width=TITLE_WIDTH)
     return result
 

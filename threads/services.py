@@ -26,7 +26,7 @@ from moderation import services as moderation_services
 from moderation.registry import AUTOHIDE_REASON
 from realtime import broadcast
 
-from . import policy
+from . import content_notes, policy
 from .models import (
     ANONYMOUS_LABEL,
     BODY_MAX,
@@ -75,10 +75,11 @@ def clean_body(body: str | None) -> str:
     return body
 
 
-def _screen(*, actor: User, space: Space, text: str) -> str:
-    """Watched words (moderators are exempt); a ``block`` word is a form error on the body."""
+def _screen(*, actor: User, space: Space, text: str, title: str = "") -> str:
+    """Watched words (moderators are exempt) in the body's Markdown and a thread's title; a
+    ``block`` word is a form error on the title or the body, whichever holds it."""
     try:
-        return screening.screen_text(actor=actor, space=space, text=text)
+        return screening.screen_text(actor=actor, space=space, text=text, title=title)
     except ValidationError as exc:
         if hasattr(exc, "error_dict"):
             raise
@@ -144,7 +145,7 @@ def create_thread(
     if errors:
         raise ValidationError(errors)
     policy.check_slow_mode(actor=actor, space=space, thread=None)
-    outcome = _screen(actor=actor, space=space, text=f"{title}\n\n{body}")
+    outcome = _screen(actor=actor, space=space, text=body, title=title)
     status = _status_for(actor=actor, space=space, outcome=outcome)
     now = timezone.now()
     thread = Thread.objects.create(
@@ -193,7 +194,10 @@ def _quote_markdown(quoted: Post) -> str:
 
 
 def quote_for_reply(*, actor: User, thread: Thread, post_id: int | None) -> tuple[Post | None, str]:
-    """The post being quoted (visible, same thread) and the draft text it starts a reply with."""
+    """The post being quoted (visible, same thread) and the draft text it starts a reply with.
+
+    A post under a content note is quoted by reference: the draft starts empty, and the quote is
+    shown folded under its note (threads.content_notes), never copied into the reply's text."""
     if not post_id:
         return None, ""
     quoted = (
@@ -204,6 +208,9 @@ def quote_for_reply(*, actor: User, thread: Thread, post_id: int | None) -> tupl
     )
     if quoted is None:
         return None, ""
+    quoted.thread = thread
+    if content_notes.note_of(quoted):
+        return quoted, ""
     return quoted, _quote_markdown(quoted)
 
 
@@ -234,6 +241,9 @@ def create_reply(
         anonymous=anonymous,
         body=body,
         quote_of=quote,
+        # The thread's note covers the quoted post (quotes stay in their thread): keep its text
+        # out of this reply's body and show it from quote_of, folded.
+        quote_by_reference=quote is not None and bool(content_notes.note_of_thread(thread)),
         status=status,
         created_at=timezone.now(),
     )
@@ -369,7 +379,9 @@ def edit_post(
 ) -> bool:
     """Edit a post; the old text (and the old title, for an opening post) is kept as a revision.
 
-    An author edits their own post (watched words apply, as when they posted it). A moderator
+    An author edits their own post (watched words apply, as when they posted it: an edit of a
+    published post that needs approval waits on the post, readers keeping the published text,
+    until a moderator approves or declines it: :func:`approve_edit`). A moderator
     editing someone else's post gives a reason: the author is told it and the audit log keeps
     it. ``moderating`` None decides from who the actor is; True is the moderator's edit whoever
     wrote the post (the review queue). Returns False when nothing changed.
@@ -407,8 +419,20 @@ def edit_post(
     if errors:
         raise ValidationError(errors)
     if body == post.body and new_title == thread.title:
+        # Back to the published text: the author withdraws an edit waiting for approval.
+        return False if moderating else _clear_pending_edit(post)
+    title_changed = new_title if post.is_opening and new_title != thread.title else ""
+    if (body, title_changed) == (post.pending_body, post.pending_title) and post.has_pending_edit:
         return False
-    outcome = _screen(actor=actor, space=space, text=f"{new_title}\n\n{body}")
+    outcome = _screen(
+        actor=actor, space=space, text=body, title=new_title if post.is_opening else ""
+    )
+    if outcome == screening.Outcome.REQUIRE_APPROVAL and post.status == PostStatus.PUBLISHED:
+        # Screened like a new post, but readers keep the published version meanwhile.
+        post.pending_body, post.pending_title = body, title_changed
+        post.pending_reason, post.pending_at = reason, timezone.now()
+        post.save(update_fields=PENDING_EDIT_FIELDS)
+        return True
     PostRevision.objects.create(
         post=post,
         body=post.body,
@@ -420,6 +444,7 @@ def edit_post(
     post.edited_at = timezone.now()
     _render(post)
     post.save(update_fields=["body", "body_html", "renderer_version", "edited_at"])
+    _clear_pending_edit(post)
     if new_title != thread.title:
         thread.title = new_title
         thread.save(update_fields=["title"])
@@ -431,6 +456,77 @@ def edit_post(
         )
         _tell_post_author(post, f"was edited by a moderator: {reason}")
     _broadcast_changed(post)
+    return True
+
+
+PENDING_EDIT_FIELDS = ["pending_body", "pending_title", "pending_reason", "pending_at"]
+
+
+def _clear_pending_edit(post: Post) -> bool:
+    if not post.has_pending_edit:
+        return False
+    post.pending_body = post.pending_title = post.pending_reason = ""
+    post.pending_at = None
+    post.save(update_fields=PENDING_EDIT_FIELDS)
+    return True
+
+
+@transaction.atomic
+def approve_edit(*, actor: User, post: Post, reason: str = "") -> bool:
+    """Publish an author's edit that waited for approval: the text readers saw is kept as a
+    revision, the audit log has it as an approval ("Edit approved") and the author is told."""
+    post = _locked_post(post)
+    thread = post.thread
+    space = thread.space
+    moderation_policy.check_moderate(actor, space)
+    if not post.has_pending_edit or not post.is_published:
+        return False
+    PostRevision.objects.create(
+        post=post,
+        body=post.body,
+        title=thread.title if post.is_opening else "",
+        edited_by=post.author,
+        reason=post.pending_reason,
+    )
+    post.body = post.pending_body
+    post.edited_at = timezone.now()
+    _render(post)
+    post.save(update_fields=["body", "body_html", "renderer_version", "edited_at"])
+    if post.is_opening and post.pending_title:
+        thread.title = post.pending_title
+        thread.save(update_fields=["title"])
+    _clear_pending_edit(post)
+    note = reason.strip()[:REASON_MAX]
+    audit.record(
+        actor=actor,
+        action=AuditAction.POST_APPROVE,
+        space=space,
+        target=post,
+        reason=f"Edit approved: {note}" if note else "Edit approved",
+    )
+    _tell_post_author(post, "was edited: a moderator approved your edit and it is now published.")
+    _broadcast_changed(post)
+    return True
+
+
+@transaction.atomic
+def decline_edit(*, actor: User, post: Post, reason: str) -> bool:
+    """Discard an author's edit that waited for approval; readers keep the version they saw.
+    The author is told why (the audit log keeps it as an edit: "Edit declined: …")."""
+    post = _locked_post(post)
+    space = post.thread.space
+    moderation_policy.check_moderate(actor, space)
+    reason = required_reason(reason, "the author is told why their edit was declined.")
+    if not _clear_pending_edit(post):
+        return False
+    audit.record(
+        actor=actor,
+        action=AuditAction.POST_EDIT,
+        space=space,
+        target=post,
+        reason=f"Edit declined: {reason}",
+    )
+    _tell_post_author(post, f"keeps its earlier text. A moderator declined your edit: {reason}")
     return True
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import wraps
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -22,7 +24,7 @@ from community.http import (
 from community.models import Space
 from community.policy import GuidelinesRequired
 
-from . import policy, selectors, services
+from . import content_notes, policy, selectors, services
 from .forms import DeletePostForm, EditPostForm, ReactionForm, ReplyForm, SearchForm, ThreadForm
 from .models import Post, Thread, ThreadKind
 
@@ -43,7 +45,14 @@ def _ask_guidelines(request: HttpRequest, refusal: GuidelinesRequired) -> HttpRe
     messages.info(
         request, "Please read and accept the guidelines before you post. Your draft is waiting."
     )
-    return redirect(guidelines_url(refusal.version, request.get_full_path()))
+    target = guidelines_url(refusal.version, request.get_full_path())
+    if is_htmx(request):
+        # A redirect would be followed inside the XHR and its page swapped into the fragment:
+        # ask htmx to send the whole browser there instead.
+        response = HttpResponse(status=200)
+        response["HX-Redirect"] = target
+        return response
+    return redirect(target)
 
 
 def _guidelines_before_writing(request: HttpRequest, space: Space) -> HttpResponse | None:
@@ -54,6 +63,79 @@ def _guidelines_before_writing(request: HttpRequest, space: Space) -> HttpRespon
     except GuidelinesRequired as refusal:
         return _ask_guidelines(request, refusal)
     return None
+
+
+# Refusals: the reason, and the member's text kept (SPEC.md principle 4) ----------------------
+
+KEPT_FIELDS = (("title", "Your title"), ("body", "Your text"))
+NOTICES_TARGET = "#thread-notices"
+
+
+def _kept_text(request: HttpRequest) -> list[dict]:
+    """What the member typed, to hand back when nothing could be stored."""
+    kept = []
+    for name, label in KEPT_FIELDS:
+        value = request.POST.get(name, "")
+        if value.strip():
+            kept.append({"name": name, "label": label, "value": value})
+    return kept
+
+
+def _form_reasons(form) -> list[str]:
+    reasons = [str(error) for error in form.non_field_errors()]
+    for field in form:
+        reasons.extend(str(error) for error in field.errors)
+    return reasons
+
+
+def _refusal_fragment(request: HttpRequest, reasons: list[str]) -> HttpResponse:
+    """An HTMX request refused: a fragment with the reasons and the text (200, so htmx swaps it).
+    Swapped into the element the request targeted (its id kept, for an outerHTML swap), or,
+    with no target, into the thread page's notices."""
+    target = request.headers.get("HX-Target", "")
+    response = render(
+        request,
+        "threads/_refusal.html",
+        {"reasons": reasons, "kept": _kept_text(request), "wrapper_id": target},
+    )
+    if not target:
+        response["HX-Retarget"] = NOTICES_TARGET
+        response["HX-Reswap"] = "innerHTML"
+    return response
+
+
+def _form_refused(request: HttpRequest, form, page) -> HttpResponse:
+    """A form the service refused: ``page()`` re-renders it with the text and the reasons (in
+    the NHS.UK error summary); over HTMX, the fragment with both."""
+    if is_htmx(request):
+        return _refusal_fragment(request, _form_reasons(form))
+    return page()
+
+
+def _explains_lost_access(view):
+    """A write (POST) to a thread, post or space the member can no longer see answers with why
+    (their ban, or a sentence that tells nothing) and their text to keep, with the 404 status
+    a missing page has, instead of a bare 404 that drops what they wrote. Nothing of the thread
+    is shown. The view raised Http404 before any write (services refuse inside a transaction)."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, slug: str, *args, **kwargs) -> HttpResponse:
+        try:
+            return view(request, slug, *args, **kwargs)
+        except Http404:
+            if request.method != "POST" or not request.user.is_authenticated:
+                raise
+            reason = policy.lost_access_reason(request.user, slug)
+            if is_htmx(request):
+                return _refusal_fragment(request, [reason])
+            return render(
+                request,
+                "threads/refused.html",
+                {"reasons": [reason], "kept": _kept_text(request)},
+                status=404,
+            )
+
+    return wrapper
 
 
 def _saved_draft(request: HttpRequest) -> dict | None:
@@ -98,12 +180,20 @@ def space_threads_context(request: HttpRequest, space: Space, full: bool) -> dic
 # Threads --------------------------------------------------------------------------------------
 
 
+@_explains_lost_access
 def thread_create(request: HttpRequest, slug: str) -> HttpResponse:
     space = space_or_404(request, slug)
     community_policy.check_read_space(request.user, space)
     try:
         policy.check_start_thread(request.user, space)
     except PermissionDenied as exc:
+        if request.method == "POST":
+            form = ThreadForm(request.POST)
+            form.is_valid()
+            form.add_error(None, str(exc))
+            return _form_refused(
+                request, form, lambda: _thread_form_page(request, space, form, status=403)
+            )
         messages.error(request, str(exc))
         return redirect(space)
     if request.method == "GET":
@@ -141,10 +231,17 @@ def thread_create(request: HttpRequest, slug: str) -> HttpResponse:
             else:
                 messages.success(request, "Your thread has been posted.")
             return redirect(thread)
+    if request.method == "POST":
+        return _form_refused(request, form, lambda: _thread_form_page(request, space, form))
+    return _thread_form_page(request, space, form)
+
+
+def _thread_form_page(request, space: Space, form, status: int = 200) -> HttpResponse:
     return render(
         request,
         "threads/thread_form.html",
         {"space": space, "form": form, "crumbs": _thread_crumbs(space)},
+        status=status,
     )
 
 
@@ -163,6 +260,7 @@ def thread_detail(request: HttpRequest, slug: str, thread_id: int) -> HttpRespon
         post.can_delete = policy.can_delete_post(user, post)
         post.can_react = participant and post.is_published and post.author_id != user.pk
     draft = _saved_draft(request)
+    reply_refusal = policy.reply_refusal(user, thread)
     return render(
         request,
         "threads/thread_detail.html",
@@ -172,7 +270,11 @@ def thread_detail(request: HttpRequest, slug: str, thread_id: int) -> HttpRespon
             "page_obj": page,
             "posts": posts,
             "can_moderate": can_moderate,
-            "can_reply": policy.can_reply(user, thread),
+            "can_reply": not reply_refusal and policy.can_reply(user, thread),
+            "reply_refusal": reply_refusal,
+            # A mute or a suspension: said once at the top, with its end, not left to guess.
+            "standing_refusal": policy.standing_refusal(user, space),
+            "can_flag": policy.can_flag(user, space),
             "is_member": community_policy.can_read_space(user, space),
             "following": selectors.is_following_thread(user, thread),
             "reply_form": ReplyForm(
@@ -188,6 +290,7 @@ def _default_anonymous(user, thread: Thread) -> bool:
     return thread.anonymous and thread.author_id == user.pk
 
 
+@_explains_lost_access
 def thread_reply(request: HttpRequest, slug: str, thread_id: int) -> HttpResponse:
     """GET: the reply page (with a quote when ``?quote=ID``). POST: store the reply."""
     thread = selectors.thread_in_space(request.user, slug, thread_id)
@@ -199,7 +302,9 @@ def thread_reply(request: HttpRequest, slug: str, thread_id: int) -> HttpRespons
             form = ReplyForm(request.POST)
             form.is_valid()
             form.add_error(None, str(exc))
-            return _reply_page(request, thread, form, None, status=403)
+            return _form_refused(
+                request, form, lambda: _reply_page(request, thread, form, None, status=403)
+            )
         messages.error(request, str(exc))
         return redirect(thread)
     if request.method == "POST":
@@ -207,7 +312,12 @@ def thread_reply(request: HttpRequest, slug: str, thread_id: int) -> HttpRespons
         quoted = None
         if form.is_valid():
             quote_id = form.cleaned_data.get("quote")
-            quoted = selectors.post_in_thread(request.user, thread, quote_id) if quote_id else None
+            try:
+                quoted = (
+                    selectors.post_in_thread(request.user, thread, quote_id) if quote_id else None
+                )
+            except Http404:
+                return _quote_gone(request, thread)
             try:
                 post = services.create_reply(
                     actor=request.user,
@@ -232,7 +342,7 @@ def thread_reply(request: HttpRequest, slug: str, thread_id: int) -> HttpRespons
                         "approves it.",
                     )
                 return redirect(post.get_absolute_url())
-        return _reply_page(request, thread, form, quoted)
+        return _form_refused(request, form, lambda: _reply_page(request, thread, form, quoted))
     pending = _guidelines_before_writing(request, space)
     if pending is not None:
         return pending
@@ -253,6 +363,23 @@ def thread_reply(request: HttpRequest, slug: str, thread_id: int) -> HttpRespons
     return _reply_page(request, thread, ReplyForm(initial=initial), quoted)
 
 
+def _quote_gone(request: HttpRequest, thread: Thread) -> HttpResponse:
+    """The post being quoted was removed while the member wrote: their reply comes back, without
+    the quote, to post as it is (404, as the quoted post now is)."""
+    data = request.POST.copy()
+    data["quote"] = ""
+    form = ReplyForm(data)
+    form.is_valid()
+    form.add_error(
+        None,
+        "The post you are quoting is no longer available. Your reply is kept below, without "
+        "the quote: post it as it is, or change it first.",
+    )
+    return _form_refused(
+        request, form, lambda: _reply_page(request, thread, form, None, status=404)
+    )
+
+
 def _reply_page(request, thread: Thread, form, quoted: Post | None, status: int = 200):
     return render(
         request,
@@ -262,6 +389,7 @@ def _reply_page(request, thread: Thread, form, quoted: Post | None, status: int 
             "thread": thread,
             "form": form,
             "quoted": quoted,
+            "quote_by_reference": quoted is not None and bool(content_notes.note_of(quoted)),
             "can_moderate": policy.can_moderate(request.user, thread.space),
             "crumbs": [*_thread_crumbs(thread.space), (thread.title, thread.get_absolute_url())],
         },
@@ -293,6 +421,7 @@ def post_jump(request: HttpRequest, slug: str, thread_id: int, post_id: int) -> 
 
 
 @require_POST
+@_explains_lost_access
 def thread_follow(request: HttpRequest, slug: str, thread_id: int) -> HttpResponse:
     thread = selectors.thread_in_space(request.user, slug, thread_id)
     if request.POST.get("action") == "unfollow":
@@ -320,12 +449,25 @@ def space_follow(request: HttpRequest, slug: str) -> HttpResponse:
 # Posts ----------------------------------------------------------------------------------------
 
 
+@_explains_lost_access
 def post_edit(request: HttpRequest, slug: str, thread_id: int, post_id: int) -> HttpResponse:
     thread = selectors.thread_in_space(request.user, slug, thread_id)
     post = selectors.post_in_thread(request.user, thread, post_id)
-    policy.check_edit_post(request.user, post)
     moderating = policy.moderates_post(request.user, post)
     options = {"with_title": post.is_opening, "with_reason": moderating}
+    try:
+        policy.check_edit_post(request.user, post)
+    except PermissionDenied as exc:
+        if request.method != "POST":
+            raise
+        form = EditPostForm(request.POST, **options)
+        form.is_valid()
+        form.add_error(None, str(exc))
+        return _form_refused(
+            request,
+            form,
+            lambda: _edit_page(request, thread, post, form, moderating, status=403),
+        )
     if request.method == "POST":
         form = EditPostForm(request.POST, **options)
         if form.is_valid():
@@ -346,8 +488,14 @@ def post_edit(request: HttpRequest, slug: str, thread_id: int, post_id: int) -> 
                     request, "Your changes have been saved." if changed else "Nothing was changed."
                 )
                 return redirect(post.get_absolute_url())
-    else:
-        form = EditPostForm(initial={"body": post.body, "title": thread.title}, **options)
+        return _form_refused(
+            request, form, lambda: _edit_page(request, thread, post, form, moderating)
+        )
+    form = EditPostForm(initial={"body": post.body, "title": thread.title}, **options)
+    return _edit_page(request, thread, post, form, moderating)
+
+
+def _edit_page(request, thread: Thread, post: Post, form, moderating: bool, status: int = 200):
     return render(
         request,
         "threads/post_edit.html",
@@ -359,9 +507,11 @@ def post_edit(request: HttpRequest, slug: str, thread_id: int, post_id: int) -> 
             "moderating": moderating,
             "crumbs": [*_thread_crumbs(thread.space), (thread.title, thread.get_absolute_url())],
         },
+        status=status,
     )
 
 
+@_explains_lost_access
 def post_delete(request: HttpRequest, slug: str, thread_id: int, post_id: int) -> HttpResponse:
     thread = selectors.thread_in_space(request.user, slug, thread_id)
     post = selectors.post_in_thread(request.user, thread, post_id)
@@ -397,27 +547,31 @@ def post_delete(request: HttpRequest, slug: str, thread_id: int, post_id: int) -
 
 
 @require_POST
+@_explains_lost_access
 def post_react(request: HttpRequest, slug: str, thread_id: int, post_id: int) -> HttpResponse:
     thread = selectors.thread_in_space(request.user, slug, thread_id)
     post = selectors.post_in_thread(request.user, thread, post_id)
     form = ReactionForm(request.POST)
+    refusal = ""
     if not form.is_valid():
-        messages.error(request, "Choose one of the reactions offered.")
-        return redirect(post.get_absolute_url())
-    try:
-        services.toggle_reaction(actor=request.user, post=post, kind=form.cleaned_data["kind"])
-    except PermissionDenied as exc:
-        if is_htmx(request):
-            raise
-        messages.error(request, str(exc))
+        refusal = "Choose one of the reactions offered."
+    else:
+        try:
+            services.toggle_reaction(actor=request.user, post=post, kind=form.cleaned_data["kind"])
+        except PermissionDenied as exc:
+            refusal = str(exc)
     if is_htmx(request):
+        # The reactions again, with the reason in them when refused (a mute, a suspension):
+        # a 200, because htmx swaps nothing on a 403 and the member would see nothing happen.
         selectors.attach_reactions(request.user, [post])
-        post.can_react = True
+        post.can_react = policy.can_react(request.user, post)
         return render(
             request,
             "threads/_reactions.html",
-            {"post": post, "thread": thread, "space": thread.space},
+            {"post": post, "thread": thread, "space": thread.space, "reaction_refusal": refusal},
         )
+    if refusal:
+        messages.error(request, refusal)
     return redirect(safe_next(request, post.get_absolute_url()))
 
 
@@ -518,6 +672,7 @@ def post_fragment(request: HttpRequest, slug: str, thread_id: int, post_id: int)
             "post": post,
             "can_moderate": policy.can_moderate(user, thread.space),
             "can_reply": policy.can_reply(user, thread),
+            "can_flag": policy.can_flag(user, thread.space),
         },
     )
 

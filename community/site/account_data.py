@@ -14,7 +14,7 @@ from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.utils import timezone
 
-from community import audit
+from community import audit, signals
 from community.models import User
 from threads.commitments import selectors as commitments_selectors
 from threads.commitments import services as commitments_services
@@ -280,6 +280,11 @@ def erase_account(user: User) -> None:
     user.erased_at = timezone.now()
     user.save()
     user.memberships.all().delete()
+    # Before the sessions go: their open sockets are told the account is closed, not only that
+    # a sign-in ended.
+    signals.standing_changed.send(
+        sender=User, user=user, space=None, change=signals.ERASED, until=None, reason="", actor=None
+    )
     _delete_sessions_of(user)
 
 

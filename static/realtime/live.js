@@ -28,6 +28,8 @@ function start(root) {
     4403: "You cannot take part in this session.",
     4404: "This session is not available.",
   };
+  const RECONNECT_NOW = 4012; // the sign-in was renewed: reconnect at once with the new cookie
+  const muteBox = $("live-muted");
 
   let lastSeq = Number(root.dataset.lastSeq) || 0;
   let ws = null;
@@ -36,6 +38,10 @@ function start(root) {
   let backfillAsked = false;
   let replyTo = null;
   let session = {};
+  let chatClosed = false;
+  let mutedUntil = root.dataset.mutedUntil ? new Date(root.dataset.mutedUntil) : null;
+  let muteTimer = null;
+  let refusal = null; // the last error frame: the reason, when the server then closes
   const early = new Map(); // seq -> frame that arrived before the seqs in front of it
   const outbox = new Map(); // client_msg_id -> frame sent but not yet acknowledged
 
@@ -52,6 +58,7 @@ function start(root) {
     ws = new WebSocket(`${scheme}://${location.host}${root.dataset.wsPath}`);
     ws.addEventListener("open", () => {
       attempts = 0;
+      refusal = null;
       backfillAsked = false;
       send({ type: "hello", after_seq: lastSeq });
     });
@@ -67,11 +74,12 @@ function start(root) {
     ws.addEventListener("close", (event) => {
       ws = null;
       if (STOP_CODES[event.code]) {
-        stopped = true;
-        setConnection("stopped", STOP_CODES[event.code]);
+        stop(event.code);
         return;
       }
-      const delay = Math.min(30000, 1000 * 2 ** attempts) + Math.floor(Math.random() * 500);
+      // Renewed after a successful connection: at once; otherwise back off as for any drop.
+      const now = event.code === RECONNECT_NOW && attempts === 0;
+      const delay = now ? 0 : Math.min(30000, 1000 * 2 ** attempts) + Math.floor(Math.random() * 500);
       attempts += 1;
       setConnection(
         "reconnecting",
@@ -82,6 +90,55 @@ function start(root) {
         if (!stopped) connect();
       }, delay);
     });
+  }
+
+  // The server closed for good (signed out, sanctioned, removed, not allowed): say why, with the
+  // server's own words when it gave them, and stop offering to send. The draft stays.
+  function stop(code) {
+    stopped = true;
+    const why = refusal && refusal.detail ? refusal.detail : STOP_CODES[code];
+    connection.dataset.state = "stopped";
+    connection.replaceChildren(why);
+    if (refusal && refusal.code === "mfa_required" && isLocal(refusal.url)) {
+      connection.append(" ", el("a", { href: refusal.url }, "Set up two-factor authentication"));
+    } else if (code === 4401) {
+      connection.append(" ", el("a", { href: `/accounts/login/?next=${encodeURIComponent(location.pathname)}` }, "Sign in again"));
+    }
+    updateControls();
+  }
+
+  function isLocal(url) {
+    return typeof url === "string" && url.startsWith("/") && !url.startsWith("//");
+  }
+
+  // -- what the member may do now: Send and the hand follow the room and their mute -----------
+
+  function isMuted() {
+    return mutedUntil !== null && mutedUntil > new Date();
+  }
+
+  function setMuted(until, detail) {
+    if (muteTimer) clearTimeout(muteTimer);
+    muteTimer = null;
+    mutedUntil = until && !Number.isNaN(until.getTime()) ? until : null;
+    if (isMuted()) {
+      const sameDay = mutedUntil.toDateString() === new Date().toDateString();
+      const time = mutedUntil.toLocaleString([], sameDay ? { hour: "2-digit", minute: "2-digit" } : { dateStyle: "long", timeStyle: "short" });
+      muteBox.replaceChildren(el("strong", {}, "Muted until ", el("time", { datetime: mutedUntil.toISOString() }, time), "."), " ", detail || "");
+      muteBox.hidden = false;
+      // Timers cap at about 24.8 days; a longer mute is re-armed when it fires.
+      muteTimer = setTimeout(() => setMuted(mutedUntil, detail), Math.min(mutedUntil - new Date() + 500, 2147483000));
+    } else {
+      mutedUntil = null;
+      muteBox.hidden = true;
+      muteBox.replaceChildren();
+    }
+    updateControls();
+  }
+
+  function updateControls() {
+    $("live-send").disabled = stopped || chatClosed || isMuted();
+    handButton.disabled = stopped || isMuted();
   }
 
   // A dropped network does not always close a socket promptly; the browser's own events do.
@@ -114,6 +171,7 @@ function start(root) {
     switch (frame.type) {
       case "welcome":
         applySession(frame.session);
+        if (frame.you) setMuted(frame.you.muted ? new Date(frame.you.muted.until) : null, frame.you.muted?.detail);
         setPresent(frame.present || []);
         setHands(frame.hands || []);
         setConnection("connected", "Connected. New messages appear below as they are sent.");
@@ -127,6 +185,8 @@ function start(root) {
         acknowledged(frame.client_msg_id);
         break;
       case "error":
+        refusal = frame;
+        if (frame.code === "muted" && frame.until) setMuted(new Date(frame.until), frame.detail);
         showError(frame);
         break;
       case "presence":
@@ -141,10 +201,13 @@ function start(root) {
         setUpvotes(frame.question_seq, frame.upvotes);
         break;
       case "notice":
-        setConnection("connected", frame.detail);
+        if (frame.code === "muted") setMuted(frame.until ? new Date(frame.until) : null, frame.detail);
+        else if (frame.code === "unmuted") setMuted(null);
+        setConnection(connection.dataset.state === "stopped" ? "stopped" : "connected", frame.detail);
         break;
       case "author":
         // Moderators and staff only: who wrote an anonymous message or question.
+        if (session.status === "ended" && root.dataset.chathamHouse === "true") break;
         reveals.set(frame.target_seq, frame.author);
         showReveal(frame.target_seq);
         break;
@@ -337,9 +400,22 @@ function start(root) {
     questions.querySelector(`[data-seq="${seq}"]`)?.remove();
   }
 
+  // Chatham House: once the session ends, what is on screen stops saying who said what, as the
+  // server's pages and replays already do.
+  function withholdNames() {
+    reveals.clear();
+    for (const item of stream.querySelectorAll(".forum-live-event")) {
+      delete item.dataset.authorId;
+      item.querySelectorAll(".forum-live-reveal").forEach((tag) => tag.remove());
+      const author = item.querySelector(".forum-live-author");
+      if (author && author.textContent !== "Anonymous question") author.textContent = "A member";
+    }
+  }
+
   function applySession(state) {
     if (!state) return;
     session = state;
+    if (state.status === "ended" && root.dataset.chathamHouse === "true") withholdNames();
     const labels = { scheduled: "Scheduled", open: "Lobby open", live: "Live now", ended: "Ended" };
     const colours = { scheduled: "blue", open: "yellow", live: "red", ended: "grey" };
     $("live-status").replaceChildren(el("strong", { class: `nhsuk-tag nhsuk-tag--${colours[state.status]}` }, labels[state.status]));
@@ -348,9 +424,9 @@ function start(root) {
     const spotlight = state.spotlight && stream.querySelector(`[data-seq="${state.spotlight}"] .forum-post-body`);
     $("live-spotlight-box").hidden = !spotlight;
     $("live-spotlight").innerHTML = spotlight ? spotlight.innerHTML : "";
-    const closed = state.status !== "live" || (state.locked && !isFacilitator);
+    chatClosed = state.status !== "live" || (state.locked && !isFacilitator);
     const hint = state.status === "ended" ? "The session has ended." : state.status !== "live" ? "The chat opens when the facilitator starts the session." : state.locked && !isFacilitator ? "The facilitator has locked the chat for now." : state.slow_mode ? `Slow mode: one message every ${state.slow_mode} seconds.` : "";
-    $("live-send").disabled = closed;
+    updateControls();
     composer.dataset.hint = hint;
     if (hint) setConnection(connection.dataset.state, `${connection.dataset.state === "connected" ? "Connected. " : ""}${hint}`);
   }
@@ -479,5 +555,6 @@ function start(root) {
   });
 
   stream.querySelectorAll("[data-seq]").forEach(enhance);
+  if (mutedUntil) setMuted(mutedUntil, muteBox.querySelector("[data-mute-detail]")?.textContent);
   connect();
 }

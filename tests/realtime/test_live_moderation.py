@@ -37,7 +37,7 @@ def test_live_message_kind_is_registered_and_describes_the_message(live_session,
     assert kind.describe(event) == f"Live message #1 in “{live_session.title}”"
     assert event.audit_label() == kind.describe(event)
     assert kind.space_of(event) == live_session.space and kind.author_of(event) == member
-    assert list(kind.actions) == ["hide"] and kind.actions["hide"].form == "reason"
+    assert list(kind.actions) == ["hide", "reveal"] and kind.actions["hide"].form == "reason"
     loaded = kind.load(event.pk)
     assert loaded == event and loaded.session.space == live_session.space
 

@@ -41,6 +41,7 @@ async def test_member_sends_message_gets_ack_and_everyone_gets_it(
             "id": member.pk,
             "display_name": "Mel Member",
             "facilitator": False,
+            "muted": None,
         }
         msg_id = cid()
         await alice.send(

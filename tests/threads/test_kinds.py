@@ -154,7 +154,7 @@ def test_an_unknown_action_looks_missing(thread, moderator):
 
 def test_every_action_the_kinds_offer_is_one_they_perform():
     forms = {"reason", "note", "edit", "move", "until"}
-    assert set(PostKind.actions) == {"approve", "hide", "restore", "delete", "edit"}
+    assert set(PostKind.actions) == {"approve", "hide", "restore", "delete", "edit", "decline_edit"}
     assert set(ThreadKind.actions) == {"lock", "unlock", "pin", "unpin", "hide", "restore", "move"}
     for spec in [*PostKind.actions.values(), *ThreadKind.actions.values()]:
         assert spec.form in forms

@@ -1,0 +1,70 @@
+"""When a sign-in ends, its open sockets (live rooms and thread pages) learn it at once.
+
+Connected in :meth:`realtime.apps.RealtimeConfig.ready` to Django's and allauth's own signals:
+signing out (that session), ending sessions from the account's sessions page (allauth deletes
+their ``UserSession`` rows), and changing or resetting the password (every other session). Each
+socket also checks its sign-in again before every command (``policy.check_socket_member``), so a
+session ended any other way is caught there.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+
+from . import policy
+from .broadcast import account_group, auth_session_group, end_sockets_on_commit
+
+RENEWED = {
+    "type": "notice",
+    "code": "reconnect",
+    "detail": "Your sign-in was renewed. Reconnecting…",
+}
+
+
+def end_signed_out_session(sender, request=None, user=None, **kwargs) -> None:
+    """``user_logged_out``: that session's sockets close with 4401 (the others stay)."""
+    key = getattr(getattr(request, "session", None), "session_key", None)
+    if user is None or not key:
+        return
+    end_sockets_on_commit(
+        auth_session_group(key),
+        code=policy.CLOSE_NOT_SIGNED_IN,
+        frame=policy.signed_out_frame(policy.SIGNED_OUT),
+    )
+
+
+def end_ended_session(sender, instance, **kwargs) -> None:
+    """``post_delete`` of allauth's ``UserSession``: the session was ended (from another device,
+    or purged because it no longer signs anyone in)."""
+    end_sockets_on_commit(
+        auth_session_group(instance.session_key),
+        code=policy.CLOSE_NOT_SIGNED_IN,
+        frame=policy.signed_out_frame(policy.SESSION_ENDED),
+    )
+
+
+def end_other_sessions(sender, request=None, user=None, **kwargs) -> None:
+    """``password_changed``, ``password_set``, ``password_reset``: every socket of the member
+    closes with 4401, except those of the browser that made the change (when signed in there).
+
+    Django keeps that browser signed in by giving its session a new key
+    (``update_session_auth_hash``); the key its sockets were opened with is gone, so they are
+    told to reconnect, which they do with the new cookie."""
+    if user is None:
+        return
+    keep: list[str] = []
+    signed_in = getattr(request, "user", None)
+    if signed_in is not None and signed_in.is_authenticated and signed_in.pk == user.pk:
+        current = request.session.session_key
+        before = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
+        keep = [auth_session_group(key) for key in (current, before) if key]
+        if before and current and before != current:
+            end_sockets_on_commit(
+                auth_session_group(before), code=policy.CLOSE_RECONNECT, frame=RENEWED
+            )
+    end_sockets_on_commit(
+        account_group(user.pk),
+        code=policy.CLOSE_NOT_SIGNED_IN,
+        frame=policy.signed_out_frame(policy.PASSWORD_CHANGED),
+        keep=keep,
+    )
