@@ -116,10 +116,10 @@ class LiveSessionConsumer(LeanLayerDispatch, AsyncJsonWebsocketConsumer):
         user = getattr(user, "_wrapped", user)
         self.session_key = self.scope["session"].session_key
         self.session_hash = auth_session_group(self.session_key or "")
-        code, session = policy.connect_refusal(user, self.session_id)
+        code, session, refusal = policy.connect_refusal(user, self.session_id)
         self.user = user
         if code is not None:
-            return code, None
+            return code, refusal
         if community_policy.mfa_setup_required(user):
             return policy.CLOSE_NOT_ALLOWED, policy.mfa_required_frame()
         self.space_id = session.space_id

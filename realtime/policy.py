@@ -140,10 +140,6 @@ def shows_attribution(session: LiveSession) -> bool:
     return not session.names_withheld
 
 
-def is_removed(user, session: LiveSession) -> bool:
-    return ParticipantRemoval.objects.filter(session=session, user=user).exists()
-
-
 def can_see_session(user, session: LiveSession) -> bool:
     return community_policy.can_read_space(user, session.space)
 
@@ -189,28 +185,81 @@ def check_register(user, session: LiveSession) -> None:
         raise PermissionDenied("This session has ended.")
 
 
-def connect_refusal(user, session_id: int) -> tuple[int | None, LiveSession | None]:
-    """The close code for a WebSocket connect to session ``session_id``, or None to let it in.
-
-    4404 when the session does not exist or its space is hidden from the user; 4403 when they
-    can see the space but may not take part (not an active member, banned, suspended, removed).
+def room_refusal(user, session: LiveSession) -> LiveRefusal | None:
+    """Why ``user``, who may know ``session`` exists, cannot be in its room now, or None: banned
+    from the space, not an active member of it, suspended (until when), or removed from this
+    session by a facilitator. The one answer for the room page, the connect and every command.
     """
-    if not user.is_authenticated:
-        return CLOSE_NOT_SIGNED_IN, None
-    session = LiveSession.objects.select_related("space").filter(pk=session_id).first()
-    if session is None:
-        return CLOSE_NOT_FOUND, None
     space = session.space
     membership = community_policy.membership_of(user, space)
     if membership is not None and membership.status == Membership.Status.BANNED:
-        return CLOSE_NOT_ALLOWED, session
-    if not community_policy.can_see_space(user, space):
-        return CLOSE_NOT_FOUND, None
+        reason = f": {membership.ban_reason}" if membership.ban_reason else "."
+        return LiveRefusal(
+            "forbidden", f"You have been banned from {space.name}{reason}", close=CLOSE_NOT_ALLOWED
+        )
     if not community_policy.can_read_space(user, space):
-        return CLOSE_NOT_ALLOWED, session
-    if getattr(user, "is_suspended", False) or is_removed(user, session):
-        return CLOSE_NOT_ALLOWED, session
-    return None, session
+        return LiveRefusal(
+            "forbidden",
+            f"Only active members of {space.name} can take part in its live sessions.",
+            close=CLOSE_NOT_ALLOWED,
+        )
+    if getattr(user, "is_suspended", False):
+        return suspended_refusal(user)
+    removal = ParticipantRemoval.objects.filter(session=session, user=user).first()
+    if removal is not None:
+        reason = f": {removal.reason}" if removal.reason else "."
+        return LiveRefusal(
+            "forbidden",
+            f"A facilitator removed you from this session{reason} You cannot rejoin it.",
+            close=CLOSE_NOT_ALLOWED,
+        )
+    return None
+
+
+def can_read_transcript(user, session: LiveSession) -> bool:
+    """Readers of the space, suspended members included; not a member a facilitator removed from
+    the session, who gets none of what was said after (so, simply, none of it)."""
+    return (
+        can_see_session(user, session)
+        and not ParticipantRemoval.objects.filter(session=session, user=user).exists()
+    )
+
+
+def check_read_transcript(user, session: LiveSession) -> None:
+    check_see_session(user, session)
+    if not can_read_transcript(user, session):
+        raise PermissionDenied(
+            "A facilitator removed you from this session, so its transcript is not available to you."
+        )
+
+
+def connect_refusal(user, session_id: int) -> tuple[int | None, LiveSession | None, dict | None]:
+    """The close code for a WebSocket connect to session ``session_id`` (None to let it in), the
+    session, and the frame that says why when the member may be told (4403).
+
+    4404 when the session does not exist or its space is hidden from the user; 4403 when they
+    can see the space but may not take part (:func:`room_refusal`).
+    """
+    if not user.is_authenticated:
+        return CLOSE_NOT_SIGNED_IN, None, None
+    session = LiveSession.objects.select_related("space").filter(pk=session_id).first()
+    if session is None:
+        return CLOSE_NOT_FOUND, None, None
+    membership = community_policy.membership_of(user, session.space)
+    banned = membership is not None and membership.status == Membership.Status.BANNED
+    if not banned and not community_policy.can_see_space(user, session.space):
+        return CLOSE_NOT_FOUND, None, None
+    refusal = room_refusal(user, session)
+    if refusal is not None:
+        frame = {
+            "type": "error",
+            "code": refusal.code,
+            "detail": refusal.detail,
+            "client_msg_id": None,
+            **refusal.extra,
+        }
+        return CLOSE_NOT_ALLOWED, session, frame
+    return None, session, None
 
 
 def max_sockets_per_member() -> int:
@@ -219,12 +268,9 @@ def max_sockets_per_member() -> int:
 
 def check_in_room(user, session: LiveSession) -> None:
     """Raise unless ``user`` may still be in the room (checked again on every command)."""
-    if not community_policy.can_read_space(user, session.space) or is_removed(user, session):
-        raise LiveRefusal(
-            "forbidden", "You are no longer a participant in this session.", close=CLOSE_NOT_ALLOWED
-        )
-    if getattr(user, "is_suspended", False):
-        raise suspended_refusal(user)
+    refusal = room_refusal(user, session)
+    if refusal is not None:
+        raise refusal
 
 
 def mute_refusal(user, session: LiveSession) -> LiveRefusal | None:

@@ -44,28 +44,38 @@ def session_list(request: HttpRequest) -> HttpResponse:
 
 def room(request: HttpRequest, session_id: int) -> HttpResponse:
     session = _session_or_404(request, session_id)
-    refusal, _ = policy.connect_refusal(request.user, session.pk)
-    facilitating = policy.can_facilitate(request.user, session)
-    muted = None if refusal is not None else policy.mute_refusal(request.user, session)
-    return render(
-        request,
-        "realtime/room.html",
+    context = {
+        "session": session,
+        "crumbs": [("Home", reverse("home")), ("Live sessions", reverse("live_list"))],
+    }
+    refusal = policy.room_refusal(request.user, session)
+    if refusal is not None:
+        # Suspended, or removed from this session: the header and why, nothing said in it (not
+        # even what was said before), no composer, no socket.
+        until = refusal.extra.get("until")
+        context.update(
+            refusal=refusal,
+            refused_until=datetime.fromisoformat(until) if until else None,
+            transcript_allowed=policy.can_read_transcript(request.user, session),
+        )
+        return render(request, "realtime/room.html", context)
+    muted = policy.mute_refusal(request.user, session)
+    context.update(
         {
-            "session": session,
             "events": selectors.recent_events(session),
             "present": selectors.present(session.pk),
             "hands": selectors.hands(session.pk),
-            "facilitating": facilitating,
-            "refused": refusal is not None,
+            "facilitating": policy.can_facilitate(request.user, session),
             # The composer starts muted (Send disabled, why and until when); live.js re-enables
             # it when the mute ends or is lifted.
             "muted": muted,
             "muted_until": datetime.fromisoformat(muted.extra["until"]) if muted else None,
             "max_chars": settings.LIVE_MESSAGE_MAX_CHARS,
             "is_registered": session.registrations.filter(user=request.user).exists(),
-            "crumbs": [("Home", reverse("home")), ("Live sessions", reverse("live_list"))],
-        },
+            "transcript_allowed": True,
+        }
     )
+    return render(request, "realtime/room.html", context)
 
 
 def _ics_text(value: str) -> str:
@@ -106,6 +116,7 @@ def calendar(request: HttpRequest, session_id: int) -> HttpResponse:
 
 def transcript(request: HttpRequest, session_id: int) -> HttpResponse:
     session = _session_or_404(request, session_id)
+    policy.check_read_transcript(request.user, session)
     if session.status != LiveSession.Status.ENDED:
         messages.info(request, "The transcript is available once the session has ended.")
         return redirect(session)

@@ -490,6 +490,7 @@ async def test_removed_participant_is_disconnected_and_cannot_rejoin(
         assert await db(ParticipantRemoval.objects.filter(user=member).exists)()
         again, connected, _ = await open_room(member, live_session.pk)
         assert connected
+        assert "Breach" in (await again.recv())["detail"]
         assert (await again.comm.receive_output(2))["code"] == 4403
     finally:
         await host.close()
@@ -541,6 +542,9 @@ async def test_connect_refusals_accept_then_close_with_code(candidate, code):
     room, connected, _ = await open_room(user, session_id)
     assert connected
     closed = await room.comm.receive_output(2)
+    if code == 4403:  # they may know the session exists: told why first
+        assert json.loads(closed["text"])["code"] == "forbidden"
+        closed = await room.comm.receive_output(2)
     assert closed["type"] == "websocket.close" and closed["code"] == code
 
 

@@ -23,10 +23,13 @@ def ws_connect(port: int, path: str, cookie: str | None = None, *, origin: str |
 
 
 async def close_code(port: int, path: str, cookie: str | None = None) -> int:
-    """Connect and return the close code the server ends with (after accepting)."""
+    """Connect and return the close code the server ends with (after accepting, and after the
+    error frame that says why, when there is one)."""
     async with ws_connect(port, path, cookie) as ws:
         try:
-            await asyncio.wait_for(ws.recv(), 10)
+            for _ in range(2):
+                frame = json.loads(await asyncio.wait_for(ws.recv(), 10))
+                assert frame["type"] == "error", frame
         except ConnectionClosed as exc:
             return exc.rcvd.code if exc.rcvd else -1
     return -1

@@ -432,3 +432,457 @@ def test_rule_sanctions_on_every_path(matrix_world, viewer, output, expected):
         assert status == 404 and not seen
     else:
         assert not seen
+
+
+# The paths × rules matrix for live sessions and thread-page sockets -------------------------
+# Each case is (state, output, expected). A state puts the viewer (a member of the space unless
+# the state says otherwise) in a standing through the product's own path (the sanction service,
+# the sign-out page, a new guidelines version…). Outputs: "live page" (GET /live/<id>/ after the
+# change), "live command" (connect, hello and message.send after it; nothing stored unless
+# acked), "live delivery" (in the room before it; then a peer speaks), "replay" (a peer spoke
+# before it; then connect and hello), "thread socket" (/ws/threads/<id>/ open before it; then a
+# peer replies). Expected: a page is "room", "refused" (the header and why, nothing said),
+# "unattributed", "404", "login" or "mfa" (sent to set it up); a socket is "ack", "delivered",
+# "attributed"/"unattributed" (a replay's names), "notice+ack"/"notice+delivered"/"notice" (told,
+# and still open), an error code ("muted", "guidelines", "not_live": still open), or
+# "<code>/<close>" ("forbidden/4403", "signed_out/4401", "mfa_required/4403", or "-/4401": a
+# close without a frame, the visitor being nobody any more).
+
+LIVE_PEER = "Pia Peer"
+LIVE_OUTPUTS = ("live page", "live command", "live delivery", "replay", "thread socket")
+
+
+@pytest.fixture
+def live_layer(settings):
+    """In-process sockets use the in-memory layer even when REDIS_URL is set (see
+    tests/realtime/conftest.py: each async test runs on its own event loop)."""
+    from channels.layers import channel_layers
+
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    channel_layers.backends.clear()
+    yield
+    channel_layers.backends.clear()
+
+
+@pytest.fixture
+def live_world(space, settings, live_layer):
+    from realtime.models import LiveSession
+    from tests.conftest import make_user
+
+    settings.LIVE_RATE_LIMIT = (100, 10)
+    people = {
+        "member": make_member(space, "Vic Viewer"),
+        "peer": make_member(space, LIVE_PEER),
+        "moderator": make_member(space, "Maya Moderator", is_moderator=True),
+        "facilitator": make_member(space, "Femi Facilitator", is_facilitator=True),
+        "staff": make_user("Sam Staff", staff=True),
+    }
+    now = timezone.now()
+    session = LiveSession.objects.create(
+        space=space,
+        title="Can we talk about race?",
+        starts_at=now - timedelta(minutes=5),
+        ends_at=now + timedelta(hours=1),
+        status=LiveSession.Status.LIVE,
+    )
+    session.facilitators.add(people["facilitator"])
+    thread = create_thread(
+        actor=people["peer"], space=space, title="Rotas", body="What changed for us"
+    )
+    return {"space": space, "people": people, "session": session, "thread": thread}
+
+
+def _browser(user):
+    """A browser signed in through allauth's sign-in page (allauth tracks its session)."""
+    from django.core.cache import cache
+    from django.urls import reverse
+
+    cache.clear()  # allauth counts earlier tests' failed sign-ins from this address
+    client = Client()
+    response = client.post(
+        reverse("account_login"), {"login": user.email, "password": "pw-for-tests-123"}
+    )
+    assert response.status_code == 302
+    return client
+
+
+# The states: what happens to the viewer, through the product's own paths.
+
+
+def st_ban(w, viewer, browser):
+    from community import sanctions
+
+    sanctions.ban_member(
+        actor=w["people"]["moderator"], space=w["space"], member=viewer, reason="Abuse"
+    )
+
+
+def st_suspend(w, viewer, browser):
+    from community import sanctions
+
+    sanctions.suspend_member(
+        actor=w["people"]["staff"],
+        member=viewer,
+        until=timezone.now() + timedelta(days=2),
+        reason="Abuse",
+    )
+
+
+def st_remove_from_space(w, viewer, browser):
+    from community import sanctions
+
+    sanctions.remove_member(
+        actor=w["people"]["moderator"], space=w["space"], member=viewer, reason="Abuse"
+    )
+
+
+def st_remove_from_session(w, viewer, browser):
+    from realtime import services
+
+    services.remove_participant(
+        actor=w["people"]["facilitator"], session=w["session"], user_id=viewer.pk, reason="Abuse"
+    )
+
+
+def st_mute(w, viewer, browser):
+    from community import sanctions
+
+    sanctions.mute_member(
+        actor=w["people"]["moderator"],
+        space=w["space"],
+        member=viewer,
+        until=timezone.now() + timedelta(minutes=30),
+        reason="Tone",
+    )
+
+
+def st_mfa_on(w, viewer, browser):
+    from django.conf import settings
+
+    settings.MFA_REQUIRED_FOR_ROLES = True  # the live_world fixture's settings restore it
+
+
+def _new_guidelines(w, space):
+    """A new version that everyone but the viewer has accepted."""
+    from community.models import GuidelinesAcceptance, GuidelinesVersion
+
+    version = GuidelinesVersion.objects.filter(space=space).count() + 11
+    new = GuidelinesVersion.objects.create(space=space, version=version, body="Be kind.")
+    GuidelinesAcceptance.objects.create(user=w["people"]["peer"], version=new)
+
+
+def st_new_community_guidelines(w, viewer, browser):
+    _new_guidelines(w, None)
+
+
+def st_new_space_guidelines(w, viewer, browser):
+    _new_guidelines(w, w["space"])
+
+
+def st_sign_out(w, viewer, browser):
+    from django.urls import reverse
+
+    assert browser.post(reverse("account_logout")).status_code == 302
+
+
+def st_signed_out_elsewhere(w, viewer, browser):
+    from django.urls import reverse
+
+    assert _browser(viewer).post(reverse("usersessions_list")).status_code == 302
+
+
+def st_password_changed_elsewhere(w, viewer, browser):
+    from django.urls import reverse
+
+    response = _browser(viewer).post(
+        reverse("account_change_password"),
+        {
+            "oldpassword": "pw-for-tests-123",
+            "password1": "new-pw-4567!",
+            "password2": "new-pw-4567!",
+        },
+    )
+    assert response.status_code == 302
+
+
+def st_chatham_house_ended(w, viewer, browser):
+    from realtime import services
+
+    services.end_session(actor=w["people"]["facilitator"], session=w["session"])
+
+
+# state -> (what is done, who the viewer is)
+LIVE_STATES = {
+    "banned": (st_ban, "member"),
+    "suspended": (st_suspend, "member"),
+    "removed from space": (st_remove_from_space, "member"),
+    "removed from session": (st_remove_from_session, "member"),
+    "muted": (st_mute, "member"),
+    "moderator without mfa": (st_mfa_on, "moderator"),
+    "new community guidelines": (st_new_community_guidelines, "member"),
+    "new space guidelines": (st_new_space_guidelines, "member"),
+    "signed out": (st_sign_out, "member"),
+    "signed out elsewhere": (st_signed_out_elsewhere, "member"),
+    "password changed elsewhere": (st_password_changed_elsewhere, "member"),
+    "chatham house ended (member)": (st_chatham_house_ended, "member"),
+    "chatham house ended (moderator)": (st_chatham_house_ended, "moderator"),
+    "chatham house ended (staff)": (st_chatham_house_ended, "staff"),
+}
+
+
+async def _socket(cookie: str, path: str):
+    from channels.testing import WebsocketCommunicator
+
+    from community.asgi import application
+    from tests.realtime.conftest import ORIGIN, Room
+
+    headers = [
+        (b"origin", ORIGIN),
+        (b"host", b"localhost"),
+        (b"cookie", f"sessionid={cookie}".encode()),
+    ]
+    comm = WebsocketCommunicator(application, path, headers=headers)
+    connected, _ = await comm.connect()
+    assert connected
+    return Room(comm)
+
+
+async def _frames(room, seconds: float = 0.5) -> list[dict]:
+    """What the socket says until it is quiet, as (type, frame) with the close as a frame."""
+    import json
+
+    out = []
+    while not await room.comm.receive_nothing(seconds):
+        output = await room.comm.receive_output()
+        if output["type"] == "websocket.close":
+            out.append({"type": "close", "code": output["code"]})
+            break
+        out.append(json.loads(output["text"]))
+    return out
+
+
+def _summary(frames: list[dict], wanted: str) -> str:
+    """One word for what a socket said: its close (with the error before it), else the notice
+    and the frame ``wanted`` (``ack``, ``message``, ``post.created``), else an error code."""
+    close = next((f for f in frames if f["type"] == "close"), None)
+    errors = [f for f in frames if f["type"] == "error"]
+    if close is not None:
+        return f"{errors[-1]['code'] if errors else '-'}/{close['code']}"
+    notice = "notice+" if any(f["type"] == "notice" for f in frames) else ""
+    if any(f["type"] == wanted for f in frames):
+        return notice + ("ack" if wanted == "ack" else "delivered")
+    if errors:
+        return notice + errors[-1]["code"]
+    return notice.rstrip("+") or "nothing"
+
+
+def _attribution(frames: list[dict]) -> str:
+    spoken = [f for f in frames if f["type"] in ("message", "question")]
+    assert spoken, frames
+    return "attributed" if any(f["author"] for f in spoken) else "unattributed"
+
+
+async def observe_live(w, state: str, output: str) -> str:
+    from channels.db import database_sync_to_async as db
+
+    from realtime import services
+    from realtime.models import LiveEvent
+
+    apply, role = LIVE_STATES[state]
+    viewer, peer = w["people"][role], w["people"]["peer"]
+    session, thread = w["session"], w["thread"]
+    browser = await db(_browser)(viewer)
+    cookie = browser.cookies["sessionid"].value
+
+    def peer_speaks(n: int):
+        services.send_live_message(
+            actor=peer, session=session, body=f"Peer says {n}", client_msg_id=f"peer-{n}"
+        )
+
+    if output == "live page":
+        await db(peer_speaks)(0)
+        await db(apply)(w, viewer, browser)
+        response = await db(browser.get)(f"/live/{session.pk}/")
+        if response.status_code == 302:
+            return "mfa" if "/2fa/" in response["Location"] else "login"
+        if response.status_code != 200:
+            return str(response.status_code)
+        html = response.content.decode()
+        if 'id="live-refusal"' in html:
+            assert "Peer says" not in html and 'id="live-composer"' not in html
+            return "refused"
+        assert "Peer says 0" in html
+        return "room" if LIVE_PEER in html.split('id="live-stream"')[1] else "unattributed"
+
+    if output in ("live command", "replay"):
+        await db(peer_speaks)(0)
+        await db(apply)(w, viewer, browser)
+        before = await db(LiveEvent.objects.count)()
+        room = await _socket(cookie, f"/ws/live/{session.pk}/")
+        await room.send({"type": "hello", "after_seq": 0})
+        if output == "replay":
+            frames = await _frames(room)
+            await room.close()
+            said = _summary(frames, "welcome")
+            return said if "/" in said else _attribution(frames)
+        await room.send({"type": "message.send", "body": "Viewer says", "client_msg_id": "v1"})
+        frames = await _frames(room)
+        await room.close()
+        said = _summary(frames, "ack")
+        stored = await db(LiveEvent.objects.count)() - before
+        assert stored == (1 if said.endswith("ack") else 0), (said, stored)
+        return said
+
+    if output == "live delivery":
+        room = await _socket(cookie, f"/ws/live/{session.pk}/")
+        await room.hello()
+        await db(apply)(w, viewer, browser)
+        await db(peer_speaks)(1)
+        frames = await _frames(room)
+        await room.close()
+        return _summary(frames, "message")
+
+    assert output == "thread socket"
+    from threads.services import create_reply
+
+    page = await _socket(cookie, f"/ws/threads/{thread.pk}/")
+    await _frames(page, 0.2)
+    await db(apply)(w, viewer, browser)
+    await db(create_reply)(actor=peer, thread=thread, body="A peer's reply")
+    frames = [f for f in await _frames(page) if f["type"] != "notifications"]
+    await page.close()
+    return _summary(frames, "post.created")
+
+
+def _live_ids(cases):
+    return [f"{state}-{output}-{expected}" for state, output, expected in cases]
+
+
+# Rule: sanctions (ban, suspension, removal from the space or the session, mute).
+LIVE_SANCTION_CASES = [
+    ("banned", "live page", "404"),  # SPEC.md principle 1: nothing inside the space
+    ("banned", "live command", "forbidden/4403"),
+    ("banned", "live delivery", "forbidden/4403"),
+    ("banned", "replay", "forbidden/4403"),
+    ("banned", "thread socket", "forbidden/4403"),
+    ("suspended", "live page", "refused"),
+    ("suspended", "live command", "forbidden/4403"),
+    ("suspended", "live delivery", "forbidden/4403"),
+    ("suspended", "replay", "forbidden/4403"),
+    ("suspended", "thread socket", "notice+delivered"),  # a suspended member may still read
+    ("removed from space", "live page", "404"),
+    ("removed from space", "live command", "forbidden/4403"),
+    ("removed from space", "live delivery", "forbidden/4403"),
+    ("removed from space", "replay", "forbidden/4403"),
+    ("removed from space", "thread socket", "forbidden/4403"),
+    ("removed from session", "live page", "refused"),
+    ("removed from session", "live command", "forbidden/4403"),
+    ("removed from session", "live delivery", "forbidden/4403"),
+    ("removed from session", "replay", "forbidden/4403"),
+    ("removed from session", "thread socket", "delivered"),  # the session only
+    ("muted", "live page", "room"),
+    ("muted", "live command", "muted"),
+    ("muted", "live delivery", "notice+delivered"),
+    ("muted", "replay", "attributed"),
+    ("muted", "thread socket", "delivered"),
+]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    ("state", "output", "expected"), LIVE_SANCTION_CASES, ids=_live_ids(LIVE_SANCTION_CASES)
+)
+async def test_rule_sanctions_on_every_live_path(live_world, state, output, expected):
+    assert await observe_live(live_world, state, output) == expected
+
+
+# Rule: MFA for roles with power (MFA_REQUIRED_FOR_ROLES on, no authenticator).
+LIVE_MFA_CASES = [
+    ("moderator without mfa", "live page", "mfa"),
+    ("moderator without mfa", "live command", "mfa_required/4403"),
+    ("moderator without mfa", "replay", "mfa_required/4403"),
+    ("moderator without mfa", "thread socket", "delivered"),  # checked at connect: see below
+]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    ("state", "output", "expected"), LIVE_MFA_CASES, ids=_live_ids(LIVE_MFA_CASES)
+)
+async def test_rule_mfa_on_every_live_path(live_world, state, output, expected):
+    assert await observe_live(live_world, state, output) == expected
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_rule_mfa_at_the_thread_socket_s_connect(live_world, settings):
+    from channels.db import database_sync_to_async as db
+
+    settings.MFA_REQUIRED_FOR_ROLES = True
+    cookie = (await db(_browser)(live_world["people"]["moderator"])).cookies["sessionid"].value
+    page = await _socket(cookie, f"/ws/threads/{live_world['thread'].pk}/")
+    assert _summary(await _frames(page), "post.created") == "mfa_required/4403"
+
+
+# Rule: Chatham House. Once the session has ended nothing names who said what, for anyone.
+LIVE_CHATHAM_CASES = [
+    ("chatham house ended (member)", "live page", "unattributed"),
+    ("chatham house ended (member)", "replay", "unattributed"),
+    ("chatham house ended (member)", "live command", "not_live"),
+    ("chatham house ended (moderator)", "live page", "unattributed"),
+    ("chatham house ended (moderator)", "replay", "unattributed"),
+    ("chatham house ended (staff)", "live page", "unattributed"),
+    ("chatham house ended (staff)", "replay", "unattributed"),
+]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    ("state", "output", "expected"), LIVE_CHATHAM_CASES, ids=_live_ids(LIVE_CHATHAM_CASES)
+)
+async def test_rule_chatham_house_on_every_live_path(live_world, state, output, expected):
+    assert await observe_live(live_world, state, output) == expected
+
+
+# Rule: guidelines. Reading needs none; storing anything needs the current versions accepted.
+LIVE_GUIDELINES_CASES = [
+    ("new community guidelines", "live page", "room"),
+    ("new community guidelines", "live command", "guidelines"),
+    ("new community guidelines", "replay", "attributed"),
+    ("new space guidelines", "live page", "room"),
+    ("new space guidelines", "live command", "guidelines"),
+    ("new space guidelines", "live delivery", "delivered"),
+    ("new space guidelines", "thread socket", "delivered"),
+]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    ("state", "output", "expected"), LIVE_GUIDELINES_CASES, ids=_live_ids(LIVE_GUIDELINES_CASES)
+)
+async def test_rule_guidelines_on_every_live_path(live_world, state, output, expected):
+    assert await observe_live(live_world, state, output) == expected
+
+
+# Rule: a sign-in that ends ends its sockets (that session only, for a sign-out here).
+LIVE_SIGN_OUT_CASES = [
+    ("signed out", "live page", "login"),
+    ("signed out", "live command", "-/4401"),
+    ("signed out", "live delivery", "signed_out/4401"),
+    ("signed out", "thread socket", "signed_out/4401"),
+    ("signed out elsewhere", "live page", "login"),
+    ("signed out elsewhere", "live command", "-/4401"),
+    ("signed out elsewhere", "live delivery", "signed_out/4401"),
+    ("signed out elsewhere", "thread socket", "signed_out/4401"),
+    ("password changed elsewhere", "live page", "login"),
+    ("password changed elsewhere", "live command", "-/4401"),
+    ("password changed elsewhere", "live delivery", "signed_out/4401"),
+    ("password changed elsewhere", "thread socket", "signed_out/4401"),
+]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    ("state", "output", "expected"), LIVE_SIGN_OUT_CASES, ids=_live_ids(LIVE_SIGN_OUT_CASES)
+)
+async def test_rule_sign_out_on_every_live_path(live_world, state, output, expected):
+    assert await observe_live(live_world, state, output) == expected
