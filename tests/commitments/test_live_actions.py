@@ -29,6 +29,15 @@ def test_facilitator_proposes_actions_once_the_session_has_ended(login, facilita
     assert ActionProposal.objects.get().created_by == facilitator
 
 
+def test_an_ended_room_links_its_actions_a_live_one_does_not(login, member, space, ended_session):
+    client = login(member)
+    page = client.get(f"/live/{ended_session.pk}/").content.decode()
+    assert f'href="{actions_url(ended_session)}"' in page
+    assert "Actions from this session" in page
+    live = make_ended_session(space, status=LiveSession.Status.LIVE, title="Still going")
+    assert "Actions from this session" not in client.get(f"/live/{live.pk}/").content.decode()
+
+
 def test_proposing_before_the_session_ends_is_refused(login, space, facilitator):
     live = make_ended_session(space, facilitator, status=LiveSession.Status.LIVE)
     response = login(facilitator).post(actions_url(live), {"text": "Too early."})
