@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "threads",
     "moderation",
     "realtime",
+    "threads.commitments",
 ]
 
 MIDDLEWARE = [

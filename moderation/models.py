@@ -29,6 +29,7 @@ class FlagKind(models.TextChoices):
     THREAD = "thread", "Thread"
     MEMBER = "member", "Member"
     LIVE_MESSAGE = "live_message", "Live message"
+    COMMITMENT = "commitment", "Commitment"
 
 
 class FlagQuerySet(models.QuerySet["Flag"]):

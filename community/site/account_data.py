@@ -25,6 +25,8 @@ from moderation import services as moderation_services
 from realtime import services as realtime_services
 from threads import services as threads_services
 from threads.models import FORMER_MEMBER_LABEL
+from threads.commitments import selectors as commitments_selectors
+from threads.commitments import services as commitments_services
 
 DELETION_GRACE = timedelta(days=7)
 FORMER_MEMBER = FORMER_MEMBER_LABEL
@@ -103,6 +105,7 @@ def build_export(user: User) -> dict[str, Any]:
     data.update(_threads_export(user))
     data.update(_moderation_export(user))
     data.update(_live_export(user))
+    data.update(commitments_selectors.export_for(user))
     return data
 
 
@@ -316,6 +319,8 @@ def erase_account(user: User) -> None:
     realtime_services.erase_author_messages(user=user, remove_text=remove)
     moderation_services.forget_member(user)
     community_services.forget_invitations_to(user, addresses)
+    # Commitments: deleted with the member's words, or kept as "Former member"'s with no emails.
+    commitments_services.erase_member_content(user=user, remove_content=remove)
     # The audit log is append-only; erasure is the one change the law requires of it: the
     # entries stay, their names go.
     audit.deidentify(user, label=FORMER_MEMBER, relabel=retitled)

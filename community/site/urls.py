@@ -26,4 +26,5 @@ urlpatterns = [
     path("", include("threads.urls")),
     path("", include("moderation.urls")),
     path("", include("realtime.urls")),
+    path("", include("threads.commitments.urls")),
 ]

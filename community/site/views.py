@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from community import policy, selectors
 from community.models import Space
+from threads.commitments.selectors import home_context as commitments_home
 
 from . import account_data
 
@@ -39,6 +40,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "spaces": spaces,
             "needs_guidelines": not policy.has_accepted_guidelines(request.user),
             **_home_activity(request.user),
+            **commitments_home(request.user),
         },
     )
 

@@ -137,6 +137,22 @@ def build_world() -> World:
     event, _ = realtime_services.send_live_message(
         actor=author, session=session, body=f"{SECRET_BODY} live.", client_msg_id="sweep-1"
     )
+    from threads.commitments import services as commitment_services
+    from threads.commitments.models import ActionProposal
+
+    commitment = commitment_services.create_commitment(
+        actor=anonymous_author,
+        text=f"{SECRET_BODY} commitment.",
+        due_on=(now + timedelta(days=30)).date(),
+        area="allyship",
+        visibility="space",
+        space=space,
+        anonymous=True,
+        source_thread=thread,
+    )
+    proposal = ActionProposal.objects.create(
+        session=session, text=f"{SECRET_BODY} proposed action.", created_by=users["facilitator"]
+    )
     invitation = Invitation.objects.create(space=space, created_by=users["moderator"])
     pending_membership = Membership.objects.get(user=users["pending_member"], space=space)
     notification = Notification.objects.filter(
@@ -162,5 +178,7 @@ def build_world() -> World:
             "invitation": invitation,
             "pending_membership": pending_membership,
             "notification": notification,
+            "commitment": commitment,
+            "proposal": proposal,
         },
     )

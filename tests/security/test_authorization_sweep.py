@@ -297,6 +297,23 @@ TABLE: dict[str, Entry] = {
         inside("403", moderator="redirect", facilitator="redirect", staff="redirect"),
         lambda w: {"session_id": w.session.pk, "action": "end"},
     ),
+    # commitments (threads.commitments): the swept one is shared anonymously with the space
+    "commitment_list": get(outcomes()),
+    "commitment_create": get(outcomes()),
+    "commitment_detail": get(inside(), lambda w: {"commitment_id": w.commitment.pk}),
+    "commitment_edit": get(inside("403"), lambda w: {"commitment_id": w.commitment.pk}),
+    "commitment_update": posted(
+        inside("403"), lambda w: {"commitment_id": w.commitment.pk}, data={"happened": "Sweep"}
+    ),
+    "commitment_reminders": posted(inside("403"), lambda w: {"commitment_id": w.commitment.pk}),
+    "space_commitments": get(inside(), slug),
+    "live_actions": both(inside(), inside("403"), session, data={"text": "Sweep action"}),
+    "proposal_adopt": get(
+        inside("redirect", facilitator="ok"),
+        lambda w: {"session_id": w.session.pk, "proposal_id": w.proposal.pk},
+    ),
+    "library": get(outcomes()),
+    "case_study_create": get(outcomes()),
 }
 
 
@@ -325,7 +342,7 @@ def world(django_db_setup, django_db_blocker):
             atomic.__exit__(None, None, None)
 
 
-FINGERPRINT_APPS = ("community", "threads", "moderation", "realtime")
+FINGERPRINT_APPS = ("community", "threads", "moderation", "realtime", "commitments")
 
 
 def fingerprint() -> str:

@@ -341,6 +341,9 @@ class Command(BaseCommand):
         parser.add_argument("--big-thread-posts", type=int, default=5000)
         parser.add_argument("--live-sessions", type=int, default=50)
         parser.add_argument("--live-events", type=int, default=100000)
+        parser.add_argument(
+            "--commitments", type=int, default=2000, help="Commitments, with their updates."
+        )
         parser.add_argument("--seed", type=int, default=1)
         parser.add_argument("--batch-size", type=int, default=2000)
         parser.add_argument("--distinct-bodies", type=int, default=3000)
@@ -379,6 +382,7 @@ class Command(BaseCommand):
         big = self._threads_and_posts(all_spaces, spaces[BIG_THREAD_SPACE], bench_member)
         self._notifications(bench_member)
         live = self._live(all_spaces)
+        self._commitments(all_spaces, bench_member)
         result = {
             "big_thread_path": f"/spaces/{BIG_THREAD_SPACE}/threads/{big.pk}/",
             "big_thread_id": big.pk,
@@ -398,7 +402,7 @@ class Command(BaseCommand):
 
     def _check_options(self) -> None:
         o = self.opt
-        for name in ("members", "spaces", "threads", "live_sessions", "live_events"):
+        for name in ("members", "spaces", "threads", "live_sessions", "live_events", "commitments"):
             if o[name] < 0:
                 raise CommandError(f"--{name.replace('_', '-')} must be 0 or more.")
         if o["threads"] < 1 or o["big_thread_posts"] < 1 or o["members"] < 1:
@@ -836,6 +840,78 @@ class Command(BaseCommand):
             return []
         return self._write_live(spaces, n_sessions, n_events, LiveSession, LiveEvent, Registration)
 
+    # Commitments (threads.commitments, when installed and migrated) ---------------------------
+
+    @transaction.atomic
+    def _commitments(self, spaces: list[Space], bench_member: User) -> None:
+        """Commitments across the spaces' members: mostly private, some shared with a space
+        (a few anonymously) or with everyone, due from half a year ago to half a year ahead;
+        the closed ones with a closing update. The bench member gets some of their own."""
+        count = self.opt["commitments"]
+        found = _commitments_models()
+        if not count or found is None:
+            return
+        Commitment, CommitmentUpdate = found
+        rng, now = self.rng, self.now
+        texts: dict[str, str] = {}
+        for _ in range(60):
+            text = self._fill(rng.choice(COMMITMENT_TEXTS))
+            texts.setdefault(text, render_markdown(text))
+        pool = list(texts.items())
+        areas = SPACE_SLUGS
+        rows, closed = [], []
+        with self._progress(count, "commitments") as bar:
+            for i in range(count):
+                space = spaces[i % len(spaces)] if i % 4 else rng.choice(spaces)
+                people = self.space_members.get(space.pk) or [bench_member.pk]
+                owner = bench_member.pk if i % 50 == 0 else rng.choice(people)
+                text, html = rng.choice(pool)
+                status = _weighted(
+                    rng, [("planned", 4), ("in-progress", 4), ("done", 2), ("dropped", 1)]
+                )
+                visibility = _weighted(rng, [("private", 6), ("space", 3), ("community", 1)])
+                created = now - timedelta(days=rng.randint(1, 200))
+                due = (created + timedelta(days=rng.randint(14, 360))).date()
+                note = "Done: we changed how we work." if status == "done" else ""
+                note = "Dropped: the team was restructured." if status == "dropped" else note
+                rows.append(
+                    Commitment(
+                        owner_id=owner,
+                        text=text,
+                        text_html=html,
+                        due_on=due,
+                        area=space.slug if space.slug in areas else rng.choice(areas),
+                        wres_indicator=rng.choice([None, None, *range(1, 10)]),
+                        status=status,
+                        visibility=visibility,
+                        space=space if visibility == "space" else None,
+                        anonymous=visibility == "space" and rng.random() < 0.2,
+                        closing_note=note,
+                        closing_note_html=render_markdown(note) if note else "",
+                        closed_at=created + timedelta(days=30) if note else None,
+                        created_at=created,
+                        updated_at=created,
+                    )
+                )
+                if len(rows) >= self.batch:
+                    closed += [c for c in self._bulk(Commitment, rows, bar) if c.closing_note]
+                    rows = []
+            closed += [c for c in self._bulk(Commitment, rows, bar) if c.closing_note]
+        happened = "We did what we said, and told the people it affects."
+        self._bulk(
+            CommitmentUpdate,
+            [
+                CommitmentUpdate(
+                    commitment=c,
+                    happened=happened,
+                    happened_html=render_markdown(happened),
+                    status=c.status,
+                    created_at=c.closed_at,
+                )
+                for c in closed
+            ],
+        )
+
     @transaction.atomic
     def _write_live(self, spaces, n_sessions, n_events, LiveSession, LiveEvent, Registration):
         rng = self.rng
@@ -900,6 +976,31 @@ class Command(BaseCommand):
                         rows = []
             self._bulk(LiveEvent, rows, bar)
         return [s.pk for s in sessions]
+
+
+COMMITMENT_TEXTS = [
+    "Meet the staff network chair every month and report what we agreed to the board.",
+    "Add a WRES measure to every executive's objectives for next year.",
+    "Review shortlisting decisions for band 8a and above with a trained panel member.",
+    "Run a listening session on {topic} with colleagues from {org}.",
+    "Ask {name} what would make it safer to raise racism, and act on one thing.",
+    "Publish what we changed after the staff survey results on {topic}.",
+    "Sponsor two ethnic-minority colleagues through the senior leadership programme.",
+    "Co-design one maternity service change with local community groups.",
+    "Step in the next time I hear a name mocked or mispronounced.",
+    "Take the reverse mentoring pilot to the people committee with a plan to extend it.",
+]
+
+
+def _commitments_models():
+    if not apps.is_installed("threads.commitments"):
+        return None
+    from threads.commitments.models import Commitment, CommitmentUpdate
+
+    tables = set(connection.introspection.table_names())
+    if Commitment._meta.db_table not in tables:
+        return None
+    return Commitment, CommitmentUpdate
 
 
 def _weighted(rng: random.Random, pairs):

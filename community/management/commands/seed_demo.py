@@ -9,9 +9,11 @@ from community.demo import DEFAULT_PASSWORD, seed_accounts
 from moderation import demo as moderation_demo
 from realtime import demo as realtime_demo
 from threads import demo as threads_demo
+from threads.commitments import demo as commitments_demo
 
-# Content first, then moderation (its watched words would hold back the demo posts).
-CONTENT_MODULES = [threads_demo, realtime_demo, moderation_demo]
+# Content first (commitments after the threads and live sessions they come from), then
+# moderation (its watched words would hold back the demo posts).
+CONTENT_MODULES = [threads_demo, realtime_demo, commitments_demo, moderation_demo]
 
 
 class Command(BaseCommand):

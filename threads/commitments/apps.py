@@ -1,0 +1,21 @@
+from django.apps import AppConfig
+
+
+class CommitmentsConfig(AppConfig):
+    """Commitments, live-session action proposals, reminders and structured case studies.
+
+    A content app inside ``threads``: it may use community, moderation, realtime and threads;
+    nothing below imports it (templates reach it by URL name only). It registers its kind (a
+    commitment shared with a space) with moderation, as threads and realtime register theirs.
+    """
+
+    name = "threads.commitments"
+    label = "commitments"
+    verbose_name = "Commitments and case studies"
+
+    def ready(self) -> None:
+        from moderation import registry
+
+        from .kinds import CommitmentKind
+
+        registry.register(CommitmentKind())

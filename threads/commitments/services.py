@@ -1,0 +1,652 @@
+"""Every write for commitments, their updates, action proposals and case studies.
+
+Order inside each service: policy check → validate → screening → save → automatic flag → report
+or thread (through threads.services, so a report is an ordinary reply with every rule of one).
+Each returns what changed, so a repeated action is harmless.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from community import audit, notices
+from community import policy as community_policy
+from community.models import AuditAction, Space, User
+from community.rendering import render_markdown
+from community.sanctions import required_reason
+from moderation import policy as moderation_policy
+from moderation import screening
+from moderation import services as moderation_services
+from realtime import policy as realtime_policy
+from realtime.models import LiveSession
+from threads import policy as threads_policy
+from threads import services as threads_services
+from threads.models import Post, Thread, ThreadKind, ThreadVisibility
+
+from . import policy
+from .models import (
+    CONTACT_MAX,
+    NOTE_MAX,
+    PROPOSAL_MAX,
+    SECTION_MAX,
+    SUMMARY_MAX,
+    TEXT_MAX,
+    WHY_MAX,
+    ActionArea,
+    ActionProposal,
+    CaseStudy,
+    Commitment,
+    CommitmentStatus,
+    CommitmentUpdate,
+    CommitmentVisibility,
+    WresIndicator,
+)
+
+# Where each status may go next: forward only; a closed commitment stays closed.
+NEXT_STATUSES: dict[str, tuple[str, ...]] = {
+    CommitmentStatus.PLANNED: (
+        CommitmentStatus.IN_PROGRESS,
+        CommitmentStatus.DONE,
+        CommitmentStatus.DROPPED,
+    ),
+    CommitmentStatus.IN_PROGRESS: (CommitmentStatus.DONE, CommitmentStatus.DROPPED),
+    CommitmentStatus.DONE: (),
+    CommitmentStatus.DROPPED: (),
+}
+REPORT_HEADING = "Report on a commitment"
+
+
+# Validation -----------------------------------------------------------------------------------
+
+
+def _text(value: str | None, *, field: str, limit: int, empty: str | None) -> str:
+    """Stripped text within ``limit``; ``empty`` is the message when it is required."""
+    value = (value or "").strip()
+    if not value and empty:
+        raise ValidationError({field: empty})
+    if len(value) > limit:
+        raise ValidationError(
+            {field: f"Keep this to {limit:,} characters or fewer (it has {len(value):,})."}
+        )
+    return value
+
+
+def _collect(errors: dict[str, list[str]], check, *args, **kwargs):
+    try:
+        return check(*args, **kwargs)
+    except ValidationError as exc:
+        for name, messages in exc.message_dict.items():
+            errors.setdefault(name, []).extend(messages)
+        return None
+
+
+def _check_due(due_on: date | None, *, today: date) -> date:
+    if due_on is None:
+        raise ValidationError(
+            {"due_on": "Enter the date you will do it by, for example 15 3 2027."}
+        )
+    if due_on < today:
+        raise ValidationError({"due_on": "The date must be today or in the future."})
+    return due_on
+
+
+def _check_choices(*, area: str, wres_indicator, visibility: str, space, anonymous: bool):
+    errors: dict[str, list[str]] = {}
+    if area not in ActionArea.values:
+        errors["area"] = ["Choose the action area this belongs to."]
+    if wres_indicator not in (None, "") and int(wres_indicator) not in WresIndicator.values:
+        errors["wres_indicator"] = ["Choose one of the nine WRES indicators, or none."]
+    if visibility not in CommitmentVisibility.values:
+        errors["visibility"] = ["Choose who can see this commitment."]
+    elif visibility == CommitmentVisibility.SPACE and space is None:
+        errors["space"] = ["Choose the space to share it with."]
+    if anonymous and visibility != CommitmentVisibility.SPACE:
+        errors["anonymous"] = ["You can share anonymously only with a space."]
+    if errors:
+        raise ValidationError(errors)
+
+
+def _screen_shared(*, actor: User, visibility: str, space: Space | None, text: str) -> str:
+    """A shared commitment is read by others: watched words that block a post block it too.
+    Returns the screening outcome (a private commitment is not screened)."""
+    if visibility == CommitmentVisibility.PRIVATE:
+        return screening.Outcome.PUBLISH
+    try:
+        return screening.screen_text(
+            actor=actor,
+            space=space if visibility == CommitmentVisibility.SPACE else None,
+            text=text,
+        )
+    except ValidationError as exc:
+        raise ValidationError({"text": exc.messages}) from exc
+
+
+def _flag_if_screened(commitment: Commitment, outcome: str) -> None:
+    """After saving: a ``flag`` watched word raises an automatic flag for the moderators of the
+    space it is shared with. A commitment shared with everyone has no space, so no moderators
+    to flag it to; ``require_approval`` words do not hold a commitment back (it has no waiting
+    state). Both are in docs/commitments.md, "Not done yet"."""
+    if outcome != screening.Outcome.FLAG:
+        return
+    if commitment.visibility != CommitmentVisibility.SPACE or commitment.space is None:
+        return
+    moderation_services.raise_automatic_flag(
+        target=commitment, space=commitment.space, details=threads_services.WATCHED_WORD_FLAG
+    )
+
+
+def _close_flags_left_behind(commitment: Commitment, space: Space) -> None:
+    """The commitment is no longer shared with ``space``: the flags raised there are moot (its
+    moderators can no longer open it). Flags on commitments are automatic only, so nobody is
+    thanked or told; nothing is audited, as no moderator acted."""
+    moderation_services.resolve_flags_on(actor=None, target=commitment, upheld=False, space=space)
+
+
+def _check_share(actor: User, *, visibility: str, space: Space | None) -> None:
+    """Sharing is posting: the space (or the community) must allow it, and the member must
+    have accepted its current guidelines, as before any post there."""
+    policy.check_share(actor, visibility=visibility, space=space)
+    if visibility == CommitmentVisibility.SPACE:
+        community_policy.check_guidelines_accepted(actor, space)
+    elif visibility == CommitmentVisibility.COMMUNITY:
+        community_policy.check_guidelines_accepted(actor, None)
+
+
+def _render(commitment: Commitment) -> None:
+    commitment.text_html = render_markdown(commitment.text)
+    commitment.why_html = render_markdown(commitment.why) if commitment.why else ""
+
+
+# Commitments ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def create_commitment(
+    *,
+    actor: User,
+    text: str,
+    due_on: date | None,
+    area: str,
+    why: str = "",
+    wres_indicator: int | None = None,
+    visibility: str = CommitmentVisibility.PRIVATE,
+    space: Space | None = None,
+    anonymous: bool = False,
+    source_thread: Thread | None = None,
+    source_post: Post | None = None,
+    source_session: LiveSession | None = None,
+    proposal: ActionProposal | None = None,
+    reminders: bool = True,
+) -> Commitment:
+    """A new commitment, private unless shared. Its source must be visible to ``actor``."""
+    if not actor.is_authenticated:
+        raise PermissionDenied("Sign in to make a commitment.")
+    if proposal is not None:
+        policy.check_adopt(actor, proposal)
+        source_session = proposal.session
+    errors: dict[str, list[str]] = {}
+    text = _collect(
+        errors, _text, text, field="text", limit=TEXT_MAX, empty="Write what you will do."
+    )
+    why = _collect(errors, _text, why, field="why", limit=WHY_MAX, empty=None) or ""
+    _collect(errors, _check_due, due_on, today=timezone.localdate())
+    _collect(
+        errors,
+        _check_choices,
+        area=area,
+        wres_indicator=wres_indicator,
+        visibility=visibility,
+        space=space,
+        anonymous=anonymous,
+    )
+    if source_post is not None:
+        if not threads_policy.can_see_post(actor, source_post):
+            errors.setdefault("__all__", []).append(
+                "We could not find the post this commitment comes from, or you cannot see it."
+            )
+        else:
+            source_thread = source_post.thread
+    if source_thread is not None and not threads_policy.can_see_thread(actor, source_thread):
+        errors.setdefault("__all__", []).append(
+            "We could not find the thread this commitment comes from, or you cannot see it."
+        )
+    if source_session is not None and not realtime_policy.can_see_session(actor, source_session):
+        errors.setdefault("__all__", []).append(
+            "We could not find the live session this commitment comes from, or you cannot see it."
+        )
+    if source_session is not None and source_thread is not None:
+        errors.setdefault("__all__", []).append("A commitment comes from one place only.")
+    if errors:
+        raise ValidationError(errors)
+    _check_share(actor, visibility=visibility, space=space)
+    outcome = _screen_shared(
+        actor=actor, visibility=visibility, space=space, text=f"{text}\n\n{why}"
+    )
+    now = timezone.now()
+    commitment = Commitment(
+        owner=actor,
+        text=text,
+        why=why,
+        due_on=due_on,
+        area=area,
+        wres_indicator=int(wres_indicator) if wres_indicator not in (None, "") else None,
+        visibility=visibility,
+        space=space if visibility == CommitmentVisibility.SPACE else None,
+        anonymous=anonymous,
+        source_thread=source_thread,
+        source_post=source_post,
+        source_session=source_session,
+        proposal=proposal,
+        reminders=reminders,
+        created_at=now,
+        updated_at=now,
+    )
+    _render(commitment)
+    commitment.save()
+    _flag_if_screened(commitment, outcome)
+    return commitment
+
+
+def _locked(commitment: Commitment) -> Commitment:
+    return (
+        Commitment.objects.select_for_update()
+        .select_related("owner", "space", "source_thread__space")
+        .get(pk=commitment.pk)
+    )
+
+
+@transaction.atomic
+def edit_commitment(
+    *,
+    actor: User,
+    commitment: Commitment,
+    text: str,
+    due_on: date | None,
+    area: str,
+    why: str = "",
+    wres_indicator: int | None = None,
+    visibility: str = CommitmentVisibility.PRIVATE,
+    space: Space | None = None,
+    anonymous: bool = False,
+    reminders: bool = True,
+) -> bool:
+    """Change what, why, when, where and who sees it. Returns False when nothing changed."""
+    commitment = _locked(commitment)
+    policy.check_see_commitment(actor, commitment)
+    policy.check_change_commitment(actor, commitment)
+    errors: dict[str, list[str]] = {}
+    text = _collect(
+        errors, _text, text, field="text", limit=TEXT_MAX, empty="Write what you will do."
+    )
+    why = _collect(errors, _text, why, field="why", limit=WHY_MAX, empty=None) or ""
+    if due_on != commitment.due_on:
+        # Keeping a date that has passed is fine; moving it into the past is not.
+        _collect(errors, _check_due, due_on, today=timezone.localdate())
+    _collect(
+        errors,
+        _check_choices,
+        area=area,
+        wres_indicator=wres_indicator,
+        visibility=visibility,
+        space=space,
+        anonymous=anonymous,
+    )
+    if errors:
+        raise ValidationError(errors)
+    _check_share(actor, visibility=visibility, space=space)
+    outcome = _screen_shared(
+        actor=actor, visibility=visibility, space=space, text=f"{text}\n\n{why}"
+    )
+    was_in = commitment.space if commitment.visibility == CommitmentVisibility.SPACE else None
+    new = {
+        "text": text,
+        "why": why,
+        "due_on": due_on,
+        "area": area,
+        "wres_indicator": int(wres_indicator) if wres_indicator not in (None, "") else None,
+        "visibility": visibility,
+        "space_id": space.pk if visibility == CommitmentVisibility.SPACE else None,
+        "anonymous": anonymous,
+        "reminders": reminders,
+    }
+    changed = [name for name, value in new.items() if getattr(commitment, name) != value]
+    if not changed:
+        return False
+    for name in changed:
+        setattr(commitment, name, new[name])
+    _render(commitment)
+    commitment.updated_at = timezone.now()
+    commitment.save()
+    if was_in is not None and (
+        visibility != CommitmentVisibility.SPACE or commitment.space_id != was_in.pk
+    ):
+        _close_flags_left_behind(commitment, was_in)
+    _flag_if_screened(commitment, outcome)
+    return True
+
+
+UNSHARED_NOTICE = "is no longer shared with {space}; a moderator made it private: {reason}"
+
+
+@transaction.atomic
+def unshare_commitment(*, actor: User, commitment: Commitment, reason: str) -> bool:
+    """A moderator of the space a commitment is shared with makes it private again (moderation
+    reaches this through the commitment kind). The owner keeps it and is told why; the open
+    flags on it are upheld; the audit log keeps the action. Returns False if it was no longer
+    shared with a space."""
+    commitment = _locked(commitment)
+    space = commitment.space
+    if commitment.visibility != CommitmentVisibility.SPACE or space is None:
+        return False
+    moderation_policy.check_moderate(actor, space)
+    reason = required_reason(reason, "the owner is told why it is no longer shared.")
+    commitment.visibility = CommitmentVisibility.PRIVATE
+    commitment.space = None
+    commitment.anonymous = False
+    commitment.updated_at = timezone.now()
+    commitment.save(update_fields=["visibility", "space", "anonymous", "updated_at"])
+    moderation_services.resolve_flags_on(actor=actor, target=commitment, upheld=True)
+    audit.record(
+        actor=actor,
+        action=AuditAction.COMMITMENT_UNSHARE,
+        space=space,
+        target=commitment,
+        reason=reason,
+    )
+    notices.tell(
+        commitment.owner,
+        f"Your commitment “{commitment.title}” "
+        + UNSHARED_NOTICE.format(space=space.name, reason=reason),
+    )
+    return True
+
+
+@transaction.atomic
+def set_reminders(*, actor: User, commitment: Commitment, enabled: bool) -> bool:
+    """Turn this commitment's reminder emails on or off. Returns whether it changed."""
+    commitment = _locked(commitment)
+    policy.check_see_commitment(actor, commitment)
+    policy.check_change_commitment(actor, commitment)
+    if commitment.reminders == enabled:
+        return False
+    commitment.reminders = enabled
+    commitment.save(update_fields=["reminders"])
+    return True
+
+
+def _escape_link_text(text: str) -> str:
+    for char in "\\[]*_`<>":
+        text = text.replace(char, f"\\{char}")
+    return text
+
+
+def report_body(commitment: Commitment, update: CommitmentUpdate) -> str:
+    """The Markdown of a report reply: it says it is a report on a commitment, and links it."""
+    link = f"[{_escape_link_text(commitment.title)}]({commitment.get_absolute_url()})"
+    parts = [f"**{REPORT_HEADING}:** {link}"]
+    status = update.status or commitment.status
+    parts.append(f"Status: {CommitmentStatus(status).label}")
+    parts.append(f"**What happened:** {update.happened}")
+    if update.learned:
+        parts.append(f"**What we learned:** {update.learned}")
+    if update.hard:
+        parts.append(f"**What was hard:** {update.hard}")
+    if update.status in (CommitmentStatus.DONE, CommitmentStatus.DROPPED):
+        label = "What changed" if update.status == CommitmentStatus.DONE else "Why not"
+        parts.append(f"**{label}:** {commitment.closing_note}")
+    return "\n\n".join(parts)
+
+
+@transaction.atomic
+def add_update(
+    *,
+    actor: User,
+    commitment: Commitment,
+    happened: str,
+    learned: str = "",
+    hard: str = "",
+    status: str = "",
+    closing_note: str = "",
+    report: bool = False,
+) -> CommitmentUpdate:
+    """A dated note, maybe moving the status on; done and dropped need a closing note. With
+    ``report`` the update is also posted as a reply in the thread the commitment came from,
+    through threads.services.create_reply: if the reply is refused, nothing is stored."""
+    commitment = _locked(commitment)
+    policy.check_see_commitment(actor, commitment)
+    policy.check_change_commitment(actor, commitment)
+    errors: dict[str, list[str]] = {}
+    happened = _collect(
+        errors, _text, happened, field="happened", limit=NOTE_MAX, empty="Say what happened."
+    )
+    learned = _collect(errors, _text, learned, field="learned", limit=NOTE_MAX, empty=None) or ""
+    hard = _collect(errors, _text, hard, field="hard", limit=NOTE_MAX, empty=None) or ""
+    status = (status or "").strip()
+    if status == commitment.status:
+        status = ""
+    if status and status not in NEXT_STATUSES.get(commitment.status, ()):
+        if commitment.status in (CommitmentStatus.DONE, CommitmentStatus.DROPPED):
+            message = "This commitment is closed: you can add notes, but not change its status."
+        else:
+            message = "Choose a status this commitment can move on to."
+        errors["status"] = [message]
+    closing = status in (CommitmentStatus.DONE, CommitmentStatus.DROPPED)
+    if closing:
+        empty = (
+            "Say what changed, to mark it done."
+            if status == CommitmentStatus.DONE
+            else "Say why not, to drop it."
+        )
+        closing_note = (
+            _collect(errors, _text, closing_note, field="closing_note", limit=NOTE_MAX, empty=empty)
+            or ""
+        )
+    if errors:
+        raise ValidationError(errors)
+    if report:
+        policy.check_report(actor, commitment)
+    now = timezone.now()
+    update = CommitmentUpdate(
+        commitment=commitment,
+        happened=happened,
+        happened_html=render_markdown(happened),
+        learned=learned,
+        learned_html=render_markdown(learned) if learned else "",
+        hard=hard,
+        hard_html=render_markdown(hard) if hard else "",
+        status=status,
+        created_at=now,
+    )
+    fields = ["updated_at"]
+    if status:
+        commitment.status = status
+        fields.append("status")
+    if closing:
+        commitment.closing_note = closing_note
+        commitment.closing_note_html = render_markdown(closing_note)
+        commitment.closed_at = now
+        fields += ["closing_note", "closing_note_html", "closed_at"]
+    commitment.updated_at = now
+    if report:
+        thread = commitment.source_thread
+        community_policy.check_guidelines_accepted(actor, thread.space)
+        post = threads_services.create_reply(
+            actor=actor,
+            thread=thread,
+            body=report_body(commitment, update),
+            anonymous=commitment.anonymous,
+        )
+        update.report_post = post
+    commitment.save(update_fields=fields)
+    update.save()
+    return update
+
+
+# Live-session action proposals ----------------------------------------------------------------
+
+
+@transaction.atomic
+def propose_action(*, actor: User, session: LiveSession, text: str) -> ActionProposal:
+    """One of up to five actions a facilitator proposes once the session has ended."""
+    session = LiveSession.objects.select_for_update().select_related("space").get(pk=session.pk)
+    existing = ActionProposal.objects.filter(session=session).count()
+    policy.check_propose_action(actor, session, existing=existing)
+    text = _text(text, field="text", limit=PROPOSAL_MAX, empty="Write the action you propose.")
+    text = " ".join(text.split())
+    proposal, _ = ActionProposal.objects.get_or_create(
+        session=session, text=text, defaults={"created_by": actor}
+    )
+    return proposal
+
+
+def adopt_proposal(*, actor: User, proposal: ActionProposal, **fields) -> Commitment:
+    """Adopt a proposed action as the member's own commitment, edited to fit (same rules)."""
+    return create_commitment(actor=actor, proposal=proposal, **fields)
+
+
+# Case studies ---------------------------------------------------------------------------------
+
+CASE_STUDY_SECTIONS = [
+    ("context", "The problem and context", True),
+    ("actions", "What we did", True),
+    ("changed", "What changed", True),
+    ("did_not_work", "What did not work", True),
+    ("contact", "Who to talk to", False),
+]
+
+
+def case_study_markdown(summary: str, sections: dict[str, str]) -> str:
+    """The opening post of a case study: the summary, then each section under its own heading
+    (rendered as h3), so screening, pre-moderation, search, revisions and hiding treat the whole
+    case study as the post it is."""
+    parts = [summary.strip()]
+    for name, heading, _ in CASE_STUDY_SECTIONS:
+        text = (sections.get(name) or "").strip()
+        if name == "changed":
+            measure = _measure_line(sections)
+            text = f"{text}\n\n{measure}" if measure else text
+        if text:
+            parts.append(f"## {heading}\n\n{text}")
+    return "\n\n".join(parts)
+
+
+def _measure_line(sections: dict[str, str]) -> str:
+    measure = (sections.get("measure") or "").strip()
+    before = (sections.get("before") or "").strip()
+    after = (sections.get("after") or "").strip()
+    if not (before or after):
+        return ""
+    name = f"{measure}: " if measure else ""
+    return f"**{name}before** {before or 'not measured'}, **after** {after or 'not measured'}."
+
+
+def _clean_sections(data: dict[str, str]) -> dict[str, str]:
+    errors: dict[str, list[str]] = {}
+    cleaned: dict[str, str] = {}
+    for name, heading, required in CASE_STUDY_SECTIONS:
+        limit = CONTACT_MAX if name == "contact" else SECTION_MAX
+        empty = f"Write “{heading.lower()}”." if required else None
+        cleaned[name] = _collect(
+            errors, _text, data.get(name), field=name, limit=limit, empty=empty
+        )
+    for name in ("measure", "before", "after"):
+        cleaned[name] = _collect(errors, _text, data.get(name), field=name, limit=200, empty=None)
+    if errors:
+        raise ValidationError(errors)
+    return {name: value or "" for name, value in cleaned.items()}
+
+
+@transaction.atomic
+def create_case_study(
+    *,
+    actor: User,
+    space: Space,
+    title: str,
+    summary: str,
+    sections: dict[str, str],
+    wres_indicator: int | None = None,
+    visibility: str = ThreadVisibility.SPACE,
+    content_note: str = "",
+    anonymous: bool = False,
+) -> CaseStudy:
+    """A ``case-study`` thread (through threads.services.create_thread, so every rule of a new
+    thread holds) and its structured sections."""
+    policy.check_write_case_study(actor, space)
+    community_policy.check_guidelines_accepted(actor, space)
+    errors: dict[str, list[str]] = {}
+    cleaned = _collect(errors, _clean_sections, sections) or {}
+    summary = _collect(
+        errors, _text, summary, field="body", limit=SUMMARY_MAX, empty="Write a short summary."
+    )
+    if wres_indicator not in (None, "") and int(wres_indicator) not in WresIndicator.values:
+        errors["wres_indicator"] = ["Choose one of the nine WRES indicators, or none."]
+    if errors:
+        try:
+            threads_services.clean_title(title)
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+        raise ValidationError(errors)
+    thread = threads_services.create_thread(
+        actor=actor,
+        space=space,
+        title=title,
+        body=case_study_markdown(summary, cleaned),
+        kind=ThreadKind.CASE_STUDY,
+        visibility=visibility,
+        content_note=content_note,
+        anonymous=anonymous,
+    )
+    case_study = CaseStudy(
+        thread=thread,
+        wres_indicator=int(wres_indicator) if wres_indicator not in (None, "") else None,
+        **cleaned,
+    )
+    _render_case_study(case_study)
+    case_study.save()
+    return case_study
+
+
+def _render_case_study(case_study: CaseStudy) -> None:
+    for name, _, _ in CASE_STUDY_SECTIONS:
+        text = getattr(case_study, name)
+        setattr(case_study, f"{name}_html", render_markdown(text) if text else "")
+
+
+# Erasure --------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def erase_member_content(*, user: User, remove_content: bool) -> None:
+    """Account erasure (community.site.account_data): with ``remove_content`` the member's
+    commitments, updates, proposals and case-study sections go; otherwise they stay, shown as
+    "Former member", with reminders off."""
+    if remove_content:
+        shared = Commitment.objects.filter(
+            owner=user, visibility=CommitmentVisibility.SPACE, space__isnull=False
+        )
+        for commitment in shared.select_related("space"):
+            _close_flags_left_behind(commitment, commitment.space)
+        Commitment.objects.filter(owner=user).delete()
+        ActionProposal.objects.filter(created_by=user).delete()
+        CaseStudy.objects.filter(thread__author=user).delete()
+        return
+    Commitment.objects.filter(owner=user).update(reminders=False)
+
+
+__all__ = [
+    "add_update",
+    "adopt_proposal",
+    "case_study_markdown",
+    "create_case_study",
+    "create_commitment",
+    "edit_commitment",
+    "erase_member_content",
+    "propose_action",
+    "report_body",
+    "set_reminders",
+    "unshare_commitment",
+]

@@ -1,0 +1,20 @@
+from django.urls import path
+
+from . import views
+
+COMMITMENT = "commitments/<int:commitment_id>/"
+ACTIONS = "live/<int:session_id>/actions/"
+
+urlpatterns = [
+    path("commitments/", views.commitment_list, name="commitment_list"),
+    path("commitments/new/", views.commitment_create, name="commitment_create"),
+    path(COMMITMENT, views.commitment_detail, name="commitment_detail"),
+    path(COMMITMENT + "edit/", views.commitment_edit, name="commitment_edit"),
+    path(COMMITMENT + "updates/", views.commitment_update, name="commitment_update"),
+    path(COMMITMENT + "reminders/", views.commitment_reminders, name="commitment_reminders"),
+    path("spaces/<slug:slug>/commitments/", views.space_commitments, name="space_commitments"),
+    path(ACTIONS, views.live_actions, name="live_actions"),
+    path(ACTIONS + "<int:proposal_id>/adopt/", views.proposal_adopt, name="proposal_adopt"),
+    path("library/", views.library, name="library"),
+    path("library/new/", views.case_study_create, name="case_study_create"),
+]
