@@ -24,9 +24,9 @@ from community.names import names_of, replace_names
 from moderation import services as moderation_services
 from realtime import services as realtime_services
 from threads import services as threads_services
-from threads.models import FORMER_MEMBER_LABEL
 from threads.commitments import selectors as commitments_selectors
 from threads.commitments import services as commitments_services
+from threads.models import FORMER_MEMBER_LABEL
 
 DELETION_GRACE = timedelta(days=7)
 FORMER_MEMBER = FORMER_MEMBER_LABEL
