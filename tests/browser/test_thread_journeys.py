@@ -91,12 +91,18 @@ def test_member_starts_thread_with_content_note_and_a_peer_replies_reacts_and_fo
     note_link = author.get_by_role("link", name=f"Femi Adeyemi replied to “{title}”")
     expect(note_link).to_be_visible()
     note_link.click()
+    # Replies in a content-noted thread are folded under the same note: open it to read.
+    replied = author.locator("article.forum-post").filter(has_text=reply)
+    expect(replied).to_be_visible()
+    replied.locator("summary").first.click()
     expect(author.get_by_text(reply)).to_be_visible()
 
     # The author replies back: the peer follows the thread, so they are told too.
     author.get_by_label("Your reply").fill(f"Glad it helped {word}.")
     author.get_by_role("button", name="Post reply").click()
-    expect(author.get_by_text(f"Glad it helped {word}.")).to_be_visible()
+    expect(
+        author.locator("article.forum-post").filter(has_text=f"Glad it helped {word}.")
+    ).to_be_visible()
     peer.goto("/notifications/")
     expect(peer.get_by_role("link", name=f"Mel Chen replied to “{title}”")).to_be_visible()
 
