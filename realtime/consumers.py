@@ -122,7 +122,7 @@ class LiveSessionConsumer(LeanLayerDispatch, AsyncJsonWebsocketConsumer):
             member_group(self.session_id, self.user.pk),
             # Sign-out, password changes and erasure reach sockets by session and by account;
             # sanctions by account, each socket deciding whether they concern its room.
-            auth_session_group(self.session_key),
+            self.session_hash,
             account_group(self.user.pk),
         ]
         if self.sees_authors:
