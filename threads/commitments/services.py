@@ -253,7 +253,7 @@ def create_commitment(
 
 def _locked(commitment: Commitment) -> Commitment:
     return (
-        Commitment.objects.select_for_update()
+        Commitment.objects.select_for_update(of=("self",))
         .select_related("owner", "space", "source_thread__space")
         .get(pk=commitment.pk)
     )
