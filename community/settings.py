@@ -107,6 +107,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "community.site.context_processors.forum",
             ],
+            # |datetime_attr and |moment in every template (<time datetime> values).
+            "builtins": ["community.templatetags.times"],
         },
     },
 ]
