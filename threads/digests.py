@@ -13,6 +13,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from community import mail
 from community.models import User
 
 from . import content_notes
@@ -82,7 +83,7 @@ def send_digest(user: User, *, base_url: str, connection=None) -> int:
         connection=connection,
     )
     message.attach_alternative(render_to_string("threads/email/digest.html", context), "text/html")
-    message.send()
+    mail.brand(message).send()
     return len(items)
 
 

@@ -12,15 +12,16 @@ from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.core.mail import send_mail
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from community import policy, selectors
+from community.mail import send_mail, site_url
 from community.models import Space
 from threads.commitments.selectors import home_context as commitments_home
 
@@ -123,13 +124,14 @@ def account_delete(request: HttpRequest) -> HttpResponse:
                 actor=request.user, remove_content=request.POST.get("remove_content") == "on"
             )
             request.user.refresh_from_db()
-            due = account_data.deletion_due_at(request.user)
+            due = timezone.localtime(account_data.deletion_due_at(request.user))
             send_mail(
                 "Your account will be deleted",
                 (
                     f"You asked us to delete your Race Equality Peer Forum account. It will be "
                     f"deleted on {due:%d %B %Y}. To keep it, sign in before then and choose "
-                    "“Keep my account” on your account page."
+                    "“Keep my account” on your account page:\n\n"
+                    f"{site_url(reverse('account_settings'))}"
                 ),
                 None,
                 [request.user.email],
