@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import Exists, Max, OuterRef, Q
 from django.http import Http404
 from django.utils import timezone
 
@@ -899,6 +899,37 @@ def mark_notifications_read(*, actor: User, ids: list[int] | None = None) -> int
     if ids is not None:
         qs = qs.filter(pk__in=ids)
     return qs.update(read_at=timezone.now())
+
+
+@transaction.atomic
+def mark_space_read(*, actor: User, space: Space) -> int:
+    """Mark every thread of ``space`` that ``actor`` can see read up to now, and their
+    notifications about those threads. Three queries whatever the number of threads; returns
+    how many threads had something unread."""
+    now = timezone.now()
+    unread = list(
+        Thread.objects.visible_to(actor)
+        .filter(space=space)
+        .exclude(
+            Exists(
+                ReadState.objects.filter(
+                    user=actor, thread=OuterRef("pk"), last_read_at__gte=OuterRef("last_post_at")
+                )
+            )
+        )
+        .values_list("pk", flat=True)
+    )
+    ReadState.objects.bulk_create(
+        [ReadState(user=actor, thread_id=pk, last_read_at=now) for pk in unread],
+        update_conflicts=True,
+        unique_fields=["user", "thread"],
+        update_fields=["last_read_at"],
+        batch_size=500,
+    )
+    Notification.objects.filter(recipient=actor, read_at__isnull=True, thread__space=space).update(
+        read_at=now
+    )
+    return len(unread)
 
 
 def open_notification(*, actor: User, notification_id: int) -> Notification:

@@ -9,6 +9,7 @@ urlpatterns = [
     path("spaces/<slug:slug>/", views.space_detail, name="space_detail"),
     path("spaces/<slug:slug>/threads/new/", views.thread_create, name="thread_create"),
     path("spaces/<slug:slug>/threads/follow/", views.space_follow, name="space_follow"),
+    path("spaces/<slug:slug>/threads/read/", views.space_mark_read, name="space_mark_read"),
     path(THREAD, views.thread_detail, name="thread_detail"),
     path(THREAD + "reply/", views.thread_reply, name="thread_reply"),
     path(THREAD + "unread/", views.thread_unread, name="thread_unread"),

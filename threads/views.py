@@ -162,13 +162,31 @@ def space_threads_context(request: HttpRequest, space: Space, full: bool) -> dic
     kind = request.GET.get("kind", "")
     if kind not in ThreadKind.values:
         kind = ""
+    sort = request.GET.get("sort", "")
+    if sort not in selectors.ThreadSort.values:
+        sort = ""
+    unanswered = request.GET.get("show") == "unanswered"
     page = selectors.space_threads_page(
-        request.user, space, full=full, kind=kind, page=request.GET.get("page")
+        request.user,
+        space,
+        full=full,
+        kind=kind,
+        sort=sort or selectors.ThreadSort.ACTIVITY,
+        unanswered=unanswered,
+        page=request.GET.get("page"),
     )
+    filters = {
+        key: value
+        for key, value in (("kind", kind), ("sort", sort), ("show", "unanswered" * unanswered))
+        if value
+    }
     return {
         "threads_page": page,
         "page_obj": page,
-        "query_prefix": f"kind={kind}" if kind else "",
+        "query_prefix": urlencode(filters),
+        "thread_sort": sort or selectors.ThreadSort.ACTIVITY,
+        "thread_sorts": selectors.ThreadSort.choices,
+        "thread_unanswered": unanswered,
         "thread_kind": kind,
         "thread_kinds": ThreadKind.choices,
         "threads_full": full,
@@ -443,6 +461,19 @@ def space_follow(request: HttpRequest, slug: str) -> HttpResponse:
     else:
         services.follow_space(actor=request.user, space=space)
         messages.success(request, f"You will be notified of new threads in {space.name}.")
+    return redirect(space)
+
+
+@require_POST
+def space_mark_read(request: HttpRequest, slug: str) -> HttpResponse:
+    space = space_or_404(request, slug)
+    count = services.mark_space_read(actor=request.user, space=space)
+    messages.success(
+        request,
+        f"All threads in {space.name} are marked as read."
+        if count
+        else f"You had no unread threads in {space.name}.",
+    )
     return redirect(space)
 
 
