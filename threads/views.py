@@ -24,7 +24,7 @@ from community.http import (
 from community.models import Space
 from community.policy import GuidelinesRequired
 
-from . import content_notes, policy, selectors, services
+from . import bookmarks, content_notes, policy, selectors, services
 from .forms import DeletePostForm, EditPostForm, ReactionForm, ReplyForm, SearchForm, ThreadForm
 from .models import Post, Thread, ThreadKind
 
@@ -273,10 +273,13 @@ def thread_detail(request: HttpRequest, slug: str, thread_id: int) -> HttpRespon
         services.mark_thread_read(actor=user, thread=thread, up_to=max(p.created_at for p in posts))
     can_moderate = policy.can_moderate(user, space)
     participant = policy.can_participate_in(user, space)
+    bookmarked = bookmarks.bookmarked_post_ids(user, posts)
     for post in posts:
         post.can_edit = policy.can_edit_post(user, post)
         post.can_delete = policy.can_delete_post(user, post)
         post.can_react = participant and post.is_published and post.author_id != user.pk
+        post.can_bookmark = post.is_published
+        post.is_bookmarked = post.pk in bookmarked
     draft = _saved_draft(request)
     reply_refusal = policy.reply_refusal(user, thread)
     return render(
@@ -295,6 +298,7 @@ def thread_detail(request: HttpRequest, slug: str, thread_id: int) -> HttpRespon
             "can_flag": policy.can_flag(user, space),
             "is_member": community_policy.can_read_space(user, space),
             "following": selectors.is_following_thread(user, thread),
+            "thread_bookmarked": bookmarks.is_thread_bookmarked(user, thread),
             "reply_form": ReplyForm(
                 initial=draft or {"anonymous": _default_anonymous(user, thread)}
             ),
@@ -475,6 +479,46 @@ def space_mark_read(request: HttpRequest, slug: str) -> HttpResponse:
         else f"You had no unread threads in {space.name}.",
     )
     return redirect(space)
+
+
+@require_POST
+def thread_bookmark(request: HttpRequest, slug: str, thread_id: int) -> HttpResponse:
+    thread = selectors.thread_in_space(request.user, slug, thread_id)
+    return _bookmark_toggled(request, thread, None)
+
+
+@require_POST
+def post_bookmark(request: HttpRequest, slug: str, thread_id: int, post_id: int) -> HttpResponse:
+    """A post the member cannot see (hidden, deleted, another space's) is a 404."""
+    thread = selectors.thread_in_space(request.user, slug, thread_id)
+    post = selectors.post_in_thread(request.user, thread, post_id)
+    if not post.is_published:
+        raise Http404("No such post.")
+    return _bookmark_toggled(request, thread, post)
+
+
+def _bookmark_toggled(request: HttpRequest, thread: Thread, post: Post | None) -> HttpResponse:
+    now = bookmarks.toggle_bookmark(actor=request.user, thread=thread, post=post)
+    if is_htmx(request):
+        return render(
+            request,
+            "threads/_bookmark.html",
+            {"space": thread.space, "thread": thread, "post": post, "bookmarked": now},
+        )
+    what = "post" if post else "thread"
+    messages.success(
+        request, f"The {what} is in your bookmarks." if now else f"Bookmark of the {what} removed."
+    )
+    fallback = post.get_absolute_url() if post else thread.get_absolute_url()
+    return redirect(safe_next(request, fallback))
+
+
+def bookmark_list(request: HttpRequest) -> HttpResponse:
+    page = bookmarks.bookmarks_page(request.user, request.GET.get("page"))
+    moderated = set(Space.objects.moderated_by(request.user).values_list("pk", flat=True))
+    for bookmark in page.object_list:
+        bookmark.show_real_author = bookmark.thread.space_id in moderated
+    return render(request, "threads/bookmarks.html", {"page_obj": page})
 
 
 # Posts ----------------------------------------------------------------------------------------
@@ -694,6 +738,8 @@ def post_fragment(request: HttpRequest, slug: str, thread_id: int, post_id: int)
         and post.is_published
         and post.author_id != user.pk
     )
+    post.can_bookmark = post.is_published
+    post.is_bookmarked = bool(bookmarks.bookmarked_post_ids(user, [post]))
     return render(
         request,
         "threads/_post.html",

@@ -23,6 +23,8 @@ from community.models import User
 from community.names import names_of, replace_names
 from moderation import services as moderation_services
 from realtime import services as realtime_services
+from threads import bookmarks as threads_bookmarks
+from threads import drafts as threads_drafts
 from threads import services as threads_services
 from threads.commitments import selectors as commitments_selectors
 from threads.commitments import services as commitments_services
@@ -103,6 +105,8 @@ def build_export(user: User) -> dict[str, Any]:
         "sessions": _sessions_export(user),
     }
     data.update(_threads_export(user))
+    data["bookmarks"] = threads_bookmarks.export_for(user)
+    data["drafts"] = threads_drafts.export_for(user)
     data.update(_moderation_export(user))
     data.update(_live_export(user))
     data.update(commitments_selectors.export_for(user))
@@ -316,6 +320,8 @@ def erase_account(user: User) -> None:
     retitled = threads_services.erase_author_content(
         user=user, remove_text=remove, label=FORMER_MEMBER
     )
+    threads_bookmarks.forget_member(user)
+    threads_drafts.forget_member(user)
     realtime_services.erase_author_messages(user=user, remove_text=remove)
     moderation_services.forget_member(user)
     community_services.forget_invitations_to(user, addresses)

@@ -14,6 +14,8 @@ from threads.services import create_reply, create_thread, hide_post
 
 pytestmark = pytest.mark.django_db
 
+QUERY_CAP = 10  # the page, whatever the number of rows
+
 
 def _titles(response) -> list[str]:
     return [t.title for t in response.context["threads_page"].object_list]
@@ -91,12 +93,12 @@ def test_thread_list_query_count_is_constant(
     client = login(other_member)
     url = space.get_absolute_url()
     _thread(member, space, "First", kind=ThreadKind.QUESTION)
-    with django_assert_max_num_queries(40) as small:
+    with django_assert_max_num_queries(QUERY_CAP):
         client.get(url, {"sort": sort, "show": "unanswered"})
     for n in range(15):
         thread = _thread(member, space, f"More {n}", kind=ThreadKind.QUESTION)
         create_reply(actor=member, thread=thread, body="bump")
-    with django_assert_max_num_queries(len(small.captured_queries)):
+    with django_assert_max_num_queries(QUERY_CAP):
         client.get(url, {"sort": sort, "show": "unanswered"})
 
 
