@@ -8,10 +8,16 @@ POST = THREAD + "posts/<int:post_id>/"
 urlpatterns = [
     path("spaces/<slug:slug>/", views.space_detail, name="space_detail"),
     path("spaces/<slug:slug>/threads/new/", views.thread_create, name="thread_create"),
+    path(
+        "spaces/<slug:slug>/threads/new/draft/",
+        views.thread_create_draft,
+        name="thread_create_draft",
+    ),
     path("spaces/<slug:slug>/threads/follow/", views.space_follow, name="space_follow"),
     path("spaces/<slug:slug>/threads/read/", views.space_mark_read, name="space_mark_read"),
     path(THREAD, views.thread_detail, name="thread_detail"),
     path(THREAD + "reply/", views.thread_reply, name="thread_reply"),
+    path(THREAD + "draft/", views.thread_draft, name="thread_draft"),
     path(THREAD + "unread/", views.thread_unread, name="thread_unread"),
     path(THREAD + "follow/", views.thread_follow, name="thread_follow"),
     path(THREAD + "bookmark/", views.thread_bookmark, name="thread_bookmark"),

@@ -24,7 +24,7 @@ from community.http import (
 from community.models import Space
 from community.policy import GuidelinesRequired
 
-from . import bookmarks, content_notes, policy, selectors, services
+from . import bookmarks, content_notes, drafts, policy, selectors, services
 from .forms import DeletePostForm, EditPostForm, ReactionForm, ReplyForm, SearchForm, ThreadForm
 from .models import Post, Thread, ThreadKind
 
@@ -142,6 +142,19 @@ def _saved_draft(request: HttpRequest) -> dict | None:
     return request.session.pop(DRAFT_KEY.format(request.path), None)
 
 
+def _server_draft(user, space: Space, thread: Thread | None = None) -> dict | None:
+    """The member's draft kept on the server (threads.drafts), as a form's initial data."""
+    draft = drafts.draft_for(user, space, thread)
+    if draft is None:
+        return None
+    initial = {"body": draft.body}
+    if thread is None:
+        initial["title"] = draft.title
+    else:
+        initial["anonymous"] = _default_anonymous(user, thread)
+    return initial
+
+
 def _thread_crumbs(space: Space) -> list[tuple[str, str]]:
     return [("Spaces", reverse("space_list")), (space.name, space.get_absolute_url())]
 
@@ -219,6 +232,8 @@ def thread_create(request: HttpRequest, slug: str) -> HttpResponse:
         if pending is not None:
             return pending
     draft = _saved_draft(request) if request.method == "GET" else None
+    if draft is None and request.method == "GET":
+        draft = _server_draft(request.user, space)
     form = ThreadForm(request.POST if request.method == "POST" else None, initial=draft or {})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -240,6 +255,7 @@ def thread_create(request: HttpRequest, slug: str) -> HttpResponse:
         except PermissionDenied as exc:
             form.add_error(None, str(exc))
         else:
+            drafts.discard_draft(actor=request.user, space=space)
             if thread.is_pending:
                 messages.success(
                     request,
@@ -258,7 +274,12 @@ def _thread_form_page(request, space: Space, form, status: int = 200) -> HttpRes
     return render(
         request,
         "threads/thread_form.html",
-        {"space": space, "form": form, "crumbs": _thread_crumbs(space)},
+        {
+            "space": space,
+            "form": form,
+            "crumbs": _thread_crumbs(space),
+            "draft_url": reverse("thread_create_draft", args=[space.slug]),
+        },
         status=status,
     )
 
@@ -280,7 +301,7 @@ def thread_detail(request: HttpRequest, slug: str, thread_id: int) -> HttpRespon
         post.can_react = participant and post.is_published and post.author_id != user.pk
         post.can_bookmark = post.is_published
         post.is_bookmarked = post.pk in bookmarked
-    draft = _saved_draft(request)
+    draft = _saved_draft(request) or _server_draft(user, space, thread)
     reply_refusal = policy.reply_refusal(user, thread)
     return render(
         request,
@@ -299,6 +320,7 @@ def thread_detail(request: HttpRequest, slug: str, thread_id: int) -> HttpRespon
             "is_member": community_policy.can_read_space(user, space),
             "following": selectors.is_following_thread(user, thread),
             "thread_bookmarked": bookmarks.is_thread_bookmarked(user, thread),
+            "draft_url": reverse("thread_draft", args=[space.slug, thread.pk]),
             "reply_form": ReplyForm(
                 initial=draft or {"anonymous": _default_anonymous(user, thread)}
             ),
@@ -355,6 +377,7 @@ def thread_reply(request: HttpRequest, slug: str, thread_id: int) -> HttpRespons
             except PermissionDenied as exc:
                 form.add_error(None, str(exc))
             else:
+                drafts.discard_draft(actor=request.user, space=space, thread=thread)
                 if post.is_published:
                     messages.success(request, "Your reply has been posted.")
                 else:
@@ -370,6 +393,8 @@ def thread_reply(request: HttpRequest, slug: str, thread_id: int) -> HttpRespons
         return pending
     draft = _saved_draft(request)
     quote_id = request.GET.get("quote")
+    if draft is None and not quote_id:
+        draft = _server_draft(request.user, space, thread)
     quoted, text = (
         services.quote_for_reply(
             actor=request.user, thread=thread, post_id=int(quote_id) if quote_id.isdigit() else None
@@ -412,6 +437,7 @@ def _reply_page(request, thread: Thread, form, quoted: Post | None, status: int 
             "form": form,
             "quoted": quoted,
             "quote_by_reference": quoted is not None and bool(content_notes.note_of(quoted)),
+            "draft_url": reverse("thread_draft", args=[thread.space.slug, thread.pk]),
             "can_moderate": policy.can_moderate(request.user, thread.space),
             "crumbs": [*_thread_crumbs(thread.space), (thread.title, thread.get_absolute_url())],
         },
@@ -519,6 +545,70 @@ def bookmark_list(request: HttpRequest) -> HttpResponse:
     for bookmark in page.object_list:
         bookmark.show_real_author = bookmark.thread.space_id in moderated
     return render(request, "threads/bookmarks.html", {"page_obj": page})
+
+
+def _only_draft_errors(form, exc: ValidationError) -> None:
+    """A draft need not be postable yet (no title is fine): show only why it was not saved."""
+    form.is_valid()
+    for name in list(form.errors):
+        del form.errors[name]
+    form_errors(form, exc)
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+def _draft_saved(request: HttpRequest, space: Space, thread: Thread | None, back: str, page):
+    """Save the member's draft. The autosave script gets JSON (a refusal with its reason: the
+    text stays in the browser); the no-JavaScript "Save draft" button comes back to the form,
+    or, refused, sees the form again with their text and the reason."""
+    title, body = request.POST.get("title", ""), request.POST.get("body", "")
+    try:
+        draft = drafts.save_draft(
+            actor=request.user, space=space, thread=thread, title=title, body=body
+        )
+    except ValidationError as exc:
+        reasons = [message for messages_ in exc.message_dict.values() for message in messages_]
+        if _wants_json(request):
+            return JsonResponse({"saved": False, "error": " ".join(reasons)}, status=400)
+        return page(exc)
+    if _wants_json(request):
+        return JsonResponse(
+            {
+                "saved": draft is not None,
+                "saved_at": draft.updated_at.isoformat() if draft else None,
+            }
+        )
+    messages.success(request, "Your draft is saved. It will be here when you come back.")
+    return redirect(back)
+
+
+@require_POST
+@_explains_lost_access
+def thread_draft(request: HttpRequest, slug: str, thread_id: int) -> HttpResponse:
+    thread = selectors.thread_in_space(request.user, slug, thread_id)
+
+    def page(exc: ValidationError) -> HttpResponse:
+        form = ReplyForm(request.POST)
+        _only_draft_errors(form, exc)
+        return _reply_page(request, thread, form, None, status=400)
+
+    return _draft_saved(request, thread.space, thread, f"{thread.get_absolute_url()}#reply", page)
+
+
+@require_POST
+@_explains_lost_access
+def thread_create_draft(request: HttpRequest, slug: str) -> HttpResponse:
+    space = space_or_404(request, slug)
+    community_policy.check_read_space(request.user, space)
+
+    def page(exc: ValidationError) -> HttpResponse:
+        form = ThreadForm(request.POST)
+        _only_draft_errors(form, exc)
+        return _thread_form_page(request, space, form, status=400)
+
+    return _draft_saved(request, space, None, reverse("thread_create", args=[slug]), page)
 
 
 # Posts ----------------------------------------------------------------------------------------
