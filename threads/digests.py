@@ -36,6 +36,7 @@ def _line(note: Notification) -> dict:
     verb = {
         NotificationKind.REPLY: "replied to",
         NotificationKind.QUOTE: "quoted you in",
+        NotificationKind.MENTION: "mentioned you in",
         NotificationKind.NEW_THREAD: "started",
     }.get(note.kind, "posted in")
     excerpt = content_notes.plain_excerpt(note.post, EXCERPT_CHARS) if note.post_id else ""

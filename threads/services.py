@@ -27,7 +27,7 @@ from moderation import services as moderation_services
 from moderation.registry import AUTOHIDE_REASON
 from realtime import broadcast
 
-from . import content_notes, policy
+from . import content_notes, mentions, policy
 from .models import (
     ANONYMOUS_LABEL,
     BODY_MAX,
@@ -286,6 +286,9 @@ def announce_post(post: Post) -> int:
             recipients[post.quote_of.author_id] = NotificationKind.QUOTE
         for user_id in ThreadFollow.objects.filter(thread=thread).values_list("user_id", flat=True):
             recipients.setdefault(user_id, NotificationKind.REPLY)
+    # A mention (threads.mentions: only of people who can read the post) outranks a reply.
+    for user_id in mentions.mentioned_readers(post):
+        recipients[user_id] = NotificationKind.MENTION
     recipients.pop(actor_id, None)
     notifications = [
         Notification(

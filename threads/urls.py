@@ -18,6 +18,7 @@ urlpatterns = [
     path(THREAD, views.thread_detail, name="thread_detail"),
     path(THREAD + "reply/", views.thread_reply, name="thread_reply"),
     path(THREAD + "draft/", views.thread_draft, name="thread_draft"),
+    path(THREAD + "mentions/", views.thread_mentions, name="thread_mentions"),
     path(THREAD + "unread/", views.thread_unread, name="thread_unread"),
     path(THREAD + "follow/", views.thread_follow, name="thread_follow"),
     path(THREAD + "bookmark/", views.thread_bookmark, name="thread_bookmark"),

@@ -24,7 +24,7 @@ from community.http import (
 from community.models import Space
 from community.policy import GuidelinesRequired
 
-from . import bookmarks, content_notes, drafts, policy, selectors, services
+from . import bookmarks, content_notes, drafts, mentions, policy, selectors, services
 from .forms import DeletePostForm, EditPostForm, ReactionForm, ReplyForm, SearchForm, ThreadForm
 from .models import Post, Thread, ThreadKind
 
@@ -155,6 +155,24 @@ def _server_draft(user, space: Space, thread: Thread | None = None) -> dict | No
     return initial
 
 
+def _with_mentions(form, thread: Thread):
+    """Point the reply box at the thread's mention suggestions (static/threads/mentions.js)."""
+    url = reverse("thread_mentions", args=[thread.space.slug, thread.pk])
+    form.fields["body"].widget.attrs["data-mentions-url"] = url
+    return form
+
+
+def _say_unreachable_mentions(request: HttpRequest, post: Post | None) -> None:
+    """Tell the author (only them) which people they mentioned cannot see the post."""
+    names = mentions.unreachable_mentions(post) if post is not None else []
+    if names:
+        who = ", ".join(names)
+        messages.warning(
+            request,
+            f"Not notified: {who}. Only people who can see this thread are told of a mention.",
+        )
+
+
 def _thread_crumbs(space: Space) -> list[tuple[str, str]]:
     return [("Spaces", reverse("space_list")), (space.name, space.get_absolute_url())]
 
@@ -256,6 +274,7 @@ def thread_create(request: HttpRequest, slug: str) -> HttpResponse:
             form.add_error(None, str(exc))
         else:
             drafts.discard_draft(actor=request.user, space=space)
+            _say_unreachable_mentions(request, thread.posts.filter(is_opening=True).first())
             if thread.is_pending:
                 messages.success(
                     request,
@@ -321,8 +340,9 @@ def thread_detail(request: HttpRequest, slug: str, thread_id: int) -> HttpRespon
             "following": selectors.is_following_thread(user, thread),
             "thread_bookmarked": bookmarks.is_thread_bookmarked(user, thread),
             "draft_url": reverse("thread_draft", args=[space.slug, thread.pk]),
-            "reply_form": ReplyForm(
-                initial=draft or {"anonymous": _default_anonymous(user, thread)}
+            "reply_form": _with_mentions(
+                ReplyForm(initial=draft or {"anonymous": _default_anonymous(user, thread)}),
+                thread,
             ),
             "crumbs": _thread_crumbs(space),
         },
@@ -378,6 +398,7 @@ def thread_reply(request: HttpRequest, slug: str, thread_id: int) -> HttpRespons
                 form.add_error(None, str(exc))
             else:
                 drafts.discard_draft(actor=request.user, space=space, thread=thread)
+                _say_unreachable_mentions(request, post)
                 if post.is_published:
                     messages.success(request, "Your reply has been posted.")
                 else:
@@ -434,7 +455,7 @@ def _reply_page(request, thread: Thread, form, quoted: Post | None, status: int 
         {
             "space": thread.space,
             "thread": thread,
-            "form": form,
+            "form": _with_mentions(form, thread),
             "quoted": quoted,
             "quote_by_reference": quoted is not None and bool(content_notes.note_of(quoted)),
             "draft_url": reverse("thread_draft", args=[thread.space.slug, thread.pk]),
@@ -609,6 +630,13 @@ def thread_create_draft(request: HttpRequest, slug: str) -> HttpResponse:
         return _thread_form_page(request, space, form, status=400)
 
     return _draft_saved(request, space, None, reverse("thread_create", args=[slug]), page)
+
+
+def thread_mentions(request: HttpRequest, slug: str, thread_id: int) -> JsonResponse:
+    """Names to suggest after "@": only members who can see the thread."""
+    thread = selectors.thread_in_space(request.user, slug, thread_id)
+    found = mentions.suggestions(request.user, thread, request.GET.get("q", ""))
+    return JsonResponse({"members": found})
 
 
 # Posts ----------------------------------------------------------------------------------------
