@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from community.models import Space
+from community.models import EmailFrequency, Space
 from community.rendering import render_markdown
 
 TITLE_MAX = 200
@@ -480,3 +480,35 @@ class Draft(models.Model):
     def __str__(self) -> str:
         where = f"thread {self.thread_id}" if self.thread_id else f"new thread in {self.space_id}"
         return f"Draft by {self.user_id} for {where}"
+
+
+class EmailChoice(models.Model):
+    """A member's email choice for one space (``thread`` empty) or one thread, over their usual
+    ``User.email_frequency``: the thread's choice wins, then the space's (threads.email_choices)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="email_choices"
+    )
+    space = models.ForeignKey(Space, on_delete=models.CASCADE, related_name="+")
+    thread = models.ForeignKey(
+        Thread, null=True, blank=True, on_delete=models.CASCADE, related_name="email_choices"
+    )
+    frequency = models.CharField(max_length=12, choices=EmailFrequency.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "thread"],
+                condition=Q(thread__isnull=False),
+                name="email_choice_thread_once",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "space"],
+                condition=Q(thread__isnull=True),
+                name="email_choice_space_once",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        where = f"thread {self.thread_id}" if self.thread_id else f"space {self.space_id}"
+        return f"{self.user_id}: {self.frequency} for {where}"

@@ -21,10 +21,19 @@ from community.http import (
     space_context,
     space_or_404,
 )
-from community.models import Space
+from community.models import EmailFrequency, Space
 from community.policy import GuidelinesRequired
 
-from . import bookmarks, content_notes, drafts, mentions, policy, selectors, services
+from . import (
+    bookmarks,
+    content_notes,
+    drafts,
+    email_choices,
+    mentions,
+    policy,
+    selectors,
+    services,
+)
 from .forms import DeletePostForm, EditPostForm, ReactionForm, ReplyForm, SearchForm, ThreadForm
 from .models import Post, Thread, ThreadKind
 
@@ -173,6 +182,21 @@ def _say_unreachable_mentions(request: HttpRequest, post: Post | None) -> None:
         )
 
 
+def _email_context(request: HttpRequest, space: Space, thread: Thread | None) -> dict:
+    if thread is None:
+        url = reverse("space_email", args=[space.slug])
+    else:
+        url = reverse("thread_email", args=[space.slug, thread.pk])
+    return {
+        "email_url": url,
+        "email_choice": email_choices.choice_for(request.user, space, thread),
+        "email_choices": EmailFrequency.choices,
+        "email_usual": EmailFrequency(request.user.email_frequency).label,
+        "email_scope": "space" if thread is None else "thread",
+        "email_id": "email-space" if thread is None else "email-thread",
+    }
+
+
 def _thread_crumbs(space: Space) -> list[tuple[str, str]]:
     return [("Spaces", reverse("space_list")), (space.name, space.get_absolute_url())]
 
@@ -223,6 +247,7 @@ def space_threads_context(request: HttpRequest, space: Space, full: bool) -> dic
         "threads_full": full,
         "can_start_thread": full and policy.can_start_thread(request.user, space),
         "following_space": full and selectors.is_following_space(request.user, space),
+        **(_email_context(request, space, None) if full else {}),
     }
 
 
@@ -340,6 +365,7 @@ def thread_detail(request: HttpRequest, slug: str, thread_id: int) -> HttpRespon
             "following": selectors.is_following_thread(user, thread),
             "thread_bookmarked": bookmarks.is_thread_bookmarked(user, thread),
             "draft_url": reverse("thread_draft", args=[space.slug, thread.pk]),
+            **_email_context(request, space, thread),
             "reply_form": _with_mentions(
                 ReplyForm(initial=draft or {"anonymous": _default_anonymous(user, thread)}),
                 thread,
@@ -637,6 +663,37 @@ def thread_mentions(request: HttpRequest, slug: str, thread_id: int) -> JsonResp
     thread = selectors.thread_in_space(request.user, slug, thread_id)
     found = mentions.suggestions(request.user, thread, request.GET.get("q", ""))
     return JsonResponse({"members": found})
+
+
+def _email_chosen(request, space: Space, thread: Thread | None, back: str) -> HttpResponse:
+    frequency = request.POST.get("frequency", "")
+    try:
+        email_choices.choose_email(
+            actor=request.user, space=space, thread=thread, frequency=frequency
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect(back)
+    where = f"“{thread.title}”" if thread else space.name
+    if frequency:
+        label = EmailFrequency(frequency).label.lower()
+        messages.success(request, f"Emails about {where}: {label}.")
+    else:
+        messages.success(request, f"Emails about {where} follow your usual choice.")
+    return redirect(back)
+
+
+@require_POST
+def space_email(request: HttpRequest, slug: str) -> HttpResponse:
+    space = space_or_404(request, slug)
+    community_policy.check_read_space(request.user, space)
+    return _email_chosen(request, space, None, space.get_absolute_url())
+
+
+@require_POST
+def thread_email(request: HttpRequest, slug: str, thread_id: int) -> HttpResponse:
+    thread = selectors.thread_in_space(request.user, slug, thread_id)
+    return _email_chosen(request, thread.space, thread, thread.get_absolute_url())
 
 
 # Posts ----------------------------------------------------------------------------------------

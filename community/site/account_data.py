@@ -25,6 +25,7 @@ from moderation import services as moderation_services
 from realtime import services as realtime_services
 from threads import bookmarks as threads_bookmarks
 from threads import drafts as threads_drafts
+from threads import email_choices as threads_email_choices
 from threads import services as threads_services
 from threads.commitments import selectors as commitments_selectors
 from threads.commitments import services as commitments_services
@@ -60,7 +61,8 @@ def build_export(user: User) -> dict[str, Any]:
             "pronouns": user.pronouns,
             "bio": user.bio,
             "date_joined": _iso(user.date_joined),
-            "email_digests": user.email_digests,
+            "email_frequency": user.email_frequency,
+            "email_choices": threads_email_choices.export_for(user),
             "suspended_until": _iso(user.suspended_until),
             "suspension_reason": user.suspension_reason,
         },
@@ -322,6 +324,7 @@ def erase_account(user: User) -> None:
     )
     threads_bookmarks.forget_member(user)
     threads_drafts.forget_member(user)
+    threads_email_choices.forget_member(user)
     realtime_services.erase_author_messages(user=user, remove_text=remove)
     moderation_services.forget_member(user)
     community_services.forget_invitations_to(user, addresses)
