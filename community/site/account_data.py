@@ -22,6 +22,7 @@ from community import services as community_services
 from community.models import User
 from community.names import names_of, replace_names
 from moderation import services as moderation_services
+from realtime import feeds as realtime_feeds
 from realtime import services as realtime_services
 from threads import bookmarks as threads_bookmarks
 from threads import drafts as threads_drafts
@@ -326,6 +327,7 @@ def erase_account(user: User) -> None:
     threads_drafts.forget_member(user)
     threads_email_choices.forget_member(user)
     realtime_services.erase_author_messages(user=user, remove_text=remove)
+    realtime_feeds.forget_member(user)
     moderation_services.forget_member(user)
     community_services.forget_invitations_to(user, addresses)
     # Commitments: deleted with the member's words, or kept as "Former member"'s with no emails.
