@@ -13,7 +13,7 @@ import re
 from django.db.models import Q
 from django.db.models.functions import Lower
 
-from community.models import User
+from community.models import Space, User
 
 from .models import Post, Thread
 
@@ -103,9 +103,7 @@ def unreachable_mentions(post: Post) -> list[str]:
     return mentions_of(post)[1]
 
 
-def suggestions(user: User, thread: Thread, query: str) -> list[dict]:
-    """Members whose name starts with (or contains) ``query`` and who can read ``thread``:
-    at most ``SUGGESTIONS``, a bounded number of queries whatever the number of members."""
+def _suggest(user: User, query: str, can_read) -> list[dict]:
     query = " ".join((query or "").split())[:80]
     if not query:
         return []
@@ -117,8 +115,24 @@ def suggestions(user: User, thread: Thread, query: str) -> list[dict]:
     )
     found = []
     for candidate in candidates:
-        if Thread.objects.visible_to(candidate).filter(pk=thread.pk).exists():
+        if can_read(candidate):
             found.append({"name": candidate.display_name})
             if len(found) >= SUGGESTIONS:
                 break
     return found
+
+
+def suggestions(user: User, thread: Thread, query: str) -> list[dict]:
+    """Members whose name starts with (or has a word starting with) ``query`` and who can read
+    ``thread``: at most ``SUGGESTIONS``, a bounded number of queries whatever the number of
+    members."""
+    return _suggest(
+        user, query, lambda c: Thread.objects.visible_to(c).filter(pk=thread.pk).exists()
+    )
+
+
+def space_suggestions(user: User, space: Space, query: str) -> list[dict]:
+    """For a new thread's form: members who can read ``space``'s threads."""
+    return _suggest(
+        user, query, lambda c: Space.objects.readable_by(c).filter(pk=space.pk).exists()
+    )

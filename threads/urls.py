@@ -8,6 +8,7 @@ POST = THREAD + "posts/<int:post_id>/"
 urlpatterns = [
     path("spaces/<slug:slug>/", views.space_detail, name="space_detail"),
     path("spaces/<slug:slug>/threads/new/", views.thread_create, name="thread_create"),
+    path("spaces/<slug:slug>/threads/new/mentions/", views.space_mentions, name="space_mentions"),
     path(
         "spaces/<slug:slug>/threads/new/draft/",
         views.thread_create_draft,

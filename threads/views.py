@@ -315,6 +315,9 @@ def thread_create(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _thread_form_page(request, space: Space, form, status: int = 200) -> HttpResponse:
+    form.fields["body"].widget.attrs["data-mentions-url"] = reverse(
+        "space_mentions", args=[space.slug]
+    )
     return render(
         request,
         "threads/thread_form.html",
@@ -576,7 +579,14 @@ def _bookmark_toggled(request: HttpRequest, thread: Thread, post: Post | None) -
         return render(
             request,
             "threads/_bookmark.html",
-            {"space": thread.space, "thread": thread, "post": post, "bookmarked": now},
+            {
+                "space": thread.space,
+                "thread": thread,
+                "post": post,
+                "bookmarked": now,
+                # The page the fragment sits in, for the no-JavaScript fallback's return.
+                "next_path": safe_next(request, thread.get_absolute_url()).split("#")[0],
+            },
         )
     what = "post" if post else "thread"
     messages.success(
@@ -656,6 +666,14 @@ def thread_create_draft(request: HttpRequest, slug: str) -> HttpResponse:
         return _thread_form_page(request, space, form, status=400)
 
     return _draft_saved(request, space, None, reverse("thread_create", args=[slug]), page)
+
+
+def space_mentions(request: HttpRequest, slug: str) -> JsonResponse:
+    """Names to suggest in a new thread's post: members who can read the space."""
+    space = space_or_404(request, slug)
+    community_policy.check_read_space(request.user, space)
+    found = mentions.space_suggestions(request.user, space, request.GET.get("q", ""))
+    return JsonResponse({"members": found})
 
 
 def thread_mentions(request: HttpRequest, slug: str, thread_id: int) -> JsonResponse:

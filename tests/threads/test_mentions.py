@@ -7,7 +7,7 @@ import pytest
 from tests.conftest import make_member, make_user
 from threads.digests import send_digest
 from threads.models import Notification, NotificationKind
-from threads.services import approve_post, create_reply, edit_post
+from threads.services import approve_post, create_reply, create_thread, edit_post
 
 from .helpers import thread_url
 
@@ -125,3 +125,24 @@ def test_suggestion_queries_are_bounded(
     with django_assert_max_num_queries(30):
         response = login(member).get(thread_url(thread, "mentions/"), {"q": "Orla"})
     assert len(response.json()["members"]) == 8
+
+
+def test_new_thread_suggestions_list_only_readers_of_the_space(
+    login, space, member, other_member, other_space, outsider
+):
+    make_member(other_space, "Olive Elsewhere")
+    response = login(member).get(f"/spaces/{space.slug}/threads/new/mentions/", {"q": "ol"})
+    assert [m["name"] for m in response.json()["members"]] == ["Olu Other"]
+    page = login(member).get(f"/spaces/{space.slug}/threads/new/").content.decode()
+    assert f'data-mentions-url="/spaces/{space.slug}/threads/new/mentions/"' in page
+
+
+def test_outsider_gets_404_from_space_suggestions(login, unlisted_space, outsider):
+    url = f"/spaces/{unlisted_space.slug}/threads/new/mentions/"
+    assert login(outsider).get(url, {"q": "M"}).status_code == 404
+
+
+def test_mention_in_a_new_thread_notifies_readers_only(space, member, other_member, outsider):
+    create_thread(actor=member, space=space, title="Hello", body="@Olu Other @Oliver Outsider")
+    assert _mentions(other_member).count() == 1
+    assert not _mentions(outsider).exists()
