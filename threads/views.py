@@ -547,6 +547,7 @@ def space_follow(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 def space_mark_read(request: HttpRequest, slug: str) -> HttpResponse:
     space = space_or_404(request, slug)
+    community_policy.check_read_space(request.user, space)
     count = services.mark_space_read(actor=request.user, space=space)
     messages.success(
         request,
