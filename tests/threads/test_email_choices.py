@@ -126,3 +126,11 @@ def test_pages_show_the_current_choice(login, thread, space, member):
     page = client.get(thread_url(thread)).content.decode()
     assert '<option value="weekly" selected>' in page
     assert "Email me about this space" in client.get(space.get_absolute_url()).content.decode()
+
+
+def test_a_mention_follows_the_thread_choice_too(login, thread, member, facilitator):
+    login(facilitator).post(thread_url(thread, "email/"), {"frequency": "never"})
+    create_reply(actor=member, thread=thread, body="@Femi Facilitator what do you think?")
+    assert Notification.objects.filter(recipient=facilitator, kind="mention").count() == 1
+    _send()
+    assert not [m for m in mail.outbox if facilitator.email in m.to]
