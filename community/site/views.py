@@ -47,13 +47,14 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def _home_activity(user) -> dict:
-    """The latest threads the member can see and their upcoming live sessions."""
-    from django.db.models import OuterRef, Subquery
+    """What leads the member's home page: threads with something unread, the latest threads,
+    and their live sessions now and coming up. A fixed number of queries."""
+    from django.db.models import F, OuterRef, Q, Subquery
 
     from realtime.selectors import sessions_for_member
     from threads.models import ReadState, Thread
 
-    latest = list(
+    threads = (
         Thread.objects.visible_to(user)
         .filter(space__in=Space.objects.readable_by(user).values("pk"))
         .annotate(
@@ -64,11 +65,20 @@ def _home_activity(user) -> dict:
             )
         )
         .select_related("space")
-        .order_by("-last_post_at", "-pk")[:8]
+        .order_by("-last_post_at", "-pk")
     )
-    for thread in latest:
+    unread = list(
+        threads.filter(Q(last_read_at__isnull=True) | Q(last_post_at__gt=F("last_read_at")))[:8]
+    )
+    latest = list(threads[:8])
+    for thread in [*unread, *latest]:
         thread.has_unread = thread.last_read_at is None or thread.last_post_at > thread.last_read_at
-    return {"latest_threads": latest, "upcoming_sessions": list(sessions_for_member(user)[:3])}
+        thread.never_read = thread.last_read_at is None
+    return {
+        "unread_threads": unread,
+        "latest_threads": latest,
+        "upcoming_sessions": list(sessions_for_member(user)[:3]),
+    }
 
 
 @login_not_required
