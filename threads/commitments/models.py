@@ -79,15 +79,16 @@ def commitment_visibility_q(user, prefix: str = "") -> Q:
 
     Their own, whatever the visibility; those shared with a space whose inside they may read
     (active members, and staff); those shared with the whole community. A private commitment is
-    its owner's alone: staff and moderators do not see it either.
+    its owner's alone: staff and moderators do not see it either. A shared commitment held for
+    review (a ``require approval`` watched word) is its owner's alone until a moderator approves
+    it.
     """
     p = prefix
     readable = Space.objects.readable_by(user).values("pk")
-    return (
-        Q(**{f"{p}owner": user})
-        | Q(**{f"{p}visibility": CommitmentVisibility.SPACE, f"{p}space__in": readable})
-        | Q(**{f"{p}visibility": CommitmentVisibility.COMMUNITY})
+    shared = Q(**{f"{p}visibility": CommitmentVisibility.SPACE, f"{p}space__in": readable}) | Q(
+        **{f"{p}visibility": CommitmentVisibility.COMMUNITY}
     )
+    return Q(**{f"{p}owner": user}) | (shared & Q(**{f"{p}is_pending": False}))
 
 
 class CommitmentQuerySet(models.QuerySet["Commitment"]):
@@ -153,6 +154,9 @@ class Commitment(models.Model):
         default=True,
         help_text="A week before the date, on the date, then once a month while it is open.",
     )
+    # True while a ``require approval`` watched word holds it for the moderators of
+    # :func:`moderation_space`: only its owner sees it (as waiting) until one approves it.
+    is_pending = models.BooleanField(default=False)
     closing_note = models.TextField(max_length=NOTE_MAX, blank=True)
     closing_note_html = models.TextField(editable=False, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
@@ -206,6 +210,11 @@ class Commitment(models.Model):
         return self.text_html.strip() != f"<p>{escape(self.title, quote=False)}</p>"
 
     @property
+    def moderation_space(self) -> Space | None:
+        """Whose moderators look after it (see :func:`moderation_space`)."""
+        return moderation_space(self)
+
+    @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
 
@@ -225,6 +234,33 @@ class Commitment(models.Model):
         return self.owner.display_name
 
 
+def area_space(area: str) -> Space | None:
+    """The space of an action area (the five areas are keyed by their spaces' slugs)."""
+    return Space.objects.filter(slug=area).first()
+
+
+def moderation_space(commitment: Commitment) -> Space | None:
+    """The space whose watched words screen a shared commitment and whose moderators review it:
+    the space it is shared with; for one shared with all members (which has no space), the space
+    of its action area. None for a private one (its owner's alone, never screened)."""
+    if commitment.visibility == CommitmentVisibility.SPACE:
+        return commitment.space
+    if commitment.visibility == CommitmentVisibility.COMMUNITY:
+        return area_space(commitment.area)
+    return None
+
+
+class CommitmentUpdateQuerySet(models.QuerySet["CommitmentUpdate"]):
+    def visible_to(self, user) -> CommitmentUpdateQuerySet:
+        """Updates of commitments ``user`` may see; one held for review only by its owner."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(
+            commitment_visibility_q(user, "commitment__"),
+            Q(commitment__owner=user) | Q(is_pending=False),
+        )
+
+
 class CommitmentUpdate(models.Model):
     """A dated note on a commitment: what happened, what we learned, what was hard."""
 
@@ -241,7 +277,12 @@ class CommitmentUpdate(models.Model):
     report_post = models.ForeignKey(
         Post, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Held for review by a ``require approval`` watched word: only the owner sees it until a
+    # moderator of the commitment's moderation space approves it.
+    is_pending = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
+
+    objects = CommitmentUpdateQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-pk"]

@@ -12,6 +12,7 @@ from django.http import Http404
 
 from community import policy as community_policy
 from community.models import Space
+from moderation import policy as moderation_policy
 from realtime import policy as realtime_policy
 from realtime.models import LiveEvent, LiveSession, Presence, Registration
 from threads import policy as threads_policy
@@ -63,6 +64,18 @@ def can_see_real_owner(user, commitment: Commitment) -> bool:
     if commitment.space_id is None:
         return bool(user.is_authenticated and user.is_staff)
     return community_policy.can_moderate_space(user, commitment.space)
+
+
+def can_flag(user, commitment: Commitment) -> bool:
+    """Whether "Flag" is offered: a shared commitment someone else made, that ``user`` sees
+    (so not one held for review) and may flag in its moderation space (not muted there, not
+    suspended). moderation.services.flag_item checks the same again."""
+    if not user.is_authenticated or is_owner(user, commitment) or commitment.is_pending:
+        return False
+    space = commitment.moderation_space
+    if space is None or not can_see_commitment(user, commitment):
+        return False
+    return not _refused(moderation_policy.check_flag, user, space)
 
 
 def check_share(user, *, visibility: str, space: Space | None) -> None:

@@ -101,9 +101,13 @@ def commitment_for(user, commitment_id: int) -> Commitment:
     return commitment
 
 
-def updates_of(commitment: Commitment) -> QuerySet[CommitmentUpdate]:
-    return CommitmentUpdate.objects.filter(commitment=commitment).select_related(
-        "report_post__thread__space"
+def updates_of(user, commitment: Commitment) -> QuerySet[CommitmentUpdate]:
+    """The updates ``user`` may read: all for the owner (held ones marked), published ones for
+    everyone else."""
+    return (
+        CommitmentUpdate.objects.visible_to(user)
+        .filter(commitment=commitment)
+        .select_related("report_post__thread__space")
     )
 
 
@@ -259,7 +263,8 @@ def home_context(user) -> dict[str, Any]:
     for commitment in mine:
         commitment.overdue = commitment.is_overdue(today)
     reports = list(
-        CommitmentUpdate.objects.filter(
+        CommitmentUpdate.objects.visible_to(user)
+        .filter(
             report_post__isnull=False,
             commitment__in=Commitment.objects.visible_to(user).exclude(
                 visibility=CommitmentVisibility.PRIVATE

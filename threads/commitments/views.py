@@ -170,9 +170,10 @@ def _detail_context(request: HttpRequest, commitment: Commitment, update_form=No
         update_form = _update_form(commitment, can_report=can_report)
     return {
         "commitment": commitment,
-        "updates": selectors.updates_of(commitment),
+        "updates": selectors.updates_of(user, commitment),
         "source": selectors.shown_source(user, commitment),
         "mine": mine,
+        "can_flag": policy.can_flag(user, commitment),
         "can_report": can_report,
         "report_thread": thread if can_report else None,
         "update_form": update_form,
