@@ -240,6 +240,7 @@ TABLE: dict[str, Entry] = {
     ),
     "flag_post": get(inside(**SANCTIONED), lambda w: {"pk": w.first_post.pk}),
     "flag_thread": get(inside(**SANCTIONED), lambda w: {"pk": w.thread.pk}),
+    "flag_commitment": get(inside(**SANCTIONED), lambda w: {"pk": w.commitment.pk}),
     "flag_member": get(
         inside(**SANCTIONED),
         lambda w: {"slug": w.space.slug, "user_id": w.author.pk},

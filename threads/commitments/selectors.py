@@ -5,12 +5,13 @@ Each page-sized read runs a fixed number of queries whatever the page or data si
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Case, Count, IntegerField, QuerySet, Value, When
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 from django.http import Http404
 from django.utils import timezone
 
@@ -358,6 +359,58 @@ def library_spaces(user) -> QuerySet[Space]:
 
 def case_study_of(thread: Thread) -> CaseStudy | None:
     return CaseStudy.objects.filter(thread=thread).first()
+
+
+# Search ---------------------------------------------------------------------------------------
+
+SEARCH_RESULTS = 10
+SEARCH_QUERY_MAX = 200
+SEARCH_SNIPPET = 240
+
+
+def search_terms(query: str) -> list[str]:
+    """The words searched for, as the site's post search takes them (up to ten, two letters or
+    more)."""
+    query = (query or "")[:SEARCH_QUERY_MAX].lower()
+    return [term for term in re.findall(r"\w+", query) if len(term) > 1][:10]
+
+
+def search_commitments(user, query: str, *, space: Space | None = None) -> QuerySet[Commitment]:
+    """Commitments ``user`` may see (the one visibility rule) matching every term of ``query``
+    in what, why, the closing note, or an update ``user`` may read. With ``space``: those shared
+    with it. Newest first."""
+    terms = search_terms(query)
+    if not terms:
+        return Commitment.objects.none()
+    qs = Commitment.objects.visible_to(user)
+    if space is not None:
+        qs = qs.filter(visibility=CommitmentVisibility.SPACE, space=space)
+    readable_updates = CommitmentUpdate.objects.visible_to(user)
+    for term in terms:
+        in_updates = readable_updates.filter(
+            Q(happened__icontains=term) | Q(learned__icontains=term) | Q(hard__icontains=term)
+        ).values("commitment_id")
+        qs = qs.filter(
+            Q(text__icontains=term)
+            | Q(why__icontains=term)
+            | Q(closing_note__icontains=term)
+            | Q(pk__in=in_updates)
+        )
+    return qs.select_related("owner", "space").order_by("-created_at", "-pk")
+
+
+def search_results(user, query: str, *, space: Space | None = None) -> list[Commitment]:
+    """The first :data:`SEARCH_RESULTS` matches, each with ``shown_owner`` (an anonymous one
+    stays anonymous to peers) and ``snippet_html`` (escaped, terms marked). Two queries."""
+    from community.rendering import highlight_snippet
+
+    terms = search_terms(query)
+    results = list(search_commitments(user, query, space=space)[:SEARCH_RESULTS])
+    label_owners(user, results)
+    for commitment in results:
+        words = f"{commitment.text}\n\n{commitment.why}"
+        commitment.snippet_html = highlight_snippet(words, terms, width=SEARCH_SNIPPET)
+    return results
 
 
 # Export ---------------------------------------------------------------------------------------
