@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from community.models import Space
 from realtime.models import LiveSession
+from threads import policy as threads_policy
 from threads.models import Post, Thread, ThreadKind
 
 from .models import (
@@ -359,6 +360,23 @@ def library_spaces(user) -> QuerySet[Space]:
 
 def case_study_of(thread: Thread) -> CaseStudy | None:
     return CaseStudy.objects.filter(thread=thread).first()
+
+
+def opening_post(thread: Thread) -> Post:
+    return Post.objects.select_related("thread__space", "author").get(
+        thread=thread, is_opening=True
+    )
+
+
+def can_edit_case_study(user, thread: Thread) -> bool:
+    """Whether "Change the case study" is offered on its thread (its author, its moderators)."""
+    if thread.kind != ThreadKind.CASE_STUDY or not CaseStudy.objects.filter(thread=thread).exists():
+        return False
+    post = Post.objects.filter(thread=thread, is_opening=True).select_related("thread__space")
+    opening = post.first()
+    if opening is None or opening.is_deleted:
+        return False
+    return opening.author_id == user.pk or threads_policy.can_moderate(user, thread.space)
 
 
 # Search ---------------------------------------------------------------------------------------

@@ -702,6 +702,71 @@ def create_case_study(
     return case_study
 
 
+def case_study_summary(case_study: CaseStudy, body: str) -> str:
+    """The summary of a case study's opening post: what comes before its first section."""
+    marker = f"\n\n## {CASE_STUDY_SECTIONS[0][1]}\n\n"
+    return body.split(marker, 1)[0] if marker in body else body
+
+
+@transaction.atomic
+def edit_case_study(
+    *,
+    actor: User,
+    case_study: CaseStudy,
+    title: str,
+    summary: str,
+    sections: dict[str, str],
+    wres_indicator: int | None = None,
+    reason: str = "",
+) -> bool:
+    """Change a case study's title, summary and sections: its opening post is edited through
+    threads.services.edit_post, so every rule of a post edit holds (the author, or a moderator
+    with a reason, told to the author and audited; watched words; an edit needing approval
+    waits, readers keeping the published text; the old text kept as a revision). The sections
+    are stored as the author (or moderator) wrote them. Returns False when nothing changed."""
+    thread = Thread.objects.select_related("space").get(pk=case_study.thread_id)
+    post = Post.objects.select_related("thread__space", "author").get(
+        thread=thread, is_opening=True
+    )
+    threads_policy.check_see_post(actor, post)
+    threads_policy.check_edit_post(actor, post)
+    moderating = threads_policy.moderates_post(actor, post)
+    errors: dict[str, list[str]] = {}
+    cleaned = _collect(errors, _clean_sections, sections) or {}
+    summary = _collect(
+        errors, _text, summary, field="body", limit=SUMMARY_MAX, empty="Write a short summary."
+    )
+    if wres_indicator not in (None, "") and int(wres_indicator) not in WresIndicator.values:
+        errors["wres_indicator"] = ["Choose one of the nine WRES indicators, or none."]
+    try:
+        threads_services.clean_title(title)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    if errors:
+        raise ValidationError(errors)
+    if not moderating:
+        community_policy.check_guidelines_accepted(actor, thread.space)
+    edited = threads_services.edit_post(
+        actor=actor,
+        post=post,
+        body=case_study_markdown(summary, cleaned),
+        title=title,
+        reason=reason,
+        moderating=moderating,
+    )
+    case_study = CaseStudy.objects.select_for_update().get(pk=case_study.pk)
+    indicator = int(wres_indicator) if wres_indicator not in (None, "") else None
+    changed = [name for name, value in cleaned.items() if getattr(case_study, name) != value]
+    if not changed and indicator == case_study.wres_indicator:
+        return edited
+    for name in changed:
+        setattr(case_study, name, cleaned[name])
+    case_study.wres_indicator = indicator
+    _render_case_study(case_study)
+    case_study.save()
+    return True
+
+
 def _render_case_study(case_study: CaseStudy) -> None:
     for name, _, _ in CASE_STUDY_SECTIONS:
         text = getattr(case_study, name)
@@ -734,8 +799,10 @@ __all__ = [
     "adopt_proposal",
     "approve_commitment",
     "case_study_markdown",
+    "case_study_summary",
     "create_case_study",
     "create_commitment",
+    "edit_case_study",
     "edit_commitment",
     "erase_member_content",
     "held_for_review",

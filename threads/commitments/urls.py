@@ -26,4 +26,9 @@ urlpatterns = [
     path(ACTIONS + "<int:proposal_id>/adopt/", views.proposal_adopt, name="proposal_adopt"),
     path("library/", views.library, name="library"),
     path("library/new/", views.case_study_create, name="case_study_create"),
+    path(
+        "library/case-studies/<int:thread_id>/edit/",
+        views.case_study_edit,
+        name="case_study_edit",
+    ),
 ]
