@@ -319,3 +319,20 @@ def test_moderators_of_the_space_are_not_held(moderator, space):
     Membership.objects.filter(user=moderator, space=space).update(is_moderator=True)
     commitment = share(moderator, space, "We holdword.")
     assert not commitment.is_pending
+
+
+def test_the_review_queue_of_held_commitments_runs_constant_queries(
+    login, member, staff, space, django_assert_max_num_queries
+):
+    word("holdword", "require_approval")
+    make_commitment(member, "We holdword 0.", visibility="community")
+    share(member, space, "We holdword in the space.")
+    client = login(staff)
+    with django_assert_max_num_queries(60) as few:
+        assert client.get("/moderation/").status_code == 200
+    for number in range(6):
+        make_commitment(member, f"We holdword {number}.", visibility="community")
+        share(member, space, f"We holdword there {number}.")
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        page = client.get("/moderation/")
+    assert page.content.count(b'id="pending-commitment-') == 14

@@ -84,6 +84,7 @@ class CommitmentKind(ModeratableKind):
             .filter(where)
             .filter(Q(is_pending=True) | Exists(held_update))
             .prefetch_related("updates")
+            .with_area_spaces()
             .order_by("updated_at", "pk")
         )
 

@@ -101,6 +101,27 @@ class CommitmentQuerySet(models.QuerySet["Commitment"]):
     def open(self) -> CommitmentQuerySet:
         return self.filter(status__in=OPEN_STATUSES)
 
+    def with_area_spaces(self) -> CommitmentQuerySet:
+        """Load the action-area spaces of the results in one more query, for
+        :func:`moderation_space` of commitments shared with everyone (the review queue)."""
+        clone = self._chain()
+        clone.area_spaces_wanted = True
+        return clone
+
+    def _clone(self):
+        clone = super()._clone()
+        clone.area_spaces_wanted = getattr(self, "area_spaces_wanted", False)
+        return clone
+
+    def _fetch_all(self):
+        fresh = self._result_cache is None
+        super()._fetch_all()
+        if fresh and getattr(self, "area_spaces_wanted", False):
+            items = [item for item in self._result_cache if isinstance(item, Commitment)]
+            by_slug = Space.objects.in_bulk({item.area for item in items}, field_name="slug")
+            for item in items:
+                item.__dict__["area_space"] = by_slug.get(item.area)
+
 
 class Commitment(models.Model):
     """What a member will do, by when. ``text_html`` and ``why_html`` are rendered on save by
@@ -246,6 +267,8 @@ def moderation_space(commitment: Commitment) -> Space | None:
     if commitment.visibility == CommitmentVisibility.SPACE:
         return commitment.space
     if commitment.visibility == CommitmentVisibility.COMMUNITY:
+        if "area_space" in commitment.__dict__:
+            return commitment.__dict__["area_space"]
         return area_space(commitment.area)
     return None
 
