@@ -336,3 +336,25 @@ def test_the_review_queue_of_held_commitments_runs_constant_queries(
     with django_assert_max_num_queries(len(few.captured_queries)):
         page = client.get("/moderation/")
     assert page.content.count(b'id="pending-commitment-') == 14
+
+
+def test_when_the_owner_stops_sharing_a_members_flag_closes_and_they_are_told_why(
+    member, other_member, space
+):
+    from moderation import services as moderation_services
+    from threads.models import Notification
+
+    commitment = share(member, space)
+    moderation_services.flag_item(actor=other_member, target=commitment, reason="other")
+    services.edit_commitment(
+        actor=member,
+        commitment=commitment,
+        text=commitment.text,
+        due_on=commitment.due_on,
+        area=commitment.area,
+        visibility="private",
+    )
+    assert not flags_on(commitment).exists()
+    notice = Notification.objects.get(recipient=other_member)
+    assert "no longer shared" in notice.text and "reviewed" not in notice.text
+    assert commitment.text not in notice.text

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -21,6 +22,7 @@ from community.sanctions import required_reason
 from moderation import policy as moderation_policy
 from moderation import screening
 from moderation import services as moderation_services
+from moderation.models import Flag
 from realtime import policy as realtime_policy
 from realtime.models import LiveSession
 from threads import policy as threads_policy
@@ -146,10 +148,23 @@ def _update_text(update: CommitmentUpdate) -> str:
 
 
 def _close_flags_left_behind(commitment: Commitment, space: Space) -> None:
-    """The commitment is no longer shared with ``space``: the flags raised there are moot (its
-    moderators can no longer open it). Flags on commitments are automatic only, so nobody is
-    thanked or told; nothing is audited, as no moderator acted."""
-    moderation_services.resolve_flags_on(actor=None, target=commitment, upheld=False, space=space)
+    """The commitment is no longer shared with ``space`` (its owner made it private, shared it
+    elsewhere, or was erased): the flags raised there are moot, as its moderators can no longer
+    open it. They are closed without a moderator (nothing is audited: nobody acted), and each
+    member who flagged it is told why, not that a moderator reviewed it."""
+    flags = Flag.objects.open().filter(
+        target_type=ContentType.objects.get_for_model(Commitment),
+        target_id=commitment.pk,
+        space=space,
+    )
+    flaggers = {flag.flagger for flag in flags.select_related("flagger") if flag.flagger_id}
+    flags.update(status=Flag.Status.DISMISSED, resolved_by=None, resolved_at=timezone.now())
+    for flagger in flaggers:
+        notices.tell(
+            flagger,
+            "Thank you for your flag. The commitment you flagged is no longer shared with "
+            f"{space.name}, so there is nothing left for its moderators to review.",
+        )
 
 
 def _check_share(actor: User, *, visibility: str, space: Space | None) -> None:
