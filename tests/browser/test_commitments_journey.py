@@ -23,7 +23,7 @@ import json
 TITLE = {THREAD_TITLE!r}
 from threads.models import Thread
 from realtime.models import LiveSession
-from threads.commitments.models import ActionProposal, Commitment
+from threads.commitments.models import ActionProposal, CaseStudy, Commitment
 from community.models import User
 member = User.objects.get(email='member@example.org')
 thread = Thread.objects.get(space__slug='allyship', title=TITLE)
@@ -33,6 +33,7 @@ print(json.dumps({{
     'commitment': Commitment.objects.filter(owner=member, status='done').first().pk,
     'ended': ended.pk,
     'proposal': ActionProposal.objects.filter(session=ended).first().pk,
+    'case_study': CaseStudy.objects.order_by('pk').first().thread_id,
 }}))
 """
 
@@ -182,6 +183,24 @@ def test_moderator_stops_sharing_a_flagged_commitment_and_the_owner_is_told(new_
     expect(page.locator("main")).to_contain_text(reason)
 
 
+def test_a_peer_finds_a_shared_commitment_in_search_and_flags_it(new_context, ids):
+    """moderator@ reads leadership-accountability, where member@'s done commitment is shared."""
+    peer = new_context("moderator@example.org").new_page()
+    peer.goto("/search/?q=WRES+indicators+board")
+    results = peer.locator("main")
+    expect(results).to_contain_text("Commitments matching")
+    peer.goto(f"/commitments/{ids['commitment']}/")
+    peer.get_by_role("link", name="Flag this commitment or its updates to the moderators").click()
+    details = f"Please check the wording {uuid.uuid4().hex[:8]}"
+    peer.locator("input[name=reason]").last.check()
+    peer.locator("textarea[name=details]").fill(details)
+    peer.locator("main form button[type=submit]").click()
+    expect(peer.get_by_text("Thank you. The moderators will review it")).to_be_visible()
+    owner = new_context("member@example.org").new_page()
+    owner.goto(f"/commitments/{ids['commitment']}/")
+    expect(owner.get_by_role("link", name=re.compile("^Flag this commitment"))).to_have_count(0)
+
+
 # (name, who, path) for axe: {key} comes from the ids fixture.
 PAGES = [
     ("commitments", "member@example.org", "/commitments/"),
@@ -197,6 +216,9 @@ PAGES = [
     ("live-actions", "member@example.org", "/live/{ended}/actions/"),
     ("live-actions-facilitator", "facilitator@example.org", "/live/{ended}/actions/"),
     ("live-adopt", "member@example.org", "/live/{ended}/actions/{proposal}/adopt/"),
+    ("case-study-edit", "moderator@example.org", "/library/case-studies/{case_study}/edit/"),
+    ("commitment-flag", "moderator@example.org", "/moderation/flag/commitment/{commitment}/"),
+    ("search-commitments", "member@example.org", "/search/?q=WRES+indicators+board"),
 ]
 
 
