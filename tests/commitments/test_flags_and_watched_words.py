@@ -6,7 +6,7 @@ the update) so that only its owner sees it, as waiting, until a moderator approv
 from __future__ import annotations
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 
 from community.models import AuditAction, AuditEntry, Membership, Space
 from moderation.models import Flag, FlagKind, WatchedWord
@@ -358,3 +358,30 @@ def test_when_the_owner_stops_sharing_a_members_flag_closes_and_they_are_told_wh
     notice = Notification.objects.get(recipient=other_member)
     assert "no longer shared" in notice.text and "reviewed" not in notice.text
     assert commitment.text not in notice.text
+
+
+def test_a_held_commitment_cannot_be_reported_into_its_thread(login, member, space, thread):
+    word("holdword", "require_approval", space)
+    commitment = share(member, space, "We will holdword the board.", source_thread=thread)
+    page = login(member).get(page_url := f"/commitments/{commitment.pk}/")
+    assert b'name="report"' not in page.content
+    response = login(member).post(
+        f"{page_url}updates/", {"happened": "It went well.", "report": "on"}
+    )
+    assert response.status_code == 302
+    update = CommitmentUpdate.objects.get()
+    assert update.report_post is None
+    with pytest.raises(PermissionDenied):
+        services.add_update(actor=member, commitment=commitment, happened="Again.", report=True)
+    assert not thread.posts.filter(body__contains="Report on a commitment").exists()
+
+
+def test_a_held_report_is_not_on_another_members_home_page(
+    login, member, other_member, space, thread
+):
+    commitment = share(member, space, source_thread=thread)
+    word("holdword", "require_approval", space)
+    services.add_update(actor=member, commitment=commitment, happened="We holdword.", report=True)
+    assert commitment.title.encode() not in login(other_member).get("/").content
+    services.add_update(actor=member, commitment=commitment, happened="Published.", report=True)
+    assert commitment.title.encode() in login(other_member).get("/").content

@@ -94,6 +94,12 @@ def check_report(user, commitment: Commitment) -> None:
     """Report an update into the thread the commitment came from. threads.services.create_reply
     then applies every rule of a reply (guidelines, mute, lock, slow mode, watched words)."""
     check_change_commitment(user, commitment)
+    if commitment.is_pending:
+        # A report quotes and links it: not before its readers may see it.
+        raise PermissionDenied(
+            "This commitment is waiting for a moderator. You can report on it in its thread "
+            "once it is approved."
+        )
     thread = commitment.source_thread
     if thread is None or not threads_policy.can_see_thread(user, thread):
         raise PermissionDenied("This commitment did not come from a thread you can reply to.")
