@@ -385,3 +385,20 @@ def test_a_held_report_is_not_on_another_members_home_page(
     assert commitment.title.encode() not in login(other_member).get("/").content
     services.add_update(actor=member, commitment=commitment, happened="Published.", report=True)
     assert commitment.title.encode() in login(other_member).get("/").content
+
+
+def test_the_reviewers_see_a_held_commitment_on_its_page_but_not_in_lists(
+    login, member, moderator, other_moderator, staff, space
+):
+    word("holdword", "require_approval", space)
+    commitment = share(member, space, "We will holdword the board.")
+    for reviewer in (moderator, staff):
+        shown = login(reviewer).get(page(commitment))
+        assert shown.status_code == 200 and b"Members do not see this commitment" in shown.content
+        listed = login(reviewer).get(f"/spaces/{space.slug}/commitments/")
+        assert b"holdword" not in listed.content
+        assert (
+            commitment.title
+            not in login(reviewer).get("/search/", {"q": "holdword"}).content.decode()
+        )
+    assert login(other_moderator).get(page(commitment)).status_code == 404

@@ -80,15 +80,34 @@ def commitment_visibility_q(user, prefix: str = "") -> Q:
     Their own, whatever the visibility; those shared with a space whose inside they may read
     (active members, and staff); those shared with the whole community. A private commitment is
     its owner's alone: staff and moderators do not see it either. A shared commitment held for
-    review (a ``require approval`` watched word) is its owner's alone until a moderator approves
-    it.
+    review (a ``require approval`` watched word) is seen only by its owner and those who review
+    it (:func:`reviewer_q`) until a moderator approves it.
     """
     p = prefix
     readable = Space.objects.readable_by(user).values("pk")
     shared = Q(**{f"{p}visibility": CommitmentVisibility.SPACE, f"{p}space__in": readable}) | Q(
         **{f"{p}visibility": CommitmentVisibility.COMMUNITY}
     )
-    return Q(**{f"{p}owner": user}) | (shared & Q(**{f"{p}is_pending": False}))
+    return Q(**{f"{p}owner": user}) | (
+        shared & (Q(**{f"{p}is_pending": False}) | reviewer_q(user, prefix))
+    )
+
+
+def reviewer_q(user, prefix: str = "") -> Q:
+    """Shared commitments ``user`` reviews: staff all; a space's moderators those whose
+    moderation space (:func:`moderation_space`) is theirs."""
+    p = prefix
+    if user.is_staff:
+        return ~Q(**{f"{p}visibility": CommitmentVisibility.PRIVATE})
+    moderated = Space.objects.moderated_by(user)
+    return Q(
+        **{f"{p}visibility": CommitmentVisibility.SPACE, f"{p}space__in": moderated.values("pk")}
+    ) | Q(
+        **{
+            f"{p}visibility": CommitmentVisibility.COMMUNITY,
+            f"{p}area__in": moderated.values("slug"),
+        }
+    )
 
 
 class CommitmentQuerySet(models.QuerySet["Commitment"]):
@@ -275,12 +294,13 @@ def moderation_space(commitment: Commitment) -> Space | None:
 
 class CommitmentUpdateQuerySet(models.QuerySet["CommitmentUpdate"]):
     def visible_to(self, user) -> CommitmentUpdateQuerySet:
-        """Updates of commitments ``user`` may see; one held for review only by its owner."""
+        """Updates of commitments ``user`` may see; one held for review only by its owner and
+        the commitment's reviewers."""
         if not user.is_authenticated:
             return self.none()
         return self.filter(
             commitment_visibility_q(user, "commitment__"),
-            Q(commitment__owner=user) | Q(is_pending=False),
+            Q(commitment__owner=user) | Q(is_pending=False) | reviewer_q(user, "commitment__"),
         )
 
 

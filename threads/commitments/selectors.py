@@ -43,6 +43,12 @@ LIBRARY_KINDS = (ThreadKind.CASE_STUDY, ThreadKind.RESOURCE)
 LIBRARY_SORTS = {"newest": "Newest first", "adopted": "Most adopted first"}
 
 
+def _listed(qs: QuerySet, user, prefix: str = "") -> QuerySet:
+    """Lists and search leave out what is held for review, except the member's own: moderators
+    see held ones on their page and in the review queue, as with posts."""
+    return qs.filter(Q(**{f"{prefix}owner": user}) | Q(**{f"{prefix}is_pending": False}))
+
+
 def _page(qs, number, per_page: int = PER_PAGE) -> Page:
     return Paginator(qs, per_page).get_page(number)
 
@@ -193,7 +199,7 @@ def label_owners(user, commitments) -> None:
 
 def shared_with_space(user, space: Space) -> QuerySet[Commitment]:
     return (
-        Commitment.objects.visible_to(user)
+        _listed(Commitment.objects.visible_to(user), user)
         .filter(visibility=CommitmentVisibility.SPACE, space=space)
         .select_related("owner", "space")
         .order_by("-created_at", "-pk")
@@ -267,8 +273,9 @@ def home_context(user) -> dict[str, Any]:
     reports = list(
         CommitmentUpdate.objects.visible_to(user)
         .filter(
+            Q(commitment__owner=user) | Q(is_pending=False),
             report_post__isnull=False,
-            commitment__in=Commitment.objects.visible_to(user).exclude(
+            commitment__in=_listed(Commitment.objects.visible_to(user), user).exclude(
                 visibility=CommitmentVisibility.PRIVATE
             ),
         )
@@ -291,7 +298,7 @@ def session_proposals(user, session: LiveSession) -> list[ActionProposal]:
         .order_by("created_at", "pk")
     )
     shared = list(
-        Commitment.objects.visible_to(user)
+        _listed(Commitment.objects.visible_to(user), user)
         .filter(proposal__session=session)
         .exclude(visibility=CommitmentVisibility.PRIVATE)
         .select_related("owner", "space")
@@ -400,10 +407,12 @@ def search_commitments(user, query: str, *, space: Space | None = None) -> Query
     terms = search_terms(query)
     if not terms:
         return Commitment.objects.none()
-    qs = Commitment.objects.visible_to(user)
+    qs = _listed(Commitment.objects.visible_to(user), user)
     if space is not None:
         qs = qs.filter(visibility=CommitmentVisibility.SPACE, space=space)
-    readable_updates = CommitmentUpdate.objects.visible_to(user)
+    readable_updates = CommitmentUpdate.objects.visible_to(user).filter(
+        Q(commitment__owner=user) | Q(is_pending=False)
+    )
     for term in terms:
         in_updates = readable_updates.filter(
             Q(happened__icontains=term) | Q(learned__icontains=term) | Q(hard__icontains=term)

@@ -380,6 +380,7 @@ def unshare_commitment(*, actor: User, commitment: Commitment, reason: str) -> b
     space = moderation_space(commitment)
     if space is None:
         return False
+    policy.check_see_commitment(actor, commitment)
     moderation_policy.check_moderate(actor, space)
     reason = required_reason(reason, "the owner is told why it is no longer shared.")
     commitment.visibility = CommitmentVisibility.PRIVATE
@@ -421,6 +422,7 @@ def approve_commitment(*, actor: User, commitment: Commitment, reason: str = "")
     space = moderation_space(commitment)
     if space is None:
         return False
+    policy.check_see_commitment(actor, commitment)
     moderation_policy.check_moderate(actor, space)
     updates = CommitmentUpdate.objects.filter(commitment=commitment, is_pending=True).update(
         is_pending=False
