@@ -474,6 +474,7 @@ def export_for(user) -> dict[str, Any]:
                 "proposal_id": c.proposal_id,
                 "reminders": c.reminders,
                 "closing_note": c.closing_note,
+                "waiting_for_a_moderator": c.is_pending,
                 "created_at": _iso(c.created_at),
                 "closed_at": _iso(c.closed_at),
                 "updates": [
@@ -483,6 +484,7 @@ def export_for(user) -> dict[str, Any]:
                         "what_was_hard": u.hard,
                         "status": u.status,
                         "report_post_id": u.report_post_id,
+                        "waiting_for_a_moderator": u.is_pending,
                         "created_at": _iso(u.created_at),
                     }
                     for u in c.updates.all()
