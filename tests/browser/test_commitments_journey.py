@@ -201,6 +201,38 @@ def test_a_peer_finds_a_shared_commitment_in_search_and_flags_it(new_context, id
     expect(owner.get_by_role("link", name=re.compile("^Flag this commitment"))).to_have_count(0)
 
 
+def test_a_held_commitment_waits_for_a_moderator_then_members_see_it(new_context, ids):
+    """The demo's "buy now" is a community-wide ``require approval`` word (moderation's demo)."""
+    word = uuid.uuid4().hex[:8]
+    what = f"Stop the buy now pressure on agency staff {word}"
+    page = new_context("member@example.org").new_page()
+    page.goto("/commitments/new/")
+    page.get_by_label("What will you do?").fill(what)
+    fill_date(page, date.today() + timedelta(days=30))
+    page.get_by_label("Allyship", exact=True).check()
+    page.get_by_label("Members of a space I belong to").check()
+    page.get_by_label("Space to share it with").select_option(label="Allyship")
+    page.get_by_role("button", name="Save commitment").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(what)
+    expect(page.locator(".nhsuk-warning-callout")).to_contain_text("Only you can see")
+    url = page.url
+
+    peer = new_context("facilitator@example.org").new_page()
+    assert peer.goto(url).status == 404
+
+    moderator = new_context("moderator@example.org", viewport=DESKTOP).new_page()
+    moderator.goto("/moderation/")
+    card = moderator.locator(".nhsuk-card").filter(has_text=what)
+    expect(card).to_contain_text("Commitment waiting for approval")
+    violations = run_axe(moderator)
+    assert not violations, format_violations(violations)
+    card.get_by_role("button", name="Approve").click()
+    expect(moderator.locator(".nhsuk-card").filter(has_text=what)).to_have_count(0)
+
+    assert peer.goto(url).status == 200
+    expect(peer.get_by_role("heading", level=1)).to_have_text(what)
+
+
 # (name, who, path) for axe: {key} comes from the ids fixture.
 PAGES = [
     ("commitments", "member@example.org", "/commitments/"),
