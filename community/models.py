@@ -392,6 +392,7 @@ class AuditAction(models.TextChoices):
     LIVE_PARTICIPANT_REMOVE = "live.participant.remove", "Removed from live session"
     LIVE_AUTHOR_REVEAL = "live.author.reveal", "Revealed a live message's author"
     COMMITMENT_UNSHARE = "commitment.unshare", "Stopped sharing a commitment"
+    COMMITMENT_APPROVE = "commitment.approve", "Approved commitment"
     FLAG_DISMISS = "flag.dismiss", "Dismissed flags"
     WORD_ADD = "word.add", "Added watched word"
     WORD_REMOVE = "word.remove", "Removed watched word"

@@ -251,6 +251,7 @@ TABLE: dict[str, Entry] = {
     ),
     "flag_post": get(inside(**SANCTIONED), lambda w: {"pk": w.first_post.pk}),
     "flag_thread": get(inside(**SANCTIONED), lambda w: {"pk": w.thread.pk}),
+    "flag_commitment": get(inside(**SANCTIONED), lambda w: {"pk": w.commitment.pk}),
     "flag_member": get(
         inside(**SANCTIONED),
         lambda w: {"slug": w.space.slug, "user_id": w.author.pk},
@@ -321,6 +322,9 @@ TABLE: dict[str, Entry] = {
     ),
     "commitment_reminders": posted(inside("403"), lambda w: {"commitment_id": w.commitment.pk}),
     "space_commitments": get(inside(), slug),
+    "case_study_edit": get(
+        inside("403", moderator="ok", staff="ok"), lambda w: {"thread_id": w.case_study.thread_id}
+    ),
     "live_actions": both(inside(), inside("403"), session, data={"text": "Sweep action"}),
     "proposal_adopt": get(
         inside("redirect", facilitator="ok"),
