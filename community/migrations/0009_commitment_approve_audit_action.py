@@ -7,7 +7,7 @@ class Migration(migrations.Migration):
     """AuditAction gains commitment.approve (a moderator approves a held commitment)."""
 
     dependencies = [
-        ("community", "0007_commitment_unshare_audit_action"),
+        ("community", "0008_email_frequency"),
     ]
 
     operations = [
