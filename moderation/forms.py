@@ -130,3 +130,91 @@ class WatchedWordForm(forms.Form):
         choices = [("", "Every space (site-wide)")] if site_wide else []
         self.fields["space"].choices = choices + [(s.slug, s.name) for s in spaces]
         self.fields["space"].required = not site_wide
+
+
+class BulkActionForm(forms.Form):
+    """The review queue's bulk action: selected items (or every item on the page), one action
+    and one reason."""
+
+    action = forms.ChoiceField(
+        label="Action",
+        choices=[
+            ("approve", "Approve"),
+            ("dismiss", "No action needed"),
+            ("hide", "Hide"),
+        ],
+        error_messages={"required": "Choose an action.", "invalid_choice": "Choose an action."},
+    )
+    reason = forms.CharField(
+        label="Reason (each author is told it when their item is hidden)",
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "class": "nhsuk-textarea"}),
+        error_messages={"max_length": "Keep the reason under 500 characters."},
+    )
+    # Item keys (``kind:pk:space``), checked by the selector and the service, not here.
+    items = forms.Field(required=False, widget=forms.MultipleHiddenInput)
+    page_items = forms.Field(required=False, widget=forms.MultipleHiddenInput)
+    all_on_page = forms.BooleanField(label="Every item on this page", required=False)
+
+    def clean_items(self) -> list[str]:
+        return [str(v) for v in self.cleaned_data.get("items") or []][:500]
+
+    def clean_page_items(self) -> list[str]:
+        return [str(v) for v in self.cleaned_data.get("page_items") or []][:500]
+
+
+class ModeratorNoteForm(forms.Form):
+    body = forms.CharField(
+        label="Add a note",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4, "class": "nhsuk-textarea"}),
+        help_text="Only this space's moderators and staff can read notes. The member never sees them.",
+        error_messages={
+            "required": "Write the note first.",
+            "max_length": "Keep the note under 2,000 characters.",
+        },
+    )
+
+
+class SavedReplyForm(forms.Form):
+    space = forms.ChoiceField(label="Space")
+    title = forms.CharField(
+        label="Name",
+        max_length=80,
+        widget=forms.TextInput(attrs={"class": "nhsuk-input"}),
+        help_text="A short name to pick it by, such as “Personal attack”.",
+        error_messages={
+            "required": "Give the saved reply a name.",
+            "max_length": "Keep the name under 80 characters.",
+        },
+    )
+    body = forms.CharField(
+        label="Reply",
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3, "class": "nhsuk-textarea"}),
+        help_text="Used as the reason when you hide, warn or answer a report.",
+        error_messages={
+            "required": "Write the reply.",
+            "max_length": "Keep the reply under 500 characters.",
+        },
+    )
+
+    def __init__(self, *args, spaces=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.spaces = {s.slug: s for s in spaces}
+        self.fields["space"].choices = [(s.slug, s.name) for s in spaces]
+
+    def clean_space(self):
+        return self.spaces[self.cleaned_data["space"]]
+
+
+class RotaForm(forms.Form):
+    until = forms.DateField(
+        label="Step out until (the last day you are away)",
+        widget=forms.DateInput(attrs={"type": "date", "class": "nhsuk-input"}),
+        error_messages={
+            "required": "Choose the last day you are away.",
+            "invalid": "Enter a date, such as 2027-01-31.",
+        },
+    )

@@ -25,6 +25,32 @@ class Outcome:
     FLAG = "flag"
 
 
+class Screened(str):
+    """An Outcome that also says which watched word decided it and where it was found
+    (``title`` or ``body``), for the automatic flag: compares equal to the Outcome value."""
+
+    word: str = ""
+    where: str = ""
+
+    @classmethod
+    def of(cls, outcome: str, word: str = "", where: str = "") -> Screened:
+        screened = cls(outcome)
+        screened.word, screened.where = word, where
+        return screened
+
+
+def matches_in(words, *, text: str, title: str = "") -> list[tuple[str, str]]:
+    """``(normalized word, where)`` for each of ``words`` (normalized) found in a body of
+    Markdown ``text`` or a plain ``title``, the title first: the one matching screening uses."""
+    in_title = set(find_matches(title, words)) if title else set()
+    in_body = set(find_matches(readable_text(text), words))
+    return [
+        (word, "title" if word in in_title else "body")
+        for word in words
+        if word in in_title or word in in_body
+    ]
+
+
 def readable_text(markdown: str) -> list[str]:
     """The texts screened for a body of member-written Markdown: what readers will see (its
     rendering, as text: emphasis, escapes and entities resolved) and what was typed (so that a
@@ -46,10 +72,8 @@ def screen_text(*, actor, space, text: str, title: str = "") -> str:
     )
     if not words:
         return Outcome.PUBLISH
-    normalized = {n for _, n, _, _ in words}
-    in_title = set(find_matches(title, normalized)) if title else set()
-    matched = in_title | set(find_matches(readable_text(text), normalized))
-    hits = [w for w in words if w[1] in matched]
+    where = dict(matches_in(list(dict.fromkeys(n for _, n, _, _ in words)), text=text, title=title))
+    hits = [w for w in words if w[1] in where]
     for word, normal, action, space_id in hits:
         if action == WatchedWord.Action.BLOCK:
             scope = "this space's" if space_id else "the community's"
@@ -57,12 +81,11 @@ def screen_text(*, actor, space, text: str, title: str = "") -> str:
                 f"“{word}” is not allowed under {scope} watched words. "
                 "Your text is kept below: edit it and send it again."
             )
-            raise ValidationError({"title": [message]} if normal in in_title else message)
-    actions = {action for _, _, action, _ in hits}
-    if WatchedWord.Action.REQUIRE_APPROVAL in actions:
-        return Outcome.REQUIRE_APPROVAL
-    if WatchedWord.Action.FLAG in actions:
-        return Outcome.FLAG
+            raise ValidationError({"title": [message]} if where[normal] == "title" else message)
+    for wanted in (WatchedWord.Action.REQUIRE_APPROVAL, WatchedWord.Action.FLAG):
+        for word, normal, action, _ in hits:
+            if action == wanted:
+                return Screened.of(wanted, word, where[normal])
     return Outcome.PUBLISH
 
 

@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
@@ -20,7 +21,16 @@ from community.http import form_errors, safe_next
 from community.models import Membership, Space, User
 
 from . import policy, registry, selectors, services
-from .forms import ACTION_FORMS, FlagForm, WatchedWordForm
+from .forms import (
+    ACTION_FORMS,
+    BulkActionForm,
+    FlagForm,
+    ModeratorNoteForm,
+    RotaForm,
+    SavedReplyForm,
+    WatchedWordForm,
+)
+from .models import FlagKind, FlagReason
 from .registry import ActionSpec
 from .selectors import QUEUE_KINDS
 
@@ -41,25 +51,91 @@ def _space_filter(request: HttpRequest, spaces) -> Space | None:
     raise Http404("No such space.")
 
 
+def _queue_filters(request: HttpRequest, spaces) -> selectors.QueueFilters:
+    """The queue's filters from the query string; an unknown value falls back to the default
+    (a space the moderator does not moderate is a 404)."""
+    get = request.GET
+    kind = get.get("kind") or ""
+    if kind not in QUEUE_KINDS and kind not in FlagKind.values:
+        kind = ""
+    reason = get.get("reason") or ""
+    return selectors.QueueFilters(
+        space=_space_filter(request, spaces),
+        kind=kind,
+        reason=reason if reason in FlagReason.values else "",
+        state=get.get("state") if get.get("state") in selectors.STATES else "open",
+        sort=get.get("sort") if get.get("sort") in selectors.SORTS else "waiting",
+    )
+
+
+def _query_without(request: HttpRequest, *names: str) -> str:
+    """The query string without ``names`` (a page link adds its own page number)."""
+    query = request.GET.copy()
+    for name in names:
+        query.pop(name, None)
+    return query.urlencode()
+
+
 def queue(request: HttpRequest) -> HttpResponse:
     policy.check_see_queue(request.user)
     spaces = list(selectors.moderated_spaces(request.user))
-    space = _space_filter(request, spaces)
-    kind = request.GET.get("kind") or ""
-    if kind not in QUEUE_KINDS:
-        kind = ""
-    review = selectors.review_queue(request.user, space=space, kind=kind)
+    filters = _queue_filters(request, spaces)
+    review = selectors.review_queue(
+        request.user,
+        filters=filters,
+        pages={name: request.GET.get(name) for name in ("page", "approval_page", "requests_page")},
+    )
     return render(
         request,
         "moderation/queue.html",
         {
             "queue": review,
             "spaces": spaces,
-            "space_filter": space,
-            "kind_filter": kind,
+            "filters": filters,
+            "space_filter": filters.space,
+            "kind_filter": filters.kind,
             "kinds": QUEUE_KINDS.items(),
+            "item_kinds": [(k.name, k.label) for k in registry.kinds()],
+            "reasons": FlagReason.choices,
+            "states": selectors.STATES.items(),
+            "sorts": selectors.SORTS.items(),
+            "bulk_form": BulkActionForm(),
+            "query": {
+                name: _query_without(request, name)
+                for name in ("page", "approval_page", "requests_page")
+            },
         },
     )
+
+
+@require_POST
+def queue_bulk(request: HttpRequest) -> HttpResponse:
+    """One action with one reason over the selected items (or every item on the page)."""
+    policy.check_see_queue(request.user)
+    back = safe_next(request, reverse("moderation_queue"))
+    form = BulkActionForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect(back)
+    data = form.cleaned_data
+    keys = data["page_items"] if data["all_on_page"] else data["items"]
+    if not keys:
+        messages.error(request, "Select at least one item, or every item on this page.")
+        return redirect(back)
+    items = selectors.bulk_items(request.user, keys)
+    try:
+        changed = services.bulk_moderate(
+            actor=request.user, items=items, action=data["action"], reason=data["reason"]
+        )
+    except (PermissionDenied, ValidationError) as exc:
+        text = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+        messages.error(request, text)
+        return redirect(back)
+    done = services.BULK_ACTIONS[data["action"]]
+    messages.success(request, f"{changed} of {len(items)} item{pluralize(len(items))} {done}.")
+    return redirect(back)
 
 
 def audit_log(request: HttpRequest) -> HttpResponse:
@@ -183,13 +259,25 @@ def flag_member(request: HttpRequest, slug: str, user_id: int) -> HttpResponse:
 
 
 def _run(
-    request: HttpRequest, *, spec: ActionSpec, subject: str, call, form_kwargs=None, initial=None
+    request: HttpRequest,
+    *,
+    spec: ActionSpec,
+    subject: str,
+    call,
+    form_kwargs=None,
+    initial=None,
+    space: Space | None = None,
 ):
     """GET shows the action's form; POST validates it and calls ``call(cleaned_data)``.
 
-    A refusal (ValidationError) re-renders the form with the text kept."""
+    A refusal (ValidationError) re-renders the form with the text kept. ``space``'s saved
+    replies are offered; ``?reply=<pk>`` prefills the reason with one."""
     back = safe_next(request, reverse("moderation_queue"))
     data = request.POST if request.method == "POST" else None
+    replies = list(selectors.saved_replies(request.user, space)) if space is not None else []
+    chosen = next((r for r in replies if str(r.pk) == request.GET.get("reply")), None)
+    if chosen is not None:
+        initial = {**(initial or {}), "reason": chosen.body}
     form = ACTION_FORMS[spec.form](data, initial=initial, **(form_kwargs or {}))
     if request.method == "POST" and form.is_valid():
         try:
@@ -202,7 +290,14 @@ def _run(
     return render(
         request,
         "moderation/action_form.html",
-        {"form": form, "action": spec, "subject": subject, "next": back},
+        {
+            "form": form,
+            "action": spec,
+            "subject": subject,
+            "next": back,
+            "replies": replies,
+            "chosen_reply": chosen,
+        },
     )
 
 
@@ -226,6 +321,7 @@ def _act(
             call=lambda data: services.dismiss_flags(
                 actor=actor, target=item, space=space, reason=data["reason"]
             ),
+            space=space,
         )
     spec = kind.actions[action]
     form_kwargs = {}
@@ -240,6 +336,7 @@ def _act(
         ),
         form_kwargs=form_kwargs,
         initial=kind.form_initial(item, action) or None,
+        space=space,
     )
 
 
@@ -301,4 +398,97 @@ def account_action(request: HttpRequest, user_id: int, action: str) -> HttpRespo
         spec=ACCOUNT_ACTIONS[action],
         subject=f"{member.display_name}'s account (site-wide)",
         call=call,
+    )
+
+
+# Moderator notes, saved replies, wellbeing ----------------------------------------------------
+
+
+def member_notes(request: HttpRequest, slug: str, user_id: int) -> HttpResponse:
+    """A member's notes in a space: only its moderators and staff (others: 404 or 403)."""
+    space = get_object_or_404(Space, slug=slug)
+    policy.check_moderate(request.user, space)
+    member = get_object_or_404(User, pk=user_id, memberships__space=space)
+    form = ModeratorNoteForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.add_moderator_note(
+                actor=request.user, space=space, member=member, body=form.cleaned_data["body"]
+            )
+        except ValidationError as exc:
+            form_errors(form, exc)
+        else:
+            messages.success(request, "Your note is saved. Only moderators and staff can read it.")
+            return redirect("moderation_notes", slug=space.slug, user_id=member.pk)
+    return render(
+        request,
+        "moderation/notes.html",
+        {
+            "form": form,
+            "space": space,
+            "member": member,
+            "notes": selectors.notes_on(request.user, space=space, member=member),
+        },
+    )
+
+
+def saved_replies(request: HttpRequest) -> HttpResponse:
+    policy.check_see_queue(request.user)
+    spaces = list(selectors.moderated_spaces(request.user))
+    form = SavedReplyForm(request.POST if request.method == "POST" else None, spaces=spaces)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.add_saved_reply(
+                actor=request.user,
+                space=form.cleaned_data["space"],
+                title=form.cleaned_data["title"],
+                body=form.cleaned_data["body"],
+            )
+        except ValidationError as exc:
+            form_errors(form, exc)
+        else:
+            messages.success(request, f"“{form.cleaned_data['title']}” is saved.")
+            return redirect("moderation_replies")
+    return render(
+        request,
+        "moderation/replies.html",
+        {"form": form, "replies": selectors.saved_replies(request.user)},
+    )
+
+
+@require_POST
+def saved_reply_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    reply = selectors.saved_reply_or_404(request.user, pk)
+    services.remove_saved_reply(actor=request.user, reply=reply)
+    messages.success(request, f"“{reply.title}” is removed.")
+    return redirect("moderation_replies")
+
+
+def wellbeing(request: HttpRequest) -> HttpResponse:
+    """How many racism reports this moderator reviewed this week, and the rota."""
+    policy.check_see_queue(request.user)
+    form = RotaForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        if "step_back" in request.POST:
+            services.step_back_into_rota(actor=request.user)
+            messages.success(request, "You are back on the rota: you will be told of new reports.")
+            return redirect("moderation_wellbeing")
+        if form.is_valid():
+            try:
+                services.step_out_of_rota(actor=request.user, until=form.cleaned_data["until"])
+            except ValidationError as exc:
+                form_errors(form, exc)
+            else:
+                messages.success(
+                    request, "You have stepped out of the rota. Take care of yourself."
+                )
+                return redirect("moderation_wellbeing")
+    return render(
+        request,
+        "moderation/wellbeing.html",
+        {
+            "form": form,
+            "racism_reviewed": selectors.racism_reports_reviewed_this_week(request.user),
+            "pause": selectors.rota_pause(request.user),
+        },
     )

@@ -135,7 +135,10 @@ def _flag_if_screened(commitment: Commitment, outcome: str) -> None:
     if commitment.visibility != CommitmentVisibility.SPACE or commitment.space is None:
         return
     moderation_services.raise_automatic_flag(
-        target=commitment, space=commitment.space, details=threads_services.WATCHED_WORD_FLAG
+        target=commitment,
+        space=commitment.space,
+        details=threads_services.WATCHED_WORD_FLAG,
+        screened=outcome,
     )
 
 
