@@ -8,6 +8,7 @@ from django import forms
 from django.utils import timezone
 
 from .models import FlagReason, WatchedWord
+from .text import normalize
 
 DURATIONS = [
     ("", "Choose a date and time below"),
@@ -115,21 +116,70 @@ ACTION_FORMS: dict[str, type[forms.Form]] = {
 }
 
 
-class WatchedWordForm(forms.Form):
-    word = forms.CharField(
-        label="Word or phrase",
-        max_length=100,
-        widget=forms.TextInput(attrs={"class": "nhsuk-input"}),
-        help_text="Matched as a whole word, ignoring capitals and accents.",
+SITE_WIDE = "__all__"
+WORD_MAX = 100
+
+
+class WatchedWordsForm(forms.Form):
+    """Several words or phrases, one a line, with one action, in several places at once."""
+
+    words = forms.CharField(
+        label="Words or phrases, one a line",
+        widget=forms.Textarea(attrs={"rows": 4, "class": "nhsuk-textarea"}),
+        help_text="Each is matched as a whole word, ignoring capitals and accents. "
+        "Up to 100 characters each.",
+        error_messages={"required": "Enter the word or phrase to watch for."},
     )
+    action = forms.ChoiceField(label="What happens", choices=WatchedWord.Action.choices)
+    spaces = forms.MultipleChoiceField(
+        label="Where",
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Choose where to watch for it."},
+    )
+
+    def __init__(self, *args, spaces=(), site_wide=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.spaces = {s.slug: s for s in spaces}
+        choices = [(SITE_WIDE, "Every space (community-wide)")] if site_wide else []
+        self.fields["spaces"].choices = choices + [(s.slug, s.name) for s in spaces]
+
+    def clean_words(self) -> list[str]:
+        lines = [line.strip() for line in self.cleaned_data["words"].splitlines()]
+        words = list(dict.fromkeys(line for line in lines if line))
+        if not words:
+            raise forms.ValidationError("Enter the word or phrase to watch for.")
+        for word in words:
+            if len(word) > WORD_MAX:
+                raise forms.ValidationError(
+                    f"“{word[:30]}…” is longer than {WORD_MAX} characters. Shorten it."
+                )
+            if not normalize(word):
+                raise forms.ValidationError(f"“{word}” has no letters or numbers to match.")
+        return words
+
+    def clean_spaces(self) -> list:
+        chosen = self.cleaned_data["spaces"]
+        if SITE_WIDE in chosen and len(chosen) > 1:
+            raise forms.ValidationError(
+                "Choose every space or some spaces, not both: a community-wide word applies "
+                "in every space already."
+            )
+        return [None if slug == SITE_WIDE else self.spaces[slug] for slug in chosen]
+
+
+class WatchedWordEditForm(forms.Form):
     action = forms.ChoiceField(label="What happens", choices=WatchedWord.Action.choices)
     space = forms.ChoiceField(label="Where")
 
     def __init__(self, *args, spaces=(), site_wide=False, **kwargs):
         super().__init__(*args, **kwargs)
-        choices = [("", "Every space (site-wide)")] if site_wide else []
+        self.spaces = {s.slug: s for s in spaces}
+        choices = [(SITE_WIDE, "Every space (community-wide)")] if site_wide else []
         self.fields["space"].choices = choices + [(s.slug, s.name) for s in spaces]
-        self.fields["space"].required = not site_wide
+
+    def clean_space(self):
+        slug = self.cleaned_data["space"]
+        return None if slug == SITE_WIDE else self.spaces[slug]
 
 
 class BulkActionForm(forms.Form):

@@ -15,8 +15,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from community import policy as community_policy
 from community import rendering as community_rendering
 
+from . import registry
 from .models import WatchedWord
-from .text import find_matches
+from .text import find_matches, normalize
 
 
 class Outcome:
@@ -104,3 +105,30 @@ def slow_mode_refusal(left: int) -> PermissionDenied:
 def is_exempt(actor, space) -> bool:
     """Moderators and staff are not held by pre-moderation, watched words or slow mode."""
     return community_policy.can_moderate_space(actor, space)
+
+
+RECENT_LIMIT = 200
+
+
+def try_words(user, *, words: list[str], space_ids, limit: int = RECENT_LIMIT) -> list[dict]:
+    """What new watched ``words`` would catch among recent items ``user`` can read (in
+    ``space_ids``; every space for None), matched exactly as :func:`screen_text` matches."""
+    normalized = list(dict.fromkeys(n for n in (normalize(w) for w in words) if n))
+    if not normalized:
+        return []
+    by_normal = {normalize(w): w.strip() for w in words}
+    hits = []
+    for kind in registry.kinds():
+        recent = kind.recent_texts(user, space_ids, limit)
+        for item, title, text in recent or []:
+            found = matches_in(normalized, text=text, title=title)
+            if found:
+                hits.append(
+                    {
+                        "item": item,
+                        "label": kind.describe(item),
+                        "url": getattr(item, "get_absolute_url", lambda: "")(),
+                        "matches": [(by_normal.get(n, n), where) for n, where in found],
+                    }
+                )
+    return hits

@@ -19,6 +19,7 @@ urlpatterns = [
     ),
     path("moderation/audit/", views.audit_log, name="moderation_audit"),
     path("moderation/words/", views.watched_words, name="moderation_words"),
+    path("moderation/words/<int:pk>/edit/", views.watched_word_edit, name="moderation_word_edit"),
     path(
         "moderation/words/<int:pk>/remove/",
         views.watched_word_remove,

@@ -20,15 +20,17 @@ from community import sanctions
 from community.http import form_errors, safe_next
 from community.models import Membership, Space, User
 
-from . import policy, registry, selectors, services
+from . import policy, registry, screening, selectors, services
 from .forms import (
     ACTION_FORMS,
+    SITE_WIDE,
     BulkActionForm,
     FlagForm,
     ModeratorNoteForm,
     RotaForm,
     SavedReplyForm,
-    WatchedWordForm,
+    WatchedWordEditForm,
+    WatchedWordsForm,
 )
 from .models import FlagKind, FlagReason
 from .registry import ActionSpec
@@ -158,30 +160,79 @@ def audit_log(request: HttpRequest) -> HttpResponse:
 
 
 def watched_words(request: HttpRequest) -> HttpResponse:
+    """Add several words at once; "Test against recent posts" shows what they would catch
+    (nothing is saved until "Add")."""
     policy.check_see_queue(request.user)
     spaces = list(selectors.moderated_spaces(request.user))
-    form = WatchedWordForm(request.POST or None, spaces=spaces, site_wide=request.user.is_staff)
+    form = WatchedWordsForm(
+        request.POST if request.method == "POST" else None,
+        spaces=spaces,
+        site_wide=request.user.is_staff,
+    )
+    tried = None
     if request.method == "POST" and form.is_valid():
-        slug = form.cleaned_data["space"]
-        space = next((s for s in spaces if s.slug == slug), None) if slug else None
-        try:
-            services.add_watched_word(
-                actor=request.user,
-                space=space,
-                word=form.cleaned_data["word"],
-                action=form.cleaned_data["action"],
-            )
-        except ValidationError as exc:
-            for message in exc.messages:
-                form.add_error("word", message)
+        data = form.cleaned_data
+        if "try" in request.POST:
+            scope = None if None in data["spaces"] else [s.pk for s in data["spaces"]]
+            tried = screening.try_words(request.user, words=data["words"], space_ids=scope)
         else:
-            messages.success(request, f"“{form.cleaned_data['word']}” is now watched.")
-            return redirect("moderation_words")
+            try:
+                added = services.add_watched_words(
+                    actor=request.user,
+                    spaces=data["spaces"],
+                    words=data["words"],
+                    action=data["action"],
+                )
+            except ValidationError as exc:
+                form.add_error("words", " ".join(exc.messages))
+            else:
+                words = ", ".join(f"“{w}”" for w in data["words"])
+                messages.success(
+                    request, f"{words} now watched ({len(added)} rule{pluralize(len(added))})."
+                )
+                return redirect("moderation_words")
     return render(
         request,
         "moderation/words.html",
-        {"form": form, "words": selectors.watched_words(request.user), "spaces": spaces},
+        {
+            "form": form,
+            "tried": tried,
+            "recent_limit": screening.RECENT_LIMIT,
+            "words": selectors.watched_words(request.user),
+            "spaces": spaces,
+        },
     )
+
+
+def watched_word_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    watched = selectors.watched_word_or_404(request.user, pk)
+    spaces = list(selectors.moderated_spaces(request.user))
+    initial = {
+        "action": watched.action,
+        "space": watched.space.slug if watched.space else SITE_WIDE,
+    }
+    form = WatchedWordEditForm(
+        request.POST if request.method == "POST" else None,
+        initial=initial,
+        spaces=spaces,
+        site_wide=request.user.is_staff,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            changed = services.edit_watched_word(
+                actor=request.user,
+                watched=watched,
+                action=form.cleaned_data["action"],
+                space=form.cleaned_data["space"],
+            )
+        except ValidationError as exc:
+            form_errors(form, exc)
+        else:
+            messages.success(
+                request, f"“{watched.word}” is changed." if changed else "Nothing needed changing."
+            )
+            return redirect("moderation_words")
+    return render(request, "moderation/word_edit.html", {"form": form, "watched": watched})
 
 
 @require_POST
