@@ -196,10 +196,12 @@ class WatchedWord(models.Model):
 
 class ModeratorNoteQuerySet(ScopedQuerySet):
     def visible_to(self, user) -> ModeratorNoteQuerySet:
-        """Notes of the spaces ``user`` moderates; staff see every note."""
-        return self.scoped_to(
+        """Notes of the spaces ``user`` moderates; staff see every note. Nobody reads the notes
+        about themselves."""
+        notes = self.scoped_to(
             user, lambda qs: qs.filter(space__in=Space.objects.moderated_by(user).values("pk"))
         )
+        return notes.exclude(member=user) if user.is_authenticated else notes
 
 
 class ModeratorNote(models.Model):

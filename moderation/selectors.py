@@ -278,7 +278,7 @@ def _awaiting_page(space_ids, by_id, filters: QueueFilters, number):
     return entries, lead
 
 
-def _attach_notes(entries: list[QueueEntry]) -> None:
+def _attach_notes(user, entries: list[QueueEntry]) -> None:
     """The moderators' notes on each entry's author in its space, in one query."""
     pairs = {(e.space.pk, e.author.pk) for e in entries if e.author is not None}
     if not pairs:
@@ -287,7 +287,7 @@ def _attach_notes(entries: list[QueueEntry]) -> None:
     for space_pk, member_pk in pairs:
         wanted |= Q(space=space_pk, member=member_pk)
     by_pair: dict[tuple[int, int], list[ModeratorNote]] = defaultdict(list)
-    for note in ModeratorNote.objects.filter(wanted).select_related("author"):
+    for note in ModeratorNote.objects.visible_to(user).filter(wanted).select_related("author"):
         by_pair[(note.space_id, note.member_id)].append(note)
     for entry in entries:
         author = entry.author
@@ -324,7 +324,7 @@ def review_queue(user, *, filters: QueueFilters | None = None, pages: dict | Non
         awaiting_page=awaiting_page,
         join_requests=requests,
     )
-    _attach_notes([e for e in queue.entries if e.target is not None])
+    _attach_notes(user, [e for e in queue.entries if e.target is not None])
     if flagged is not None:
         flagged.object_list = [e for e in flagged.object_list if e.target is not None]
     return queue

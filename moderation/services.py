@@ -401,6 +401,8 @@ NOTE_MAX = 2000
 def add_moderator_note(*, actor: User, space: Space, member: User, body: str) -> ModeratorNote:
     """A private note about ``member`` for ``space``'s moderators (and staff)."""
     policy.check_moderate(actor, space)
+    if member.pk == actor.pk:
+        raise PermissionDenied("You cannot write moderator notes about yourself.")
     body = (body or "").strip()
     if not body:
         raise ValidationError({"body": "Write the note first."})

@@ -460,6 +460,8 @@ def member_notes(request: HttpRequest, slug: str, user_id: int) -> HttpResponse:
     space = get_object_or_404(Space, slug=slug)
     policy.check_moderate(request.user, space)
     member = get_object_or_404(User, pk=user_id, memberships__space=space)
+    if member.pk == request.user.pk:
+        raise Http404("No notes here.")  # nobody reads or writes the notes about themselves
     form = ModeratorNoteForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
