@@ -429,3 +429,20 @@ def racism_reports_reviewed_this_week(user) -> int:
 def rota_pause(user) -> RotaPause | None:
     """The moderator's step out of the rota, if it still runs today."""
     return RotaPause.objects.filter(moderator=user, until__gte=timezone.localdate()).first()
+
+
+def find_members(user, query: str) -> QuerySet[User]:
+    """Staff's member search: accounts whose name, email or organisation contains ``query``
+    (everyone, newest first, for an empty query); nobody for anyone but staff."""
+    if not (user.is_authenticated and user.is_staff):
+        return User.objects.none()
+    people = User.objects.filter(is_active=True)
+    query = (query or "").strip()
+    if query:
+        people = people.filter(
+            Q(display_name__icontains=query)
+            | Q(email__icontains=query)
+            | Q(organisation__icontains=query)
+        )
+        return people.order_by("display_name", "pk")
+    return people.order_by("-date_joined", "-pk")

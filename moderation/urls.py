@@ -12,6 +12,7 @@ urlpatterns = [
         name="moderation_reply_remove",
     ),
     path("moderation/wellbeing/", views.wellbeing, name="moderation_wellbeing"),
+    path("moderation/members/", views.member_search, name="moderation_members"),
     path(
         "moderation/spaces/<slug:slug>/members/<int:user_id>/notes/",
         views.member_notes,

@@ -23,6 +23,7 @@ from community.models import Membership, Space, User
 from . import policy, registry, screening, selectors, services
 from .forms import (
     ACTION_FORMS,
+    DURATIONS,
     SITE_WIDE,
     BulkActionForm,
     FlagForm,
@@ -543,5 +544,25 @@ def wellbeing(request: HttpRequest) -> HttpResponse:
             "form": form,
             "racism_reviewed": selectors.racism_reports_reviewed_this_week(request.user),
             "pause": selectors.rota_pause(request.user),
+        },
+    )
+
+
+def member_search(request: HttpRequest) -> HttpResponse:
+    """Staff: find a member and suspend (or reinstate) them from the same page."""
+    if not community_policy.can_suspend(request.user):
+        raise PermissionDenied("Only staff can search members and suspend accounts.")
+    query = (request.GET.get("q") or "")[:100]
+    page = Paginator(selectors.find_members(request.user, query), 25).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "moderation/members.html",
+        {
+            "page_obj": page,
+            "q": query,
+            "query_prefix": _query_without(request, "page"),
+            "durations": DURATIONS[1:],
         },
     )
