@@ -205,7 +205,18 @@ class BulkActionForm(forms.Form):
     # Item keys (``kind:pk:space``), checked by the selector and the service, not here.
     items = forms.Field(required=False, widget=forms.MultipleHiddenInput)
     page_items = forms.Field(required=False, widget=forms.MultipleHiddenInput)
-    all_on_page = forms.BooleanField(label="Every item on this page", required=False)
+    scope = forms.ChoiceField(
+        choices=[
+            ("selected", "The items I ticked"),
+            ("page", "Every item on this page"),
+            ("matching", "Every item matching these filters, on every page"),
+        ],
+        required=False,
+        error_messages={"invalid_choice": "Choose which items to act on."},
+    )
+
+    def clean_scope(self) -> str:
+        return self.cleaned_data.get("scope") or "selected"
 
     def clean_items(self) -> list[str]:
         return [str(v) for v in self.cleaned_data.get("items") or []][:500]

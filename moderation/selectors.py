@@ -174,6 +174,7 @@ class Queue:
     awaiting: list[QueueEntry]
     awaiting_page: Page | None
     join_requests: Page | None
+    awaiting_total: int = 0
 
     @property
     def total(self) -> int:
@@ -182,6 +183,11 @@ class Queue:
             for page in (self.flagged, self.awaiting_page, self.join_requests)
             if page is not None
         )
+
+    @property
+    def open_total(self) -> int:
+        """Flagged items and items awaiting approval on every page (what bulk actions reach)."""
+        return (self.flagged.paginator.count if self.flagged else 0) + self.awaiting_total
 
     @property
     def entries(self) -> list[QueueEntry]:
@@ -275,7 +281,7 @@ def _awaiting_page(space_ids, by_id, filters: QueueFilters, number):
             )
     # The kind with most pages leads the page links (one kind waits, in practice).
     lead = max(pages, key=lambda p: p.paginator.num_pages, default=None)
-    return entries, lead
+    return entries, lead, sum(p.paginator.count for p in pages)
 
 
 def _attach_notes(user, entries: list[QueueEntry]) -> None:
@@ -304,10 +310,11 @@ def review_queue(user, *, filters: QueueFilters | None = None, pages: dict | Non
     by_id = {s.pk: s for s in spaces}
     flagged = awaiting_page = requests = None
     awaiting: list[QueueEntry] = []
+    awaiting_total = 0
     if filters.shows("flags"):
         flagged = _flagged_page(space_ids, by_id, filters, pages.get("page"))
     if filters.shows("approval"):
-        awaiting, awaiting_page = _awaiting_page(
+        awaiting, awaiting_page, awaiting_total = _awaiting_page(
             space_ids, by_id, filters, pages.get("approval_page")
         )
     if filters.shows("requests"):
@@ -323,11 +330,34 @@ def review_queue(user, *, filters: QueueFilters | None = None, pages: dict | Non
         awaiting=awaiting,
         awaiting_page=awaiting_page,
         join_requests=requests,
+        awaiting_total=awaiting_total,
     )
     _attach_notes(user, [e for e in queue.entries if e.target is not None])
     if flagged is not None:
         flagged.object_list = [e for e in flagged.object_list if e.target is not None]
     return queue
+
+
+def matching_bulk_keys(user, filters: QueueFilters) -> list[str]:
+    """The bulk key of every open item matching ``filters`` on every page (flagged items and
+    items awaiting approval), for "every item matching these filters"."""
+    spaces = list(moderated_spaces(user))
+    space_ids = [s.pk for s in spaces] if filters.space is None else [filters.space.pk]
+    keys = []
+    if filters.state != "open":
+        return keys
+    if filters.shows("flags"):
+        keys += [
+            f"{row['kind']}:{row['target_id']}:{row['space']}"
+            for row in _flag_groups(space_ids, filters)
+        ]
+    if filters.shows("approval"):
+        for name, items in _awaiting(space_ids).items():
+            if filters.item_kind and name != filters.item_kind:
+                continue
+            kind = registry.kind_named(name)
+            keys += [f"{name}:{item.pk}:{kind.space_of(item).pk}" for item in items]
+    return keys
 
 
 def bulk_items(user, keys: list[str]) -> list[tuple]:

@@ -44,8 +44,8 @@ ACCOUNT_ACTIONS = {
 }
 
 
-def _space_filter(request: HttpRequest, spaces) -> Space | None:
-    slug = request.GET.get("space") or ""
+def _space_filter(request: HttpRequest, spaces, data=None) -> Space | None:
+    slug = (data if data is not None else request.GET).get("space") or ""
     if not slug:
         return None
     for space in spaces:
@@ -54,16 +54,16 @@ def _space_filter(request: HttpRequest, spaces) -> Space | None:
     raise Http404("No such space.")
 
 
-def _queue_filters(request: HttpRequest, spaces) -> selectors.QueueFilters:
-    """The queue's filters from the query string; an unknown value falls back to the default
-    (a space the moderator does not moderate is a 404)."""
-    get = request.GET
+def _queue_filters(request: HttpRequest, spaces, data=None) -> selectors.QueueFilters:
+    """The queue's filters from the query string (or ``data``); an unknown value falls back to
+    the default (a space the moderator does not moderate is a 404)."""
+    get = data if data is not None else request.GET
     kind = get.get("kind") or ""
     if kind not in QUEUE_KINDS and kind not in FlagKind.values:
         kind = ""
     reason = get.get("reason") or ""
     return selectors.QueueFilters(
-        space=_space_filter(request, spaces),
+        space=_space_filter(request, spaces, get),
         kind=kind,
         reason=reason if reason in FlagReason.values else "",
         state=get.get("state") if get.get("state") in selectors.STATES else "open",
@@ -103,6 +103,16 @@ def queue(request: HttpRequest) -> HttpResponse:
             "states": selectors.STATES.items(),
             "sorts": selectors.SORTS.items(),
             "bulk_form": BulkActionForm(),
+            "filter_fields": [
+                (name, value)
+                for name, value in (
+                    ("space", filters.space.slug if filters.space else ""),
+                    ("kind", filters.kind),
+                    ("reason", filters.reason),
+                    ("sort", filters.sort),
+                )
+                if value
+            ],
             "query": {
                 name: _query_without(request, name)
                 for name in ("page", "approval_page", "requests_page")
@@ -123,7 +133,16 @@ def queue_bulk(request: HttpRequest) -> HttpResponse:
                 messages.error(request, error)
         return redirect(back)
     data = form.cleaned_data
-    keys = data["page_items"] if data["all_on_page"] else data["items"]
+    if data["scope"] == "matching":
+        spaces = list(selectors.moderated_spaces(request.user))
+        # The queue's filters come back prefixed (``f_reason``: ``reason`` is the action's).
+        named = {k: request.POST.get(f"f_{k}", "") for k in ("space", "kind", "reason", "sort")}
+        filters = _queue_filters(request, spaces, named)
+        keys = selectors.matching_bulk_keys(request.user, filters)
+    elif data["scope"] == "page":
+        keys = data["page_items"]
+    else:
+        keys = data["items"]
     if not keys:
         messages.error(request, "Select at least one item, or every item on this page.")
         return redirect(back)

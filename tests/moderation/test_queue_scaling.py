@@ -177,40 +177,68 @@ def test_moderator_clears_60_items_with_two_bulk_actions_across_three_pages(
 ):
     posts = flag_many(space, 60)
     client = login(moderator)
-    page1, page2, page3 = (_flagged(client, f"&page={n}") for n in (1, 2, 3))
-    assert page3.context["queue"].flagged.paginator.num_pages == 3
-    # First action: hide everything ticked on pages 1 and 2 (selected on each page, posted once
-    # per page as the form does).
-    for page in (page1, page2):
-        response = client.post(
-            "/moderation/bulk/",
-            {
-                "items": _keys(page),
-                "action": "hide",
-                "reason": "Spam links",
-                "next": "/moderation/",
-            },
-        )
-        assert response.status_code == 302
-    # What is left is one page: "every item on this page", no action needed.
-    rest = _flagged(client)
-    assert rest.context["queue"].flagged.paginator.count == 10
+    assert _flagged(client).context["queue"].flagged.paginator.num_pages == 3
+    # First action: on page 3, tick the ten spam posts there and hide them with one reason.
+    page3 = _flagged(client, "&page=3")
+    ticked = _keys(page3)
+    assert len(ticked) == 10
     response = client.post(
         "/moderation/bulk/",
-        {
-            "page_items": _keys(rest),
-            "all_on_page": "on",
-            "action": "dismiss",
-            "reason": "Checked: fine",
-        },
+        {"items": ticked, "scope": "selected", "action": "hide", "reason": "Spam links"},
         follow=True,
     )
-    assert "10 of 10 items closed with no action needed." in response.content.decode()
+    assert "10 of 10 items hidden." in response.content.decode()
+    # Second action: everything left, on pages 1 and 2, is fine: "every item matching".
+    rest = _flagged(client)
+    assert rest.context["queue"].flagged.paginator.count == 50
+    assert "Every item matching these filters, on every page (50)" in rest.content.decode()
+    response = client.post(
+        "/moderation/bulk/",
+        {"scope": "matching", "f_kind": "flags", "action": "dismiss", "reason": "Checked: fine"},
+        follow=True,
+    )
+    assert "50 of 50 items closed with no action needed." in response.content.decode()
     assert not Flag.objects.open().exists()
     hidden = Post.objects.filter(pk__in=[p.pk for p in posts], status="hidden")
-    assert hidden.count() == 50
-    assert AuditEntry.objects.filter(action="post.hide", reason="Spam links").count() == 50
-    assert AuditEntry.objects.filter(action="flag.dismiss", reason="Checked: fine").count() == 10
+    assert hidden.count() == 10
+    assert AuditEntry.objects.filter(action="post.hide", reason="Spam links").count() == 10
+    assert AuditEntry.objects.filter(action="flag.dismiss", reason="Checked: fine").count() == 50
+
+
+def test_every_item_on_this_page_acts_on_that_page_only(space, moderator, login):
+    flag_many(space, 30)
+    client = login(moderator)
+    first = _flagged(client)
+    client.post(
+        "/moderation/bulk/",
+        {"page_items": _keys(first), "scope": "page", "action": "dismiss"},
+    )
+    assert Flag.objects.open().count() == 5
+
+
+def test_every_item_matching_respects_the_filters(space, other_space, moderator, login):
+    Membership.objects.create(user=moderator, space=other_space, is_moderator=True)
+    flag_many(space, 3, reason="spam")
+    racist = flag_many(space, 2, reason="racist")
+    flag_many(other_space, 2, reason="racist")
+    client = login(moderator)
+    page = client.get(f"/moderation/?reason=racist&space={space.slug}").content.decode()
+    assert (
+        'name="f_reason" value="racist"' in page and f'name="f_space" value="{space.slug}"' in page
+    )
+    client.post(
+        "/moderation/bulk/",
+        {
+            "scope": "matching",
+            "f_reason": "racist",
+            "f_space": space.slug,
+            "action": "hide",
+            "reason": "Racist remarks",
+        },
+    )
+    hidden = Post.objects.filter(status="hidden")
+    assert set(hidden.values_list("pk", flat=True)) == {p.pk for p in racist}
+    assert Flag.objects.open().count() == 5
 
 
 def test_bulk_action_over_an_item_of_another_space_changes_nothing(
