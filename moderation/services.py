@@ -311,9 +311,14 @@ def close_flags_on_sanctioned_member(
 def forget_member(user: User) -> None:
     """An erased member's flags: those they raised stay (the review queue and the auto-hide
     threshold count them) without the details they wrote; those about them or their content
-    stay on the item, no longer naming them as its author."""
+    stay on the item, no longer naming them as its author. Moderators' notes about them are
+    deleted; notes they wrote stay, no longer signed."""
     Flag.objects.filter(flagger=user).exclude(details="").update(details="")
     Flag.objects.filter(target_user=user).update(target_user=None)
+    # Notes about them go with them; notes they wrote stay for the space, unsigned.
+    ModeratorNote.objects.filter(member=user).delete()
+    ModeratorNote.objects.filter(author=user).update(author=None)
+    RotaPause.objects.filter(moderator=user).delete()
 
 
 # Watched words --------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from community.models import AuditEntry, Membership
+from community.site import account_data
 from moderation.models import ModeratorNote
 from moderation.services import add_moderator_note, flag_post
 from tests.conftest import make_member
@@ -90,3 +91,17 @@ def test_moderator_cannot_read_or_write_notes_about_themselves(space, moderator,
 
 def test_note_on_someone_not_in_the_space_is_404(space, moderator, outsider, login):
     assert login(moderator).get(_url(space, outsider)).status_code == 404
+
+
+def test_erasure_deletes_notes_about_a_member_and_unsigns_those_they_wrote(
+    space, moderator, member
+):
+    add_moderator_note(actor=moderator, space=space, member=member, body="About them.")
+    written = add_moderator_note(
+        actor=moderator, space=space, member=make_member(space), body="Kept."
+    )
+    account_data.erase_account(member)
+    account_data.erase_account(moderator)
+    assert list(ModeratorNote.objects.values_list("body", flat=True)) == ["Kept."]
+    written.refresh_from_db()
+    assert written.author is None
