@@ -242,9 +242,9 @@ BULK_ACTIONS = {
 
 
 def _bulk_supports(kind: registry.ModeratableKind, item, space: Space, action: str) -> bool:
-    """Dismiss fits every item; hide a hideable one; approve one that waits for approval."""
+    """Dismiss fits a flagged item; hide a hideable one; approve one that waits for approval."""
     if action == "dismiss":
-        return True
+        return _open_flags(item).filter(space=space).exists()
     if action == "hide":
         return kind.hideable and "hide" in kind.actions
     waiting = kind.awaiting_approval([space.pk])
@@ -271,6 +271,7 @@ def bulk_moderate(*, actor: User, items: list[tuple], action: str, reason: str =
             f"{len(foreign)} of the selected items {'is' if len(foreign) == 1 else 'are'} in a "
             "space you do not moderate. Nothing was changed."
         )
+    # Read before anything changes: hiding or dismissing one item can close another's flags.
     unsupported = [
         kind.describe(item)
         for kind, item, space in items

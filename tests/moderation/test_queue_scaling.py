@@ -315,3 +315,20 @@ def test_member_cannot_use_bulk_actions(space, member, login):
     )
     assert response.status_code == 403
     assert Flag.objects.open().count() == 1
+
+
+def test_bulk_dismiss_of_a_post_that_only_waits_for_approval_is_refused(
+    space, moderator, member, login
+):
+    thread = make_thread(space, member)
+    waiting = Post.objects.create(
+        thread=thread, author=member, body="w", body_html="w", status="pending"
+    )
+    response = login(moderator).post(
+        "/moderation/bulk/",
+        {"items": [f"post:{waiting.pk}:{space.pk}"], "action": "dismiss"},
+        follow=True,
+    )
+    assert "cannot be closed with no action needed from here" in response.content.decode()
+    waiting.refresh_from_db()
+    assert waiting.status == "pending" and not AuditEntry.objects.exists()
