@@ -83,6 +83,8 @@ def queue(request: HttpRequest) -> HttpResponse:
     policy.check_see_queue(request.user)
     spaces = list(selectors.moderated_spaces(request.user))
     filters = _queue_filters(request, spaces)
+    replies = list(selectors.saved_replies(request.user, filters.space))
+    chosen = next((r for r in replies if str(r.pk) == request.GET.get("reply")), None)
     review = selectors.review_queue(
         request.user,
         filters=filters,
@@ -103,6 +105,8 @@ def queue(request: HttpRequest) -> HttpResponse:
             "states": selectors.STATES.items(),
             "sorts": selectors.SORTS.items(),
             "bulk_form": BulkActionForm(),
+            "replies": replies,
+            "chosen_reply": chosen,
             "filter_fields": [
                 (name, value)
                 for name, value in (

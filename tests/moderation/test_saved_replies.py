@@ -7,7 +7,7 @@ import pytest
 
 from community.models import AuditEntry
 from moderation.models import SavedReply
-from moderation.services import add_saved_reply
+from moderation.services import add_saved_reply, flag_post
 
 from .conftest import make_post, make_thread
 
@@ -105,3 +105,14 @@ def test_another_spaces_saved_reply_is_not_offered_or_applied(
     response = login(moderator).get(f"/moderation/post/{post.pk}/hide/?reply={theirs.pk}")
     assert "reason" not in response.context["form"].initial
     assert "Theirs" not in response.content.decode()
+
+
+def test_picking_a_saved_reply_fills_in_the_bulk_reason_in_the_queue(
+    space, moderator, member, other_member, reply, login
+):
+    post = make_post(make_thread(space, member), member)
+    flag_post(actor=other_member, post=post, reason="personal_attack")
+    client = login(moderator)
+    assert "Use a saved reply for the reason below" in client.get("/moderation/").content.decode()
+    html = client.get(f"/moderation/?kind=flags&reply={reply.pk}").content.decode()
+    assert ">This attacks a member.</textarea>" in html
