@@ -396,6 +396,10 @@ class AuditAction(models.TextChoices):
     FLAG_DISMISS = "flag.dismiss", "Dismissed flags"
     WORD_ADD = "word.add", "Added watched word"
     WORD_REMOVE = "word.remove", "Removed watched word"
+    WORD_EDIT = "word.edit", "Changed watched word"
+    NOTE_ADD = "note.add", "Wrote a moderator note"
+    REPLY_ADD = "reply.add", "Added saved reply"
+    REPLY_REMOVE = "reply.remove", "Removed saved reply"
 
 
 class AuditEntryQuerySet(ScopedQuerySet):

@@ -8,6 +8,7 @@ from django import forms
 from django.utils import timezone
 
 from .models import FlagReason, WatchedWord
+from .text import normalize
 
 DURATIONS = [
     ("", "Choose a date and time below"),
@@ -115,18 +116,166 @@ ACTION_FORMS: dict[str, type[forms.Form]] = {
 }
 
 
-class WatchedWordForm(forms.Form):
-    word = forms.CharField(
-        label="Word or phrase",
-        max_length=100,
-        widget=forms.TextInput(attrs={"class": "nhsuk-input"}),
-        help_text="Matched as a whole word, ignoring capitals and accents.",
+SITE_WIDE = "__all__"
+WORD_MAX = 100
+
+
+class WatchedWordsForm(forms.Form):
+    """Several words or phrases, one a line, with one action, in several places at once."""
+
+    words = forms.CharField(
+        label="Words or phrases, one a line",
+        widget=forms.Textarea(attrs={"rows": 4, "class": "nhsuk-textarea"}),
+        help_text="Each is matched as a whole word, ignoring capitals and accents. "
+        "Up to 100 characters each.",
+        error_messages={"required": "Enter the word or phrase to watch for."},
     )
+    action = forms.ChoiceField(label="What happens", choices=WatchedWord.Action.choices)
+    spaces = forms.MultipleChoiceField(
+        label="Where",
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Choose where to watch for it."},
+    )
+
+    def __init__(self, *args, spaces=(), site_wide=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.spaces = {s.slug: s for s in spaces}
+        choices = [(SITE_WIDE, "Every space (community-wide)")] if site_wide else []
+        self.fields["spaces"].choices = choices + [(s.slug, s.name) for s in spaces]
+
+    def clean_words(self) -> list[str]:
+        lines = [line.strip() for line in self.cleaned_data["words"].splitlines()]
+        words = list(dict.fromkeys(line for line in lines if line))
+        if not words:
+            raise forms.ValidationError("Enter the word or phrase to watch for.")
+        for word in words:
+            if len(word) > WORD_MAX:
+                raise forms.ValidationError(
+                    f"“{word[:30]}…” is longer than {WORD_MAX} characters. Shorten it."
+                )
+            if not normalize(word):
+                raise forms.ValidationError(f"“{word}” has no letters or numbers to match.")
+        return words
+
+    def clean_spaces(self) -> list:
+        chosen = self.cleaned_data["spaces"]
+        if SITE_WIDE in chosen and len(chosen) > 1:
+            raise forms.ValidationError(
+                "Choose every space or some spaces, not both: a community-wide word applies "
+                "in every space already."
+            )
+        return [None if slug == SITE_WIDE else self.spaces[slug] for slug in chosen]
+
+
+class WatchedWordEditForm(forms.Form):
     action = forms.ChoiceField(label="What happens", choices=WatchedWord.Action.choices)
     space = forms.ChoiceField(label="Where")
 
     def __init__(self, *args, spaces=(), site_wide=False, **kwargs):
         super().__init__(*args, **kwargs)
-        choices = [("", "Every space (site-wide)")] if site_wide else []
+        self.spaces = {s.slug: s for s in spaces}
+        choices = [(SITE_WIDE, "Every space (community-wide)")] if site_wide else []
         self.fields["space"].choices = choices + [(s.slug, s.name) for s in spaces]
-        self.fields["space"].required = not site_wide
+
+    def clean_space(self):
+        slug = self.cleaned_data["space"]
+        return None if slug == SITE_WIDE else self.spaces[slug]
+
+
+class BulkActionForm(forms.Form):
+    """The review queue's bulk action: selected items (or every item on the page), one action
+    and one reason."""
+
+    action = forms.ChoiceField(
+        label="Action",
+        choices=[
+            ("approve", "Approve"),
+            ("dismiss", "No action needed"),
+            ("hide", "Hide"),
+        ],
+        error_messages={"required": "Choose an action.", "invalid_choice": "Choose an action."},
+    )
+    reason = forms.CharField(
+        label="Reason (each author is told it when their item is hidden)",
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "class": "nhsuk-textarea"}),
+        error_messages={"max_length": "Keep the reason under 500 characters."},
+    )
+    # Item keys (``kind:pk:space``), checked by the selector and the service, not here.
+    items = forms.Field(required=False, widget=forms.MultipleHiddenInput)
+    page_items = forms.Field(required=False, widget=forms.MultipleHiddenInput)
+    scope = forms.ChoiceField(
+        choices=[
+            ("selected", "The items I ticked"),
+            ("page", "Every item on this page"),
+            ("matching", "Every item matching these filters, on every page"),
+        ],
+        required=False,
+        error_messages={"invalid_choice": "Choose which items to act on."},
+    )
+
+    def clean_scope(self) -> str:
+        return self.cleaned_data.get("scope") or "selected"
+
+    def clean_items(self) -> list[str]:
+        return [str(v) for v in self.cleaned_data.get("items") or []][:500]
+
+    def clean_page_items(self) -> list[str]:
+        return [str(v) for v in self.cleaned_data.get("page_items") or []][:500]
+
+
+class ModeratorNoteForm(forms.Form):
+    body = forms.CharField(
+        label="Add a note",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4, "class": "nhsuk-textarea"}),
+        help_text="Only this space's moderators and staff can read notes. The member never sees them.",
+        error_messages={
+            "required": "Write the note first.",
+            "max_length": "Keep the note under 2,000 characters.",
+        },
+    )
+
+
+class SavedReplyForm(forms.Form):
+    space = forms.ChoiceField(label="Space")
+    title = forms.CharField(
+        label="Name",
+        max_length=80,
+        widget=forms.TextInput(attrs={"class": "nhsuk-input"}),
+        help_text="A short name to pick it by, such as “Personal attack”.",
+        error_messages={
+            "required": "Give the saved reply a name.",
+            "max_length": "Keep the name under 80 characters.",
+        },
+    )
+    body = forms.CharField(
+        label="Reply",
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3, "class": "nhsuk-textarea"}),
+        help_text="Used as the reason when you hide, warn or answer a report.",
+        error_messages={
+            "required": "Write the reply.",
+            "max_length": "Keep the reply under 500 characters.",
+        },
+    )
+
+    def __init__(self, *args, spaces=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.spaces = {s.slug: s for s in spaces}
+        self.fields["space"].choices = [(s.slug, s.name) for s in spaces]
+
+    def clean_space(self):
+        return self.spaces[self.cleaned_data["space"]]
+
+
+class RotaForm(forms.Form):
+    until = forms.DateField(
+        label="Step out until (the last day you are away)",
+        widget=forms.DateInput(attrs={"type": "date", "class": "nhsuk-input"}),
+        error_messages={
+            "required": "Choose the last day you are away.",
+            "invalid": "Enter a date, such as 2027-01-31.",
+        },
+    )

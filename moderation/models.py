@@ -1,4 +1,5 @@
-"""Flags and watched words. (The audit log is community core's: community.audit.)"""
+"""Flags, watched words, moderators' notes on members, saved replies and the moderators' rota.
+(The audit log is community core's: community.audit.)"""
 
 from __future__ import annotations
 
@@ -22,6 +23,20 @@ class FlagReason(models.TextChoices):
     CONFIDENTIALITY = "confidentiality", "Breach of confidentiality"
     SPAM = "spam", "Spam"
     OTHER = "other", "Other"
+
+
+#: The report reason counted on a moderator's wellbeing page. The reporting reasons are being
+#: reworked on another branch, which names racism ``racism``; until that lands the existing
+#: ``racist`` value counts too. Reconcile here, and only here.
+RACISM_REASON = "racism"
+RACISM_REASONS = (RACISM_REASON, FlagReason.RACIST.value)
+
+
+class MatchedIn(models.TextChoices):
+    """Where the watched word of an automatic flag was found."""
+
+    TITLE = "title", "title"
+    BODY = "body", "text"
 
 
 class FlagKind(models.TextChoices):
@@ -83,6 +98,10 @@ class Flag(models.Model):
         related_name="+",
     )
     resolved_at = models.DateTimeField(null=True, blank=True)
+    matched_word = models.CharField(
+        max_length=100, blank=True, help_text="The watched word of an automatic flag."
+    )
+    matched_in = models.CharField(max_length=10, choices=MatchedIn.choices, blank=True)
 
     objects = FlagQuerySet.as_manager()
 
@@ -173,3 +192,83 @@ class WatchedWord(models.Model):
     def clean(self) -> None:
         self.word = (self.word or "").strip()
         self.normalized = normalize(self.word)
+
+
+class ModeratorNoteQuerySet(ScopedQuerySet):
+    def visible_to(self, user) -> ModeratorNoteQuerySet:
+        """Notes of the spaces ``user`` moderates; staff see every note. Nobody reads the notes
+        about themselves."""
+        notes = self.scoped_to(
+            user, lambda qs: qs.filter(space__in=Space.objects.moderated_by(user).values("pk"))
+        )
+        return notes.exclude(member=user) if user.is_authenticated else notes
+
+
+class ModeratorNote(models.Model):
+    """A private note about a member, by a moderator of a space, for that space's moderators."""
+
+    space = models.ForeignKey(Space, on_delete=models.CASCADE, related_name="moderator_notes")
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="moderator_notes"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    body = models.TextField(max_length=2000)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = ModeratorNoteQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["space", "member"])]
+
+    def __str__(self) -> str:
+        return f"Note on {self.member} in {self.space}"
+
+
+class SavedReplyQuerySet(ScopedQuerySet):
+    def visible_to(self, user) -> SavedReplyQuerySet:
+        return self.scoped_to(
+            user, lambda qs: qs.filter(space__in=Space.objects.moderated_by(user).values("pk"))
+        )
+
+
+class SavedReply(models.Model):
+    """A space's reusable reason for hiding, warning or answering a report."""
+
+    space = models.ForeignKey(Space, on_delete=models.CASCADE, related_name="saved_replies")
+    title = models.CharField(max_length=80)
+    body = models.TextField(max_length=500)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = SavedReplyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["title", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["space", "title"],
+                name="unique_saved_reply_title_per_space",
+                violation_error_message="This space already has a saved reply with that name.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class RotaPause(models.Model):
+    """A moderator stepped out of the rota: not told of new reports until ``until`` (a date)."""
+
+    moderator = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="rota_pause"
+    )
+    until = models.DateField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.moderator} away until {self.until}"

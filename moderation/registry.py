@@ -123,6 +123,13 @@ class ModeratableKind:
         this kind never wait."""
         return None
 
+    def recent_texts(self, user: User, space_ids, limit: int) -> list[tuple] | None:
+        """For trying a watched word before saving it: up to ``limit`` recent items ``user``
+        can read that readers see now (none hidden, pending or deleted), newest first, in
+        ``space_ids`` (every space for None), as ``(item, title, markdown)``; None if this
+        kind is not tried."""
+        return None
+
     # Writing (the owning app's services) ------------------------------------------------
 
     def perform(self, *, actor: User, item, action: str, data: dict) -> bool:

@@ -19,10 +19,10 @@ from django.http import Http404
 from django.utils import timezone
 
 from community import audit, notices, signals
-from community.models import AuditAction, Space, User
+from community.models import AuditAction, Membership, Space, User
 
 from . import policy, registry
-from .models import Flag, FlagReason, WatchedWord
+from .models import Flag, FlagReason, ModeratorNote, RotaPause, SavedReply, WatchedWord
 from .text import normalize
 
 ALREADY_FLAGGED = "You have already flagged this. A moderator will review it."
@@ -84,8 +84,38 @@ def flag_item(
     )
     flag.full_clean()
     flag.save()
+    notify_moderators(flag)
     _autohide_if_due(kind, target, space)
     return flag
+
+
+def moderators_on_rota(space: Space) -> models.QuerySet[User]:
+    """The space's active moderators who have not stepped out of the rota today."""
+    away = RotaPause.objects.filter(until__gte=timezone.localdate()).values("moderator")
+    return (
+        User.objects.filter(
+            is_active=True,
+            memberships__space=space,
+            memberships__status=Membership.Status.ACTIVE,
+            memberships__is_moderator=True,
+        )
+        .exclude(pk__in=away)
+        .distinct()
+    )
+
+
+def notify_moderators(flag: Flag) -> int:
+    """Tell the moderators on the rota of a new report, never the reporter or the member it is
+    about (a moderator can be either). The notice names neither."""
+    left_out = {flag.flagger_id, flag.target_user_id} - {None}
+    moderators = list(moderators_on_rota(flag.space).exclude(pk__in=left_out))
+    for moderator in moderators:
+        notices.tell(
+            moderator,
+            f"A new report ({flag.get_reason_display().lower()}) is waiting in "
+            f"{flag.space.name}'s review queue.",
+        )
+    return len(moderators)
 
 
 def flag_post(*, actor: User, post, reason: str, details: str = "") -> Flag:
@@ -101,12 +131,16 @@ def flag_member(*, actor: User, member: User, space: Space, reason: str, details
 
 
 @transaction.atomic
-def raise_automatic_flag(*, target, space: Space, details: str) -> Flag | None:
-    """A flag without a flagger (a ``flag`` watched word). One open automatic flag per item."""
+def raise_automatic_flag(
+    *, target, space: Space, details: str, screened: str | None = None
+) -> Flag | None:
+    """A flag without a flagger (a ``flag`` watched word). One open automatic flag per item.
+    ``screened`` is screening's outcome (a :class:`moderation.screening.Screened`): the word
+    that matched and where (title or body) are kept on the flag for the queue's card."""
     kind = registry.kind_of(target)
     if _open_flags(target).filter(flagger=None).exists():
         return None
-    return Flag.objects.create(
+    flag = Flag.objects.create(
         flagger=None,
         kind=kind.name,
         target_type=_content_type(target),
@@ -115,7 +149,11 @@ def raise_automatic_flag(*, target, space: Space, details: str) -> Flag | None:
         space=space,
         reason=FlagReason.OTHER,
         details=details,
+        matched_word=getattr(screened, "word", "")[:100],
+        matched_in=getattr(screened, "where", ""),
     )
+    notify_moderators(flag)
+    return flag
 
 
 def _autohide_if_due(kind: registry.ModeratableKind, target, space: Space) -> None:
@@ -194,6 +232,65 @@ def move_flags(*, items: Iterable, to_space: Space) -> int:
     return Flag.objects.filter(matches).update(space=to_space)
 
 
+# Bulk actions from the review queue ---------------------------------------------------------
+
+BULK_ACTIONS = {
+    "approve": "approved",
+    "dismiss": "closed with no action needed",
+    "hide": "hidden",
+}
+
+
+def _bulk_supports(kind: registry.ModeratableKind, item, space: Space, action: str) -> bool:
+    """Dismiss fits a flagged item; hide a hideable one; approve one that waits for approval."""
+    if action == "dismiss":
+        return _open_flags(item).filter(space=space).exists()
+    if action == "hide":
+        return kind.hideable and "hide" in kind.actions
+    waiting = kind.awaiting_approval([space.pk])
+    return "approve" in kind.actions and waiting is not None and waiting.filter(pk=item.pk).exists()
+
+
+@transaction.atomic
+def bulk_moderate(*, actor: User, items: list[tuple], action: str, reason: str = "") -> int:
+    """One action with one reason over several queue items, ``(kind, item, space)`` each, all
+    or nothing: an item in a space ``actor`` does not moderate, or one the action does not
+    apply to, refuses the lot. Each item is audited by the service that acts on it."""
+    if action not in BULK_ACTIONS:
+        raise ValidationError({"action": "Choose approve, no action needed or hide."})
+    reason = (reason or "").strip()
+    if action == "hide" and not reason:
+        raise ValidationError({"reason": "Give a reason: each author is told why."})
+    if not items:
+        raise ValidationError({"items": "Select at least one item."})
+    foreign = [
+        kind.describe(item) for kind, item, space in items if not policy.can_moderate(actor, space)
+    ]
+    if foreign:
+        raise PermissionDenied(
+            f"{len(foreign)} of the selected items {'is' if len(foreign) == 1 else 'are'} in a "
+            "space you do not moderate. Nothing was changed."
+        )
+    # Read before anything changes: hiding or dismissing one item can close another's flags.
+    unsupported = [
+        kind.describe(item)
+        for kind, item, space in items
+        if not _bulk_supports(kind, item, space, action)
+    ]
+    if unsupported:
+        raise ValidationError(
+            f"“{unsupported[0]}” cannot be {BULK_ACTIONS[action]} from here. Nothing was changed."
+        )
+    changed = 0
+    for kind, item, space in items:
+        if action == "dismiss":
+            done = dismiss_flags(actor=actor, target=item, space=space, reason=reason)
+        else:
+            done = kind.perform(actor=actor, item=item, action=action, data={"reason": reason})
+        changed += bool(done)
+    return changed
+
+
 # Standing (community.signals.standing_changed) ------------------------------------------------
 
 UPHOLDING_CHANGES = (signals.WARNED, signals.MUTED, signals.BANNED)
@@ -215,9 +312,14 @@ def close_flags_on_sanctioned_member(
 def forget_member(user: User) -> None:
     """An erased member's flags: those they raised stay (the review queue and the auto-hide
     threshold count them) without the details they wrote; those about them or their content
-    stay on the item, no longer naming them as its author."""
+    stay on the item, no longer naming them as its author. Moderators' notes about them are
+    deleted; notes they wrote stay, no longer signed."""
     Flag.objects.filter(flagger=user).exclude(details="").update(details="")
     Flag.objects.filter(target_user=user).update(target_user=None)
+    # Notes about them go with them; notes they wrote stay for the space, unsigned.
+    ModeratorNote.objects.filter(member=user).delete()
+    ModeratorNote.objects.filter(author=user).update(author=None)
+    RotaPause.objects.filter(moderator=user).delete()
 
 
 # Watched words --------------------------------------------------------------------------------
@@ -251,3 +353,113 @@ def remove_watched_word(*, actor: User, watched: WatchedWord) -> bool:
     audit.record(actor=actor, action=AuditAction.WORD_REMOVE, space=locked.space, target=locked)
     locked.delete()
     return True
+
+
+@transaction.atomic
+def edit_watched_word(
+    *, actor: User, watched: WatchedWord, action: str, space: Space | None
+) -> bool:
+    """Change what a watched word does, and where (a space, or site-wide for staff)."""
+    locked = WatchedWord.objects.select_for_update().filter(pk=watched.pk).first()
+    if locked is None:
+        raise Http404("No such watched word.")
+    policy.check_edit_watched_words(actor, locked.space)
+    policy.check_edit_watched_words(actor, space)
+    if locked.action == action and locked.space_id == getattr(space, "pk", None):
+        return False
+    before = f"{locked.get_action_display()} in {locked.space or 'every space'}"
+    locked.action, locked.space = action, space
+    locked.full_clean()
+    locked.save()
+    audit.record(
+        actor=actor,
+        action=AuditAction.WORD_EDIT,
+        space=space,
+        target=locked,
+        reason=f"Was: {before}. Now: {locked.get_action_display()}.",
+    )
+    return True
+
+
+@transaction.atomic
+def add_watched_words(
+    *, actor: User, spaces: list[Space | None], words: list[str], action: str
+) -> list[WatchedWord]:
+    """Several words in several places (``None``: site-wide), all or nothing: a word already
+    watched in one of them refuses the lot, naming it."""
+    added = []
+    for space in spaces:
+        for word in words:
+            try:
+                added.append(add_watched_word(actor=actor, space=space, word=word, action=action))
+            except ValidationError as exc:
+                where = space.name if space is not None else "every space"
+                raise ValidationError(f"“{word}” ({where}): {' '.join(exc.messages)}") from exc
+    return added
+
+
+# Moderator notes and saved replies ----------------------------------------------------------
+
+NOTE_MAX = 2000
+
+
+@transaction.atomic
+def add_moderator_note(*, actor: User, space: Space, member: User, body: str) -> ModeratorNote:
+    """A private note about ``member`` for ``space``'s moderators (and staff)."""
+    policy.check_moderate(actor, space)
+    if member.pk == actor.pk:
+        raise PermissionDenied("You cannot write moderator notes about yourself.")
+    body = (body or "").strip()
+    if not body:
+        raise ValidationError({"body": "Write the note first."})
+    if len(body) > NOTE_MAX:
+        raise ValidationError({"body": f"Keep the note under {NOTE_MAX:,} characters."})
+    if not Membership.objects.filter(user=member, space=space).exists():
+        raise Http404("No such member.")
+    note = ModeratorNote.objects.create(space=space, member=member, author=actor, body=body)
+    audit.record(actor=actor, action=AuditAction.NOTE_ADD, space=space, target=member)
+    return note
+
+
+@transaction.atomic
+def add_saved_reply(*, actor: User, space: Space, title: str, body: str) -> SavedReply:
+    policy.check_moderate(actor, space)
+    reply = SavedReply(
+        space=space, title=(title or "").strip(), body=(body or "").strip(), created_by=actor
+    )
+    reply.full_clean()
+    reply.save()
+    audit.record(
+        actor=actor, action=AuditAction.REPLY_ADD, space=space, target=reply, reason=reply.body
+    )
+    return reply
+
+
+@transaction.atomic
+def remove_saved_reply(*, actor: User, reply: SavedReply) -> bool:
+    locked = SavedReply.objects.select_for_update().filter(pk=reply.pk).first()
+    if locked is None:
+        return False
+    policy.check_moderate(actor, locked.space)
+    audit.record(actor=actor, action=AuditAction.REPLY_REMOVE, space=locked.space, target=locked)
+    locked.delete()
+    return True
+
+
+# The rota -----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def step_out_of_rota(*, actor: User, until) -> bool:
+    """Not told of new reports until ``until`` (a date, today or later)."""
+    policy.check_see_queue(actor)
+    if until is None or until < timezone.localdate():
+        raise ValidationError({"until": "Choose today or a later date."})
+    RotaPause.objects.update_or_create(moderator=actor, defaults={"until": until})
+    return True
+
+
+@transaction.atomic
+def step_back_into_rota(*, actor: User) -> bool:
+    deleted, _ = RotaPause.objects.filter(moderator=actor).delete()
+    return bool(deleted)

@@ -4,8 +4,23 @@ from . import views
 
 urlpatterns = [
     path("moderation/", views.queue, name="moderation_queue"),
+    path("moderation/bulk/", views.queue_bulk, name="moderation_bulk"),
+    path("moderation/replies/", views.saved_replies, name="moderation_replies"),
+    path(
+        "moderation/replies/<int:pk>/remove/",
+        views.saved_reply_remove,
+        name="moderation_reply_remove",
+    ),
+    path("moderation/wellbeing/", views.wellbeing, name="moderation_wellbeing"),
+    path("moderation/members/", views.member_search, name="moderation_members"),
+    path(
+        "moderation/spaces/<slug:slug>/members/<int:user_id>/notes/",
+        views.member_notes,
+        name="moderation_notes",
+    ),
     path("moderation/audit/", views.audit_log, name="moderation_audit"),
     path("moderation/words/", views.watched_words, name="moderation_words"),
+    path("moderation/words/<int:pk>/edit/", views.watched_word_edit, name="moderation_word_edit"),
     path(
         "moderation/words/<int:pk>/remove/",
         views.watched_word_remove,

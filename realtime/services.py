@@ -192,7 +192,10 @@ def _post(
         )
         if outcome == screening.Outcome.FLAG:
             moderation_services.raise_automatic_flag(
-                target=event, space=session.space, details="Contains a watched word."
+                target=event,
+                space=session.space,
+                details="Contains a watched word.",
+                screened=outcome,
             )
         return event, True
 

@@ -85,6 +85,21 @@ class PostKind(ModeratableKind):
             .order_by(Coalesce("pending_at", "created_at"), "pk")
         )
 
+    def recent_texts(self, user: User, space_ids, limit: int) -> list[tuple]:
+        posts = Post.objects.visible_to(user).filter(
+            status=PostStatus.PUBLISHED,
+            is_deleted=False,
+            thread__is_hidden=False,
+            thread__is_pending=False,
+        )
+        if space_ids is not None:
+            posts = posts.filter(thread__space__in=space_ids)
+        posts = posts.select_related("thread", "thread__space").order_by("-created_at", "-pk")
+        return [
+            (post, post.thread.title if post.is_opening else "", post.body)
+            for post in posts[:limit]
+        ]
+
     def perform(self, *, actor: User, item: Post, action: str, data: dict) -> bool:
         reason = data.get("reason", "")
         if action == "approve":

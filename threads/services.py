@@ -104,7 +104,7 @@ def _flag_if_screened(post: Post, space: Space, outcome: str) -> None:
     """After saving: a ``flag`` watched word raises an automatic flag for the moderators."""
     if outcome == screening.Outcome.FLAG:
         moderation_services.raise_automatic_flag(
-            target=post, space=space, details=WATCHED_WORD_FLAG
+            target=post, space=space, details=WATCHED_WORD_FLAG, screened=outcome
         )
 
 

@@ -72,3 +72,39 @@ def test_moderator_hides_a_flagged_post_and_the_author_sees_why(new_context):
     other = new_context("newcomer@example.org").new_page()
     other.goto(url)
     assert f"oversensitive {word}" not in other.content()
+
+
+def _flag_opening_post(page, url: str, reason: str) -> None:
+    page.goto(url)
+    opening = page.locator("article.forum-post").first
+    post_id = opening.get_attribute("id").removeprefix("post-")
+    page.goto(f"/moderation/flag/post/{post_id}/?next={url}")
+    page.get_by_label(reason).check()
+    page.get_by_role("button", name="Send to the moderators").click()
+
+
+def test_moderator_ticks_two_flagged_posts_and_closes_them_with_one_reason(new_context):
+    word = uuid.uuid4().hex[:8]
+    author = new_context("member@example.org").new_page()
+    titles = [f"Bulk one {word}", f"Bulk two {word}"]
+    urls = [start_thread(author, t, f"Some text {word} {n}.") for n, t in enumerate(titles)]
+    peer = new_context("facilitator@example.org").new_page()
+    for url in urls:
+        _flag_opening_post(peer, url, "Spam")
+
+    moderator = new_context("moderator@example.org").new_page()
+    moderator.goto("/moderation/?kind=flags&sort=newest")
+    items = moderator.locator(".forum-queue-item").filter(has_text=word)
+    expect(items).to_have_count(2)
+    for n in range(2):
+        item = items.nth(n)
+        expect(item).to_contain_text("Waiting since")
+        item.get_by_role("checkbox").check()
+    moderator.get_by_label("Action").select_option("dismiss")
+    moderator.locator("#bulk-reason").fill("Not spam: a fair question.")
+    moderator.get_by_role("button", name="Apply to the selected items").click()
+    expect(moderator.locator("main")).to_contain_text("2 of 2 items closed with no action needed.")
+    expect(moderator.locator(".forum-queue-item").filter(has_text=word)).to_have_count(0)
+
+    moderator.goto("/moderation/audit/")
+    expect(moderator.locator("main")).to_contain_text("Not spam: a fair question.")

@@ -54,7 +54,8 @@ def test_queue_runs_a_constant_number_of_queries(
     _fill(space, 8)
     with django_assert_max_num_queries(len(small.captured_queries)):
         response = client.get("/moderation/")
-    assert len(response.context["queue"].flagged) == 27
+    flagged = response.context["queue"].flagged
+    assert flagged.paginator.count == 27 and len(flagged) == 25
 
 
 def test_queue_filters_by_space_and_kind(space, other_space, moderator, login):

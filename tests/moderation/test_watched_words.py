@@ -112,12 +112,12 @@ def test_watched_words_page_adds_and_keeps_input_on_error(space, moderator, logi
     assert page.status_code == 200
     assert "/guidelines/edit/" in page.content.decode()
     response = client.post(
-        "/moderation/words/", {"word": "slur", "action": "block", "space": space.slug}
+        "/moderation/words/", {"words": "slur", "action": "block", "spaces": [space.slug]}
     )
     assert response.status_code == 302
     assert WatchedWord.objects.filter(space=space, normalized="slur").exists()
     response = client.post(
-        "/moderation/words/", {"word": "slur", "action": "flag", "space": space.slug}
+        "/moderation/words/", {"words": "slur", "action": "flag", "spaces": [space.slug]}
     )
     assert response.status_code == 200
     assert "already watched" in response.content.decode()

@@ -125,6 +125,12 @@ def build_world() -> World:
         actor=users["member"], post=first_post, reason="other", details=f"{SECRET_BODY} flagged"
     )
     word = WatchedWord.objects.create(space=space, word="sweepword", action="flag")
+    saved_reply = moderation_services.add_saved_reply(
+        actor=users["moderator"], space=space, title="Sweep reply", body="A saved sweep reason."
+    )
+    moderation_services.add_moderator_note(
+        actor=users["moderator"], space=space, member=author, body=f"{SECRET_BODY} note."
+    )
     session = LiveSession.objects.create(
         space=space,
         title=f"{SECRET_TITLE} live",
@@ -185,6 +191,7 @@ def build_world() -> World:
             "anonymous_thread": anonymous_thread,
             "flag": flag,
             "word": word,
+            "saved_reply": saved_reply,
             "session": session,
             "event": event,
             "invitation": invitation,

@@ -249,6 +249,26 @@ TABLE: dict[str, Entry] = {
     "moderation_word_remove": posted(
         outcomes("404", moderator="redirect", staff="redirect"), lambda w: {"pk": w.word.pk}
     ),
+    "moderation_word_edit": get(
+        outcomes("404", moderator="ok", staff="ok"), lambda w: {"pk": w.word.pk}
+    ),
+    "moderation_bulk": posted(
+        outcomes("403", other_moderator="redirect", moderator="redirect", staff="redirect")
+    ),
+    "moderation_replies": get(outcomes("403", other_moderator="ok", moderator="ok", staff="ok")),
+    "moderation_reply_remove": posted(
+        outcomes("404", moderator="redirect", staff="redirect"),
+        lambda w: {"pk": w.saved_reply.pk},
+    ),
+    "moderation_wellbeing": get(outcomes("403", other_moderator="ok", moderator="ok", staff="ok")),
+    "moderation_members": get(staff_only()),
+    "moderation_notes": both(
+        moderators_only(),
+        moderators_only("redirect"),
+        lambda w: {"slug": w.space.slug, "user_id": w.author.pk},
+        data={"body": "Sweep note"},
+        names_author=True,
+    ),
     "flag_post": get(inside(**SANCTIONED), lambda w: {"pk": w.first_post.pk}),
     "flag_thread": get(inside(**SANCTIONED), lambda w: {"pk": w.thread.pk}),
     "flag_commitment": get(inside(**SANCTIONED), lambda w: {"pk": w.commitment.pk}),

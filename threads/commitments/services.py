@@ -139,7 +139,10 @@ def _flag_if_screened(commitment: Commitment, outcome: str) -> None:
     if space is None:
         return
     moderation_services.raise_automatic_flag(
-        target=commitment, space=space, details=threads_services.WATCHED_WORD_FLAG
+        target=commitment,
+        space=space,
+        details=threads_services.WATCHED_WORD_FLAG,
+        screened=outcome,
     )
 
 
