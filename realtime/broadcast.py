@@ -31,6 +31,11 @@ def moderators_group(session_id: int) -> str:
     return f"live.{session_id}.moderators"
 
 
+def facilitators_group(session_id: int) -> str:
+    """The room's connections that facilitate it (poll results early, reports on messages)."""
+    return f"live.{session_id}.facilitators"
+
+
 def member_group(session_id: int, user_id: int) -> str:
     """Every connection of one member to one room (to notify or disconnect them)."""
     return f"live.{session_id}.user.{user_id}"

@@ -28,6 +28,7 @@ from .broadcast import (
     account_group,
     auth_session_group,
     encode,
+    facilitators_group,
     member_group,
     moderators_group,
     session_group,
@@ -95,6 +96,7 @@ class LiveSessionConsumer(LeanLayerDispatch, AsyncJsonWebsocketConsumer):
     async def connect(self) -> None:
         self.user = None
         self.sees_authors = False
+        self.facilitating = False
         self.session_id = int(self.scope["url_route"]["kwargs"]["session_id"])
         self.space_id: int | None = None
         self.cursor: int | None = None  # highest seq sent to this client; None before hello
@@ -127,6 +129,8 @@ class LiveSessionConsumer(LeanLayerDispatch, AsyncJsonWebsocketConsumer):
         ]
         if self.sees_authors:
             groups.append(moderators_group(self.session_id))
+        if self.facilitating:
+            groups.append(facilitators_group(self.session_id))
         for group in groups:
             await self.channel_layer.group_add(group, self.channel_name)
             self.joined.append(group)
@@ -150,6 +154,7 @@ class LiveSessionConsumer(LeanLayerDispatch, AsyncJsonWebsocketConsumer):
         self.space_id = session.space_id
         # The space's moderators and staff see who wrote anonymous messages and questions.
         self.sees_authors = community_policy.can_moderate_space(user, session.space)
+        self.facilitating = policy.can_facilitate(user, session)
         return None, None
 
     def _standing(self):
@@ -256,26 +261,29 @@ class LiveSessionConsumer(LeanLayerDispatch, AsyncJsonWebsocketConsumer):
             after = 0
         if isinstance(after, bool) or not isinstance(after, int) or after < 0:
             raise LiveRefusal("invalid", "after_seq must be a whole number, 0 or more.")
-        welcome, frames, resync = await database_sync_to_async(self._hello)(after)
+        welcome, frames, resync, extras = await database_sync_to_async(self._hello)(after)
         await self.send(text_data=encode(welcome))
         if resync is not None:
             await self.send(text_data=encode(resync))
         for frame in frames:
             await self.send(text_data=encode(frame))
         self.cursor = welcome["last_seq"]
+        for frame in extras:
+            await self.send(text_data=encode(frame))
 
     def _hello(self, after: int):
         self._standing()
         session = LiveSession.objects.select_related("space").get(pk=self.session_id)
         policy.check_in_room(self.user, session)
         cap = selectors.backfill_cap()
+        facilitating = policy.can_facilitate(self.user, session)
         welcome = {
             "type": "welcome",
             "last_seq": session.last_seq,
             "session": session.state(),
             "you": {
                 **selectors.person(self.user),
-                "facilitator": policy.can_facilitate(self.user, session),
+                "facilitator": facilitating,
                 # A mute set while this client was away: the composer shows it at once.
                 "muted": _muted(policy.mute_refusal(self.user, session)),
             },
@@ -296,7 +304,12 @@ class LiveSessionConsumer(LeanLayerDispatch, AsyncJsonWebsocketConsumer):
             frames += selectors.reveals_after(
                 session.pk, after, until_seq=frames[-1].get("seq", session.last_seq)
             )
-        return welcome, frames, resync
+        # Not stream: poll results this member may see, their own votes, and (facilitators)
+        # the open reports on messages; sent after the replay, so each refers to a known seq.
+        extras = selectors.poll_state_for(session.pk, self.user, facilitating=facilitating)
+        if facilitating:
+            extras += selectors.open_reports(session.pk)
+        return welcome, frames, resync, extras
 
     async def cmd_message_send(self, content: dict) -> None:
         event, _ = await self._service(
@@ -384,6 +397,23 @@ class LiveSessionConsumer(LeanLayerDispatch, AsyncJsonWebsocketConsumer):
     async def cmd_question_spotlight(self, content: dict) -> None:
         await self._service(services.spotlight_question, seq=content["seq"])
 
+    async def cmd_poll_open(self, content: dict) -> None:
+        poll, _ = await self._service(
+            services.open_poll,
+            question=content["question"],
+            options=content["options"],
+            client_msg_id=content["client_msg_id"],
+        )
+        await self.send_json({"type": "ack", "client_msg_id": poll.client_msg_id, "seq": poll.seq})
+
+    async def cmd_poll_vote(self, content: dict) -> None:
+        await self._service(
+            services.vote_in_poll, poll_id=content["poll_id"], option=content["option"]
+        )
+
+    async def cmd_poll_close(self, content: dict) -> None:
+        await self._service(services.close_poll, poll_id=content["poll_id"])
+
     async def cmd_ping(self, content: dict) -> None:
         await database_sync_to_async(self._still_in_room)()
         await self.send_json({"type": "pong"})
@@ -416,6 +446,9 @@ class LiveSessionConsumer(LeanLayerDispatch, AsyncJsonWebsocketConsumer):
         "participant.unmute": cmd_participant_unmute,
         "participant.remove": cmd_participant_remove,
         "question.spotlight": cmd_question_spotlight,
+        "poll.open": cmd_poll_open,
+        "poll.vote": cmd_poll_vote,
+        "poll.close": cmd_poll_close,
     }
 
     # -- messages from the channel layer ------------------------------------------------------

@@ -130,6 +130,8 @@ class LiveEvent(models.Model):
         QUESTION = "question", "Question"
         REMOVED = "message.removed", "Message removed"
         STATE = "state", "State change"
+        POLL_OPEN = "poll.open", "Poll opened"
+        POLL_CLOSE = "poll.close", "Poll closed"
 
     session = models.ForeignKey(LiveSession, on_delete=models.CASCADE, related_name="events")
     seq = models.PositiveBigIntegerField()
@@ -182,6 +184,22 @@ class QuestionUpvote(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} upvoted {self.question_id}"
+
+
+class PollVote(models.Model):
+    """One member's choice in a poll (a ``poll.open`` event). Never shown with who chose it:
+    only counts leave the server."""
+
+    poll = models.ForeignKey(LiveEvent, on_delete=models.CASCADE, related_name="poll_votes")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    option = models.PositiveSmallIntegerField()
+    updated = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["poll", "user"], name="poll_vote_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} voted in {self.poll_id}"
 
 
 class RaisedHand(models.Model):

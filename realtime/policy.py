@@ -304,6 +304,18 @@ def check_speak(user, session: LiveSession) -> bool:
     return facilitating
 
 
+def composer_closed_reason(session: LiveSession, *, facilitating: bool) -> str:
+    """Why Send is off for everyone in this state, or "" (the room page; live.js says the same
+    on every ``state``). A member's own mute is shown on its own."""
+    if session.status == LiveSession.Status.ENDED:
+        return "The session has ended, so the chat is closed."
+    if session.status != LiveSession.Status.LIVE:
+        return "The chat opens when the facilitator starts the session."
+    if session.locked and not facilitating:
+        return "The facilitator has locked the chat for now."
+    return ""
+
+
 def check_facilitator_command(user, session: LiveSession) -> None:
     check_in_room(user, session)
     if not can_facilitate(user, session):

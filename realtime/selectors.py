@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from community.models import AuditAction, AuditEntry, Membership, Space, User
+from moderation.models import Flag
 
 from . import policy
-from .models import LiveEvent, LiveSession, Presence, RaisedHand, Registration
+from .models import LiveEvent, LiveSession, PollVote, Presence, RaisedHand, Registration
 
 
 def backfill_cap() -> int:
@@ -69,6 +71,14 @@ def event_frame(event: LiveEvent, *, upvotes: int | None = None, attributed: boo
             frame["upvotes"] = upvotes if upvotes is not None else event.upvotes.count()
     elif event.kind == LiveEvent.Kind.REMOVED:
         frame["target_seq"] = event.target_seq
+    elif event.kind == LiveEvent.Kind.POLL_OPEN:
+        frame.update(
+            poll_id=event.seq,
+            question=event.data.get("question", ""),
+            options=event.data.get("options", []),
+        )
+    elif event.kind == LiveEvent.Kind.POLL_CLOSE:
+        frame.update(poll_id=event.target_seq)
     else:
         frame.update(change=event.data.get("change"), session=event.data.get("session", {}))
     return frame
@@ -123,6 +133,101 @@ def reveals_after(session_id: int, after_seq: int, *, until_seq: int) -> list[di
     return [author_reveal(event) for event in qs.order_by("seq")]
 
 
+def poll_counts(poll: LiveEvent) -> list[int]:
+    """How many chose each option of ``poll`` (a ``poll.open`` event); never who."""
+    counts = [0] * len(poll.data.get("options", []))
+    rows = PollVote.objects.filter(poll=poll).values_list("option").annotate(n=Count("pk"))
+    for option, n in rows:
+        if 0 <= option < len(counts):
+            counts[option] = n
+    return counts
+
+
+def poll_results(poll: LiveEvent, counts: list[int] | None = None) -> dict:
+    counts = poll_counts(poll) if counts is None else counts
+    return {
+        "type": "poll.results",
+        "poll_id": poll.seq,
+        "counts": counts,
+        "total": sum(counts),
+        "closed": bool(poll.data.get("closed")),
+    }
+
+
+def results_public(results: dict) -> bool:
+    """Participants see a poll's results once 5 have voted or it is closed (SPEC.md)."""
+    return results["closed"] or results["total"] >= POLL_RESULTS_AFTER
+
+
+POLL_RESULTS_AFTER = 5
+
+
+def has_polls(session_id: int) -> bool:
+    return LiveEvent.objects.filter(session_id=session_id, kind=LiveEvent.Kind.POLL_OPEN).exists()
+
+
+def poll_state_for(session_id: int, user, *, facilitating: bool) -> list[dict]:
+    """What a (re)connecting client needs of the session's polls beyond the stream: the results
+    it may see and its own choice in each (``poll.voted``). A fixed number of queries."""
+    polls = list(
+        LiveEvent.objects.filter(session_id=session_id, kind=LiveEvent.Kind.POLL_OPEN).order_by(
+            "seq"
+        )
+    )
+    if not polls:
+        return []
+    counts: dict[int, list[int]] = {
+        poll.pk: [0] * len(poll.data.get("options", [])) for poll in polls
+    }
+    rows = (
+        PollVote.objects.filter(poll__in=polls)
+        .values_list("poll_id", "option")
+        .annotate(n=Count("pk"))
+    )
+    for poll_id, option, n in rows:
+        if 0 <= option < len(counts[poll_id]):
+            counts[poll_id][option] = n
+    mine = dict(PollVote.objects.filter(poll__in=polls, user=user).values_list("poll_id", "option"))
+    frames: list[dict] = []
+    for poll in polls:
+        results = poll_results(poll, counts[poll.pk])
+        if facilitating or results_public(results):
+            frames.append(results)
+        if poll.pk in mine:
+            frames.append({"type": "poll.voted", "poll_id": poll.seq, "option": mine[poll.pk]})
+    return frames
+
+
+def open_reports(session_id: int) -> list[dict]:
+    """The open reports on the room's messages, one frame per message, oldest first (three
+    queries whatever the numbers)."""
+    flags = list(
+        Flag.objects.open()
+        .filter(
+            target_type=ContentType.objects.get_for_model(LiveEvent, for_concrete_model=False),
+            target_id__in=LiveEvent.objects.filter(
+                session_id=session_id, kind__in=SPEAKING_KINDS
+            ).values("pk"),
+        )
+        .order_by("created_at", "pk")
+    )
+    seqs = dict(
+        LiveEvent.objects.filter(pk__in={flag.target_id for flag in flags}).values_list("pk", "seq")
+    )
+    frames: dict[int, dict] = {}
+    for flag in flags:
+        if flag.target_id in seqs and flag.target_id not in frames:
+            frames[flag.target_id] = {
+                "type": "report",
+                "target_seq": seqs[flag.target_id],
+                "reason": flag.get_reason_display(),
+            }
+    return list(frames.values())
+
+
+SPEAKING_KINDS = [LiveEvent.Kind.MESSAGE, LiveEvent.Kind.QUESTION]
+
+
 def present(session_id: int) -> list[dict]:
     """Members with at least one open connection to the room, by name."""
     rows = (
@@ -158,17 +263,37 @@ def recent_events(session: LiveSession, *, limit: int = 200) -> list[dict]:
 
 
 def transcript(session: LiveSession) -> QuerySet[LiveEvent]:
-    """What the transcript keeps: messages and questions not removed, in order."""
+    """What the transcript keeps: messages and questions not removed, and polls (their question
+    and totals, from ``poll_totals``), in order."""
     return (
         LiveEvent.objects.filter(
             session=session,
-            kind__in=[LiveEvent.Kind.MESSAGE, LiveEvent.Kind.QUESTION],
+            kind__in=[LiveEvent.Kind.MESSAGE, LiveEvent.Kind.QUESTION, LiveEvent.Kind.POLL_OPEN],
             removed=False,
         )
         .select_related("author")
         .annotate(upvote_count=Count("upvotes"))
         .order_by("seq")
     )
+
+
+def with_poll_totals(events: list[LiveEvent]) -> list[LiveEvent]:
+    """Give each poll of a transcript ``poll_totals``: (option, count) pairs. One query."""
+    polls = [event for event in events if event.kind == LiveEvent.Kind.POLL_OPEN]
+    if polls:
+        rows = (
+            PollVote.objects.filter(poll__in=polls)
+            .values_list("poll_id", "option")
+            .annotate(n=Count("pk"))
+        )
+        counts: dict[tuple[int, int], int] = {(pid, opt): n for pid, opt, n in rows}
+        for poll in polls:
+            options = poll.data.get("options", [])
+            poll.poll_totals = [
+                (text, counts.get((poll.pk, i), 0)) for i, text in enumerate(options)
+            ]
+            poll.poll_total = sum(n for _, n in poll.poll_totals)
+    return events
 
 
 def authors_revealed_to(user) -> set[int]:

@@ -35,6 +35,7 @@ from .broadcast import (
     broadcast_on_commit,
     control_on_commit,
     end_sockets_on_commit,
+    facilitators_group,
     kick_channel_on_commit,
     moderators_group,
     session_group,
@@ -44,6 +45,7 @@ from .models import (
     LiveEvent,
     LiveSession,
     ParticipantRemoval,
+    PollVote,
     Presence,
     QuestionUpvote,
     RaisedHand,
@@ -340,6 +342,11 @@ def _transition(actor: User, session: LiveSession, verb: str) -> bool:
         RaisedHand.objects.filter(session=session).delete()
         _push_hands(session)
     session.save(update_fields=fields)
+    if target == LiveSession.Status.ENDED:
+        for poll in LiveEvent.objects.filter(
+            session=session, kind=LiveEvent.Kind.POLL_OPEN, data__closed=False
+        ).order_by("seq"):
+            _close_poll(session, poll)
     _append_state(session, verb)
     return True
 
@@ -428,6 +435,125 @@ def spotlight_question(*, actor: User, session: LiveSession, seq) -> bool:
         if question.removed:
             raise LiveRefusal("invalid", "That question was removed.")
     return _set_state(actor, locked, "spotlight", spotlight_seq=seq)
+
+
+# Polls: single choice, always anonymous; a stored ``poll.open`` (its ``seq`` is the poll's id)
+# and ``poll.close``; votes are rows, results pushed as counts only.
+
+POLL_QUESTION_MAX = 300
+POLL_OPTION_MAX = 120
+POLL_OPTIONS = (2, 6)
+
+
+def _clean_poll(question, options) -> tuple[str, list[str]]:
+    if not isinstance(question, str) or not question.strip():
+        raise LiveRefusal("invalid", "Write the poll's question.")
+    question = question.strip()
+    if len(question) > POLL_QUESTION_MAX:
+        raise LiveRefusal(
+            "too_long", f"A poll's question can be at most {POLL_QUESTION_MAX} characters."
+        )
+    if not isinstance(options, list) or not all(isinstance(o, str) for o in options):
+        raise LiveRefusal("invalid", "options must be a list of texts.")
+    options = [option.strip() for option in options if option.strip()]
+    low, high = POLL_OPTIONS
+    if not low <= len(options) <= high:
+        raise LiveRefusal(
+            "invalid", f"A poll needs {low} to {high} options; this one has {len(options)}."
+        )
+    if any(len(option) > POLL_OPTION_MAX for option in options):
+        raise LiveRefusal("too_long", f"Each option can be at most {POLL_OPTION_MAX} characters.")
+    if len({option.casefold() for option in options}) != len(options):
+        raise LiveRefusal("invalid", "Two options are the same: make each one different.")
+    return question, options
+
+
+def _push_results(session: LiveSession, poll: LiveEvent) -> dict:
+    """Results to facilitators at once; to the whole room once they are public."""
+    results = selectors.poll_results(poll)
+    public = selectors.results_public(results)
+    group = session_group(session.pk) if public else facilitators_group(session.pk)
+    broadcast_on_commit(group, results, handler="live.push")
+    return results
+
+
+def open_poll(*, actor: User, session: LiveSession, question, options, client_msg_id):
+    """Open a poll for the room (or return the one already stored for ``client_msg_id``)."""
+    client_msg_id = _clean_client_msg_id(client_msg_id)
+    with transaction.atomic():
+        session = _locked(session)
+        existing = LiveEvent.objects.filter(session=session, client_msg_id=client_msg_id).first()
+        if existing is not None:
+            if existing.author_id != actor.pk or existing.kind != LiveEvent.Kind.POLL_OPEN:
+                raise LiveRefusal("invalid", "This client_msg_id is already taken; use a new one.")
+            return existing, False
+        _check_facilitator(actor, session)
+        if session.status not in (LiveSession.Status.OPEN, LiveSession.Status.LIVE):
+            raise LiveRefusal("not_live", "Polls can be opened once the lobby is open.")
+        question, options = _clean_poll(question, options)
+        poll = _append(
+            session,
+            kind=LiveEvent.Kind.POLL_OPEN,
+            author=actor,
+            client_msg_id=client_msg_id,
+            data={"question": question, "options": options, "closed": False},
+        )
+        _push_results(session, poll)
+        return poll, True
+
+
+def _poll(session: LiveSession, poll_id) -> LiveEvent:
+    return _event_by_seq(session, poll_id, [LiveEvent.Kind.POLL_OPEN], "poll")
+
+
+@transaction.atomic
+def vote_in_poll(*, actor: User, session: LiveSession, poll_id, option) -> bool:
+    """Choose one option; a second vote changes the first. Returns whether anything changed."""
+    session = _locked(session)
+    _check_react(actor, session)
+    poll = _poll(session, poll_id)
+    if poll.data.get("closed"):
+        raise LiveRefusal("invalid", "This poll has closed, so votes are no longer counted.")
+    options = poll.data.get("options", [])
+    if isinstance(option, bool) or not isinstance(option, int) or not 0 <= option < len(options):
+        raise LiveRefusal(
+            "invalid", f"option must be the number of a choice, 0 to {len(options) - 1}."
+        )
+    vote, created = PollVote.objects.get_or_create(
+        poll=poll, user=actor, defaults={"option": option}
+    )
+    if not created:
+        if vote.option == option:
+            return False
+        vote.option = option
+        vote.updated = timezone.now()
+        vote.save(update_fields=["option", "updated"])
+    _push_results(session, poll)
+    control_on_commit(
+        session.pk,
+        actor.pk,
+        action="notice",
+        frame={"type": "poll.voted", "poll_id": poll.seq, "option": option},
+    )
+    return True
+
+
+def _close_poll(session: LiveSession, poll: LiveEvent) -> bool:
+    """Close ``poll`` (call holding the session row): stored, and the results go to everyone."""
+    if poll.data.get("closed"):
+        return False
+    poll.data = {**poll.data, "closed": True}
+    poll.save(update_fields=["data"])
+    _append(session, kind=LiveEvent.Kind.POLL_CLOSE, target_seq=poll.seq)
+    _push_results(session, poll)
+    return True
+
+
+@transaction.atomic
+def close_poll(*, actor: User, session: LiveSession, poll_id) -> bool:
+    session = _locked(session)
+    _check_facilitator(actor, session)
+    return _close_poll(session, _poll(session, poll_id))
 
 
 def _remove(session: LiveSession, event: LiveEvent) -> bool:
@@ -749,14 +875,25 @@ def flag_event(*, actor: User, session: LiveSession, seq, reason) -> None:
         )
         if event is None:
             raise LiveRefusal("invalid", "There is no such message in this session.")
+        fields = flag_reason(reason)
         try:
-            moderation_services.flag_item(actor=actor, target=event, **flag_reason(reason))
+            moderation_services.flag_item(actor=actor, target=event, **fields)
         except Http404 as exc:
             raise LiveRefusal("invalid", "That message was removed.") from exc
         except ValidationError as exc:
             raise LiveRefusal("invalid", " ".join(exc.messages)) from exc
         except PermissionDenied as exc:
             raise LiveRefusal("forbidden", str(exc)) from exc
+        # The facilitators' console lists it (what it is about, never who reported it).
+        broadcast_on_commit(
+            facilitators_group(session.pk),
+            {
+                "type": "report",
+                "target_seq": event.seq,
+                "reason": FlagReason(fields["reason"]).label,
+            },
+            handler="live.push",
+        )
 
 
 # Presence: rows shared by every process; a member shows once however many tabs they open.

@@ -60,12 +60,16 @@ def room(request: HttpRequest, session_id: int) -> HttpResponse:
         )
         return render(request, "realtime/room.html", context)
     muted = policy.mute_refusal(request.user, session)
+    facilitating = policy.can_facilitate(request.user, session)
     context.update(
         {
             "events": selectors.recent_events(session),
             "present": selectors.present(session.pk),
             "hands": selectors.hands(session.pk),
-            "facilitating": policy.can_facilitate(request.user, session),
+            "facilitating": facilitating,
+            "composer_closed": policy.composer_closed_reason(session, facilitating=facilitating),
+            "polls": selectors.has_polls(session.pk),
+            "poll_question_max": services.POLL_QUESTION_MAX,
             # The composer starts muted (Send disabled, why and until when); live.js re-enables
             # it when the mute ends or is lifted.
             "muted": muted,
@@ -120,7 +124,9 @@ def transcript(request: HttpRequest, session_id: int) -> HttpResponse:
         "realtime/transcript.html",
         {
             "session": session,
-            "events": list(selectors.transcript(session)) if kept else [],
+            "events": selectors.with_poll_totals(list(selectors.transcript(session)))
+            if kept
+            else [],
             "kept": kept,
             "crumbs": [
                 ("Live sessions", reverse("live_list")),
