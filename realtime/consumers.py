@@ -33,7 +33,7 @@ from .broadcast import (
     moderators_group,
     session_group,
 )
-from .models import LiveSession
+from .models import HeldQuestion, LiveSession
 from .policy import LiveRefusal
 from .sockets import LeanLayerDispatch, database_sync_to_async
 
@@ -306,7 +306,10 @@ class LiveSessionConsumer(LeanLayerDispatch, AsyncJsonWebsocketConsumer):
             )
         # Not stream: poll results this member may see, their own votes, and (facilitators)
         # the open reports on messages; sent after the replay, so each refers to a known seq.
-        extras = selectors.poll_state_for(session.pk, self.user, facilitating=facilitating)
+        extras = selectors.poll_state_for(
+            session.pk, self.user, facilitating=facilitating, replayed_after=after
+        )
+        extras += selectors.held_state_for(session, self.user, facilitating=facilitating)
         if facilitating:
             extras += selectors.open_reports(session.pk)
         return welcome, frames, resync, extras
@@ -323,14 +326,38 @@ class LiveSessionConsumer(LeanLayerDispatch, AsyncJsonWebsocketConsumer):
         )
 
     async def cmd_question_ask(self, content: dict) -> None:
-        event, _ = await self._service(
+        asked, _ = await self._service(
             services.ask_question,
             body=content["body"],
             client_msg_id=content["client_msg_id"],
             anonymous=content.get("anonymous", False),
         )
+        if isinstance(asked, HeldQuestion):
+            # Stored, but not in the stream yet: no seq until a facilitator approves it.
+            await self.send_json(
+                {
+                    "type": "ack",
+                    "client_msg_id": asked.client_msg_id,
+                    "seq": None,
+                    "waiting": asked.pk,
+                }
+            )
+            return
         await self.send_json(
-            {"type": "ack", "client_msg_id": event.client_msg_id, "seq": event.seq}
+            {"type": "ack", "client_msg_id": asked.client_msg_id, "seq": asked.seq}
+        )
+
+    async def cmd_question_approve(self, content: dict) -> None:
+        await self._service(services.approve_question, held_id=content["id"])
+
+    async def cmd_question_merge(self, content: dict) -> None:
+        await self._service(
+            services.merge_question, held_id=content["id"], into_seq=content["into_seq"]
+        )
+
+    async def cmd_question_decline(self, content: dict) -> None:
+        await self._service(
+            services.decline_question, held_id=content["id"], reason=content.get("reason", "")
         )
 
     async def cmd_question_upvote(self, content: dict) -> None:
@@ -446,6 +473,9 @@ class LiveSessionConsumer(LeanLayerDispatch, AsyncJsonWebsocketConsumer):
         "participant.unmute": cmd_participant_unmute,
         "participant.remove": cmd_participant_remove,
         "question.spotlight": cmd_question_spotlight,
+        "question.approve": cmd_question_approve,
+        "question.merge": cmd_question_merge,
+        "question.decline": cmd_question_decline,
         "poll.open": cmd_poll_open,
         "poll.vote": cmd_poll_vote,
         "poll.close": cmd_poll_close,

@@ -20,6 +20,14 @@ class DateTimeLocalInput(forms.DateTimeInput):
 
 class LiveSessionForm(forms.ModelForm):
     space = forms.ModelChoiceField(queryset=Space.objects.none(), empty_label=None)
+    call_url = forms.URLField(
+        label="Video call link",
+        required=False,
+        max_length=500,
+        assume_scheme="https",
+        widget=forms.URLInput(attrs={"class": "nhsuk-input"}),
+        help_text=LiveSession._meta.get_field("call_url").help_text,
+    )
     facilitators = forms.ModelMultipleChoiceField(
         queryset=User.objects.none(),
         required=False,
@@ -38,6 +46,8 @@ class LiveSessionForm(forms.ModelForm):
             "capacity",
             "chatham_house",
             "retention_days",
+            "questions_need_approval",
+            "call_url",
             "facilitators",
         ]
         widgets = {

@@ -52,6 +52,18 @@ class LiveSession(models.Model):
         default=30,
         help_text="0 means the transcript is not kept.",
     )
+    questions_need_approval = models.BooleanField(
+        "questions wait for approval",
+        default=False,
+        help_text="Members' questions reach only the facilitators until one approves them.",
+    )
+    call_url = models.URLField(
+        "video call link",
+        max_length=500,
+        blank=True,
+        help_text="Optional: the https link of the call this session runs beside (Microsoft "
+        "Teams or Zoom). Only registered members see it, once the room is open.",
+    )
     locked = models.BooleanField(default=False)
     slow_mode_seconds = models.PositiveIntegerField(default=0)
     prompt = models.CharField(max_length=500, blank=True)
@@ -184,6 +196,43 @@ class QuestionUpvote(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} upvoted {self.question_id}"
+
+
+class HeldQuestion(models.Model):
+    """A question waiting for a facilitator's approval (the session's "questions wait for
+    approval"). Not in the stream until approved: then it is appended as a question event."""
+
+    class Status(models.TextChoices):
+        WAITING = "waiting", "Waiting for approval"
+        APPROVED = "approved", "Approved"
+        MERGED = "merged", "Merged into another question"
+        DECLINED = "declined", "Declined"
+
+    session = models.ForeignKey(LiveSession, on_delete=models.CASCADE, related_name="held")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    anonymous = models.BooleanField(default=False)
+    body = models.TextField()
+    body_html = models.TextField()
+    client_msg_id = models.CharField(max_length=64)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.WAITING)
+    reason = models.CharField(max_length=500, blank=True)
+    # The stream's question it became (approved) or joined (merged).
+    question_seq = models.PositiveBigIntegerField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "client_msg_id"], name="held_question_client_msg_id_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Held question {self.pk} in {self.session_id} ({self.status})"
 
 
 class PollVote(models.Model):

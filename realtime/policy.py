@@ -316,6 +316,29 @@ def composer_closed_reason(session: LiveSession, *, facilitating: bool) -> str:
     return ""
 
 
+def call_host_allowed(host: str) -> bool:
+    """Whether a video call link may point at ``host`` (settings.LIVE_CALL_HOSTS: exact hosts,
+    and ``.example.com`` for the domain and its subdomains)."""
+    host = (host or "").lower().rstrip(".")
+    for allowed in settings.LIVE_CALL_HOSTS:
+        if allowed.startswith("."):
+            if host == allowed[1:] or host.endswith(allowed):
+                return True
+        elif host == allowed:
+            return True
+    return False
+
+
+def shows_call_link(user, session: LiveSession, *, registered: bool) -> bool:
+    """The call link: to registered members (and the session's facilitators) once the room is
+    open, never before and never after the end."""
+    if not session.call_url:
+        return False
+    if session.status not in (LiveSession.Status.OPEN, LiveSession.Status.LIVE):
+        return False
+    return registered or can_facilitate(user, session)
+
+
 def check_facilitator_command(user, session: LiveSession) -> None:
     check_in_room(user, session)
     if not can_facilitate(user, session):

@@ -10,7 +10,15 @@ from community.models import AuditAction, AuditEntry, Membership, Space, User
 from moderation.models import Flag
 
 from . import policy
-from .models import LiveEvent, LiveSession, PollVote, Presence, RaisedHand, Registration
+from .models import (
+    HeldQuestion,
+    LiveEvent,
+    LiveSession,
+    PollVote,
+    Presence,
+    RaisedHand,
+    Registration,
+)
 
 
 def backfill_cap() -> int:
@@ -162,13 +170,57 @@ def results_public(results: dict) -> bool:
 POLL_RESULTS_AFTER = 5
 
 
+def held_frame(held: HeldQuestion) -> dict:
+    """For facilitators: a question waiting for approval (no author when asked anonymously)."""
+    return {
+        "type": "question.held",
+        "id": held.pk,
+        "body_html": held.body_html,
+        "anonymous": held.anonymous,
+        "author": None if held.anonymous else person(held.author),
+        "created": held.created.isoformat(),
+    }
+
+
+def own_held_frame(held: HeldQuestion) -> dict:
+    """For the asker: their own question, waiting."""
+    return {
+        "type": "question.waiting",
+        "id": held.pk,
+        "body_html": held.body_html,
+        "client_msg_id": held.client_msg_id,
+    }
+
+
+def held_state_for(session: LiveSession, user, *, facilitating: bool) -> list[dict]:
+    """On (re)connect: how many wait; the facilitators' list, or the asker's own. Three
+    queries at most, whatever the numbers."""
+    waiting = list(
+        HeldQuestion.objects.filter(session=session, status=HeldQuestion.Status.WAITING)
+        .select_related("author")
+        .order_by("created", "pk")
+    )
+    if not waiting and not session.questions_need_approval:
+        return []
+    frames: list[dict] = [{"type": "questions.waiting", "count": len(waiting)}]
+    for held in waiting:
+        if facilitating:
+            frames.append(held_frame(held))
+        elif held.author_id == user.pk:
+            frames.append(own_held_frame(held))
+    return frames
+
+
 def has_polls(session_id: int) -> bool:
     return LiveEvent.objects.filter(session_id=session_id, kind=LiveEvent.Kind.POLL_OPEN).exists()
 
 
-def poll_state_for(session_id: int, user, *, facilitating: bool) -> list[dict]:
-    """What a (re)connecting client needs of the session's polls beyond the stream: the results
-    it may see and its own choice in each (``poll.voted``). A fixed number of queries."""
+def poll_state_for(
+    session_id: int, user, *, facilitating: bool, replayed_after: int | None = None
+) -> list[dict]:
+    """What a (re)connecting client needs of the session's polls beyond the stream: polls from
+    before ``replayed_after`` (the room page does not render them), the results it may see and
+    its own choice in each (``poll.voted``). A fixed number of queries."""
     polls = list(
         LiveEvent.objects.filter(session_id=session_id, kind=LiveEvent.Kind.POLL_OPEN).order_by(
             "seq"
@@ -190,6 +242,8 @@ def poll_state_for(session_id: int, user, *, facilitating: bool) -> list[dict]:
     mine = dict(PollVote.objects.filter(poll__in=polls, user=user).values_list("poll_id", "option"))
     frames: list[dict] = []
     for poll in polls:
+        if replayed_after is not None and poll.seq <= replayed_after:
+            frames.append(event_frame(poll))
         results = poll_results(poll, counts[poll.pk])
         if facilitating or results_public(results):
             frames.append(results)

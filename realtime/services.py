@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -42,6 +43,7 @@ from .broadcast import (
     standing_on_commit,
 )
 from .models import (
+    HeldQuestion,
     LiveEvent,
     LiveSession,
     ParticipantRemoval,
@@ -161,6 +163,10 @@ def _post(
             .select_related("author")
             .first()
         )
+        if existing is None:
+            existing = HeldQuestion.objects.filter(
+                session=session, client_msg_id=client_msg_id
+            ).first()
         if existing is not None:
             if existing.author_id != actor.pk:
                 raise LiveRefusal("invalid", "This client_msg_id is already taken; use a new one.")
@@ -182,6 +188,19 @@ def _post(
                 )
         _check_pace(actor, session, facilitating=facilitating)
         outcome = _screen(actor, session, body)
+        if kind == LiveEvent.Kind.QUESTION and session.questions_need_approval and not facilitating:
+            # Facilitators see it first: a watched word is theirs to weigh before anyone else
+            # reads it, so no automatic flag is raised for a question nobody else can see.
+            held = HeldQuestion.objects.create(
+                session=session,
+                author=actor,
+                anonymous=anonymous,
+                body=body,
+                body_html=render_markdown(body),
+                client_msg_id=client_msg_id,
+            )
+            _push_held(session, held)
+            return held, True
         event = _append(
             session,
             kind=kind,
@@ -215,7 +234,9 @@ def send_live_message(
 
 def ask_question(
     *, actor: User, session: LiveSession, body, client_msg_id, anonymous: bool = False
-) -> tuple[LiveEvent, bool]:
+) -> tuple[LiveEvent | HeldQuestion, bool]:
+    """Ask a question: into the stream, or (the session holds questions for approval, and the
+    asker does not facilitate) held for the facilitators as a :class:`HeldQuestion`."""
     if not isinstance(anonymous, bool):
         raise LiveRefusal("invalid", "anonymous must be true or false.")
     return _post(
@@ -375,6 +396,7 @@ def end_session(*, actor: User, session: LiveSession) -> bool:
             session=ended, kind__in=[LiveEvent.Kind.MESSAGE, LiveEvent.Kind.QUESTION]
         )
         QuestionUpvote.objects.filter(question__in=spoken).delete()
+        HeldQuestion.objects.filter(session=ended).delete()
         spoken.update(body="", body_html="", author=None, client_msg_id=None, removed=True)
     return True
 
@@ -435,6 +457,122 @@ def spotlight_question(*, actor: User, session: LiveSession, seq) -> bool:
         if question.removed:
             raise LiveRefusal("invalid", "That question was removed.")
     return _set_state(actor, locked, "spotlight", spotlight_seq=seq)
+
+
+# Held questions: the session's "questions wait for approval".
+
+
+def _push_waiting_count(session: LiveSession) -> None:
+    count = HeldQuestion.objects.filter(session=session, status=HeldQuestion.Status.WAITING).count()
+    broadcast_on_commit(
+        session_group(session.pk),
+        {"type": "questions.waiting", "count": count},
+        handler="live.push",
+    )
+
+
+def _push_held(session: LiveSession, held: HeldQuestion) -> None:
+    """A new held question: to the facilitators in full, to the asker as theirs, waiting, and
+    to everyone as a count."""
+    broadcast_on_commit(
+        facilitators_group(session.pk), selectors.held_frame(held), handler="live.push"
+    )
+    control_on_commit(
+        session.pk, held.author_id, action="notice", frame=selectors.own_held_frame(held)
+    )
+    _push_waiting_count(session)
+
+
+def _held(session: LiveSession, held_id) -> HeldQuestion:
+    if isinstance(held_id, bool) or not isinstance(held_id, int):
+        raise LiveRefusal("invalid", "id must be the number of a waiting question.")
+    held = (
+        HeldQuestion.objects.select_for_update()
+        .filter(session=session, pk=held_id, status=HeldQuestion.Status.WAITING)
+        .first()
+    )
+    if held is None:
+        raise LiveRefusal("invalid", "There is no such question waiting in this session.")
+    return held
+
+
+def _decide(session: LiveSession, held: HeldQuestion, actor: User, status: str, **fields) -> None:
+    held.status = status
+    held.decided_by = actor
+    for field, value in fields.items():
+        setattr(held, field, value)
+    held.save()
+    decided = {"type": "question.decided", "id": held.pk, "status": status}
+    broadcast_on_commit(facilitators_group(session.pk), decided, handler="live.push")
+    control_on_commit(
+        session.pk,
+        held.author_id,
+        action="notice",
+        frame={**decided, "reason": held.reason, "question_seq": held.question_seq},
+    )
+    _push_waiting_count(session)
+
+
+def _check_deciding(actor: User, session: LiveSession) -> None:
+    _check_facilitator(actor, session)
+    if session.status == LiveSession.Status.ENDED:
+        raise LiveRefusal("not_live", "The session has ended.")
+
+
+@transaction.atomic
+def approve_question(*, actor: User, session: LiveSession, held_id) -> LiveEvent:
+    """Let a held question into the stream, as its asker asked it (named or anonymous)."""
+    session = _locked(session)
+    _check_deciding(actor, session)
+    held = _held(session, held_id)
+    event = _append(
+        session,
+        kind=LiveEvent.Kind.QUESTION,
+        author=held.author,
+        anonymous=held.anonymous,
+        body=held.body,
+        body_html=held.body_html,
+        client_msg_id=held.client_msg_id,
+    )
+    _decide(session, held, actor, HeldQuestion.Status.APPROVED, question_seq=event.seq)
+    return event
+
+
+@transaction.atomic
+def merge_question(*, actor: User, session: LiveSession, held_id, into_seq) -> bool:
+    """Fold a held question into one already asked: its asker's upvote goes to that one."""
+    session = _locked(session)
+    _check_deciding(actor, session)
+    held = _held(session, held_id)
+    target = _event_by_seq(session, into_seq, [LiveEvent.Kind.QUESTION], "question")
+    if target.removed:
+        raise LiveRefusal("invalid", "That question was removed.")
+    _, created = QuestionUpvote.objects.get_or_create(question=target, user=held.author)
+    if created:
+        broadcast_on_commit(
+            session_group(session.pk),
+            {
+                "type": "question.upvotes",
+                "question_seq": target.seq,
+                "upvotes": target.upvotes.count(),
+            },
+        )
+    _decide(session, held, actor, HeldQuestion.Status.MERGED, question_seq=target.seq)
+    return True
+
+
+@transaction.atomic
+def decline_question(*, actor: User, session: LiveSession, held_id, reason) -> bool:
+    """Decline a held question; the asker is told the reason, nobody else sees it."""
+    session = _locked(session)
+    _check_deciding(actor, session)
+    held = _held(session, held_id)
+    if not isinstance(reason, str) or not reason.strip():
+        raise LiveRefusal("invalid", "Say why, for the member who asked it.")
+    if len(reason.strip()) > 500:
+        raise LiveRefusal("too_long", "A reason can be at most 500 characters.")
+    _decide(session, held, actor, HeldQuestion.Status.DECLINED, reason=reason.strip())
+    return True
 
 
 # Polls: single choice, always anonymous; a stored ``poll.open`` (its ``seq`` is the poll's id)
@@ -672,6 +810,7 @@ def erase_author_messages(*, user: User, remove_text: bool) -> int:
             for event in theirs.filter(removed=False).order_by("seq"):
                 removed += _remove(session, event)
             theirs.update(body="", body_html="")
+    HeldQuestion.objects.filter(author=user).delete()
     return removed
 
 
@@ -951,13 +1090,31 @@ SESSION_FIELDS = [
     "capacity",
     "chatham_house",
     "retention_days",
+    "questions_need_approval",
+    "call_url",
 ]
+
+
+def _clean_call_url(url) -> str:
+    """An https link to an allowed call host (settings.LIVE_CALL_HOSTS), or ""."""
+    url = (url or "").strip()
+    if not url:
+        return ""
+    parts = urlsplit(url)
+    if parts.scheme != "https" or not parts.hostname or parts.username or parts.password:
+        raise ValidationError({"call_url": "The call link must start with https://."})
+    if not policy.call_host_allowed(parts.hostname):
+        raise ValidationError(
+            {"call_url": "Use a Microsoft Teams or Zoom link: other call services are not allowed."}
+        )
+    return url
 
 
 def _apply_fields(session: LiveSession, data: dict) -> None:
     for field in SESSION_FIELDS:
         if field in data:
             setattr(session, field, data[field])
+    session.call_url = _clean_call_url(session.call_url)
     session.description_html = render_markdown(session.description)
     if session.starts_at and session.ends_at and session.ends_at <= session.starts_at:
         raise ValidationError({"ends_at": "The end must be after the start."})
@@ -1068,6 +1225,7 @@ def _purge_transcript(session: LiveSession, now: datetime) -> list[str]:
     """Delete everything said in ``session`` (the caller holds its row and saves the fields
     returned). Later events, such as the end itself, still follow on from ``last_seq``."""
     LiveEvent.objects.filter(session=session).delete()
+    HeldQuestion.objects.filter(session=session).delete()
     session.transcript_purged_at = now
     session.spotlight_seq = None
     return ["transcript_purged_at", "spotlight_seq"]

@@ -61,6 +61,7 @@ def room(request: HttpRequest, session_id: int) -> HttpResponse:
         return render(request, "realtime/room.html", context)
     muted = policy.mute_refusal(request.user, session)
     facilitating = policy.can_facilitate(request.user, session)
+    registered = session.registrations.filter(user=request.user).exists()
     context.update(
         {
             "events": selectors.recent_events(session),
@@ -75,7 +76,10 @@ def room(request: HttpRequest, session_id: int) -> HttpResponse:
             "muted": muted,
             "muted_until": datetime.fromisoformat(muted.extra["until"]) if muted else None,
             "max_chars": settings.LIVE_MESSAGE_MAX_CHARS,
-            "is_registered": session.registrations.filter(user=request.user).exists(),
+            "is_registered": registered,
+            "call_url": session.call_url
+            if policy.shows_call_link(request.user, session, registered=registered)
+            else "",
             "transcript_allowed": True,
         }
     )

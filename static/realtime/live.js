@@ -222,6 +222,18 @@ function start(root) {
       case "report":
         addReport(frame);
         break;
+      case "questions.waiting":
+        setWaitingCount(frame.count);
+        break;
+      case "question.held":
+        addHeld(frame);
+        break;
+      case "question.waiting":
+        addMineWaiting(frame);
+        break;
+      case "question.decided":
+        decided(frame);
+        break;
       case "presence":
         if (frame.action === "join") addPresent(frame.user);
         else present.querySelector(`[data-user-id="${frame.user.id}"]`)?.remove();
@@ -669,6 +681,79 @@ function start(root) {
     );
     reports.append(item);
     $("live-reports-count").textContent = String(reports.children.length);
+  }
+
+  // -- held questions ("questions wait for approval") ----------------------------------------
+
+  const held = $("live-held");
+  const mineWaiting = $("live-mine-waiting");
+
+  function setWaitingCount(count) {
+    const line = $("live-waiting");
+    line.hidden = false;
+    line.textContent = count
+      ? `${count} question${count === 1 ? "" : "s"} waiting for a facilitator's approval.`
+      : "Questions wait for a facilitator's approval before everyone sees them.";
+  }
+
+  function addHeld(frame) {
+    if (!held || held.querySelector(`[data-held-id="${frame.id}"]`)) return;
+    $("live-held-section").hidden = false;
+    const text = el("div", { class: "forum-post-body" });
+    text.innerHTML = frame.body_html; // rendered and sanitized on the server
+    const who = frame.author ? frame.author.display_name : "Anonymous question";
+    const entry = el("li", { "data-held-id": frame.id, class: "forum-live-question" }, el("p", { class: "forum-meta" }, who), text);
+    const row = el("p", { class: "forum-actions forum-meta" });
+    row.append(
+      actionButton("Approve", ` question from ${who}`, () => command({ type: "question.approve", id: frame.id }, { place: entry })),
+      " ",
+      actionButton("Merge", ` into another question`, () => {
+        const choices = [...questions.children].map((q) => `${q.dataset.seq}: ${q.querySelector(".forum-post-body").textContent.trim().slice(0, 60)}`);
+        if (!choices.length) {
+          note(entry, "There is no question in the room to merge it into yet.", true);
+          return;
+        }
+        const into = Number(prompt(`Merge into which question? Type its number:\n${choices.join("\n")}`));
+        if (into > 0) command({ type: "question.merge", id: frame.id, into_seq: into }, { place: entry });
+      }),
+      " ",
+      actionButton("Decline", ` question from ${who}`, () => {
+        const reason = prompt("Why are you declining it? Only the member who asked is told.");
+        if (reason !== null) command({ type: "question.decline", id: frame.id, reason }, { place: entry });
+      }),
+    );
+    entry.append(row);
+    held.append(entry);
+  }
+
+  function addMineWaiting(frame) {
+    if (mineWaiting.querySelector(`[data-held-id="${frame.id}"]`)) return;
+    const text = el("div", { class: "forum-post-body" });
+    text.innerHTML = frame.body_html;
+    mineWaiting.append(
+      el("li", { "data-held-id": frame.id, class: "forum-live-question" }, el("p", { class: "forum-meta" }, el("strong", { class: "nhsuk-tag nhsuk-tag--yellow" }, "Waiting"), " Your question, waiting for a facilitator's approval"), text),
+    );
+  }
+
+  function decided(frame) {
+    held?.querySelector(`[data-held-id="${frame.id}"]`)?.remove();
+    const mine = mineWaiting.querySelector(`[data-held-id="${frame.id}"]`);
+    if (!mine) return;
+    const tag = mine.querySelector(".nhsuk-tag");
+    const line = mine.querySelector(".forum-meta");
+    if (frame.status === "approved") {
+      mine.remove();
+      return;
+    }
+    tag.className = "nhsuk-tag nhsuk-tag--grey";
+    tag.textContent = frame.status === "merged" ? "Merged" : "Declined";
+    line.replaceChildren(
+      tag,
+      frame.status === "merged"
+        ? ` A facilitator merged your question into message ${frame.question_seq}, with your upvote.`
+        : ` A facilitator declined your question${frame.reason ? `: ${frame.reason}` : "."}`,
+    );
+    line.setAttribute("role", "status");
   }
 
   // -- polls ---------------------------------------------------------------------------------

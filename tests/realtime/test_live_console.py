@@ -120,7 +120,7 @@ async def test_reports_reach_facilitators_live_and_on_reconnect_never_members(
     host = await enter(facilitator, live_session, after_seq=event.seq)
     flagger = await enter(member, live_session, after_seq=event.seq)
     try:
-        await flagger.send({"type": "flag", "seq": event.seq, "reason": "harassment"})
+        await flagger.send({"type": "flag", "seq": event.seq, "reason": "personal_attack"})
         assert await flagger.recv_type("flag.received") == {
             "type": "flag.received",
             "seq": event.seq,
