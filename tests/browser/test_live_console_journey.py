@@ -1,0 +1,185 @@
+"""The facilitator's console, with a facilitator and two members each in their own browser:
+the controls follow the session's state, every status line follows it too, a poll's results
+reach members only from the fifth vote, a repeated upvote is refused beside the question, a
+flag is acknowledged and reaches the facilitator's reports, the speaking queue works from the
+keyboard, and axe finds nothing serious on the console."""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+
+import pytest
+from playwright.sync_api import expect
+
+from .helpers import format_violations, require_path, run_axe
+
+pytestmark = pytest.mark.browser
+
+NEW_SESSION = """
+import json
+from datetime import timedelta
+from django.utils import timezone
+from community.models import Space, User
+from realtime.models import LiveSession
+now = timezone.now()
+session = LiveSession.objects.create(
+    space=Space.objects.get(slug='safe-spaces'), title={title!r}, status='scheduled',
+    starts_at=now, ends_at=now + timedelta(hours=1), chatham_house=False)
+session.facilitators.add(User.objects.get(email='facilitator@example.org'))
+print(json.dumps({{'id': session.pk}}))
+"""
+
+
+@pytest.fixture(autouse=True)
+def _live_built(live_app):
+    require_path(live_app, "/live/", "live sessions (realtime app)")
+
+
+@pytest.fixture
+def session_url(live_app) -> str:
+    code = NEW_SESSION.format(title=f"Console journey {uuid.uuid4().hex[:6]}")
+    session_id = json.loads(live_app.shell(code).strip().splitlines()[-1])["id"]
+    return f"/live/{session_id}/"
+
+
+def enter(new_context, email: str, url: str):
+    page = new_context(email).new_page()
+    page.goto(url)
+    expect(page.locator("#live-connection")).to_have_attribute("data-state", "connected")
+    return page
+
+
+def transitions(page):
+    return page.locator("#live-transitions button:visible")
+
+
+def vote(page, question: str, option: str) -> None:
+    poll = page.locator("#live-polls li").filter(has_text=question)
+    poll.get_by_label(option).check()
+    poll.get_by_role("button", name="Vote").click()
+    expect(poll).to_contain_text(f"You chose “{option}”")
+
+
+def test_console_follows_the_state_and_runs_a_poll(new_context, session_url):
+    host = enter(new_context, "facilitator@example.org", session_url)
+    one = enter(new_context, "member1@example.org", session_url)
+    two = enter(new_context, "member2@example.org", session_url)
+
+    # Scheduled: only "Open lobby"; members are told why Send is off, not just "Connected".
+    expect(transitions(host)).to_have_text(["Open lobby"])
+    expect(one.locator("#live-connection")).to_have_text(
+        "The chat opens when the facilitator starts the session."
+    )
+    expect(one.locator("#live-composer-status")).to_contain_text("The chat opens when")
+    expect(one.get_by_role("button", name="Send", exact=True)).to_be_disabled()
+
+    host.get_by_role("button", name="Open lobby").click()
+    expect(transitions(host)).to_have_text(["Start"])
+    host.get_by_role("button", name="Start").click()
+    expect(transitions(host)).to_have_text(["Lock chat", "End"])
+    expect(one.get_by_role("button", name="Send", exact=True)).to_be_enabled()
+    expect(one.locator("#live-connection")).to_contain_text("Connected")
+
+    # Lock, then unlock: the members' lines follow both ways.
+    host.get_by_role("button", name="Lock chat").click()
+    expect(transitions(host)).to_have_text(["Unlock chat", "End"])
+    expect(one.locator("#live-connection")).to_contain_text("locked the chat")
+    expect(one.get_by_role("button", name="Send", exact=True)).to_be_disabled()
+    host.get_by_role("button", name="Unlock chat").click()
+    expect(transitions(host)).to_have_text(["Lock chat", "End"])
+    expect(one.locator("#live-connection")).not_to_contain_text("locked")
+    expect(one.locator("#live-composer-status")).to_have_text("")
+    expect(one.get_by_role("button", name="Send", exact=True)).to_be_enabled()
+
+    # A poll with one option is refused beside the form, and what was typed is kept.
+    question = "How safe does this room feel?"
+    host.get_by_label("Question", exact=True).fill(question)
+    host.get_by_label("Options, one a line (2 to 6)").fill("Only one")
+    host.get_by_role("button", name="Open poll").click()
+    expect(host.locator("#live-poll-error")).to_contain_text("A poll needs 2 to 6 options")
+    expect(host.get_by_label("Question", exact=True)).to_have_value(question)
+    host.get_by_label("Options, one a line (2 to 6)").fill("Very safe\nSafe enough\nNot safe")
+    host.get_by_role("button", name="Open poll").click()
+    expect(host.get_by_label("Question", exact=True)).to_have_value("")
+    for page in (host, one, two):
+        expect(page.locator("#live-polls li").filter(has_text=question)).to_be_visible()
+
+    vote(one, question, "Safe enough")
+    expect(host.locator("#live-polls")).to_contain_text("1 vote")
+    expect(host.locator("#live-polls")).to_contain_text("Safe enough: 1 vote (100%)")
+    vote(two, question, "Very safe")
+    others = [
+        enter(new_context, email, session_url)
+        for email in ("member@example.org", "moderator@example.org")
+    ]
+    for page in others:
+        vote(page, question, "Not safe")
+    expect(host.locator("#live-polls")).to_contain_text("4 votes")
+    # Four votes: members still see no numbers.
+    expect(one.locator("#live-polls")).to_contain_text("Results show once 5 people have voted")
+    expect(one.locator("#live-polls")).not_to_contain_text("vote (")
+    vote(host, question, "Very safe")
+    for page in (one, two):
+        expect(page.locator("#live-polls")).to_contain_text("5 votes")
+        expect(page.locator("#live-polls")).to_contain_text("Very safe: 2 votes (40%)")
+    # A second vote changes the first: still five votes in all.
+    vote(one, question, "Very safe")
+    expect(two.locator("#live-polls")).to_contain_text("Very safe: 3 votes (60%)")
+    expect(two.locator("#live-polls")).to_contain_text("5 votes")
+    host.get_by_role("button", name=re.compile("^Close poll")).click()
+    expect(one.locator("#live-polls")).to_contain_text("final results")
+    expect(one.locator("#live-polls li").get_by_role("button", name="Vote")).to_be_disabled()
+
+    violations = run_axe(host)
+    assert not violations, format_violations(violations)
+
+
+def test_console_acknowledges_flags_keeps_upvote_errors_by_the_question_and_runs_the_queue(
+    new_context, session_url, live_app
+):
+    host = enter(new_context, "facilitator@example.org", session_url)
+    host.get_by_role("button", name="Open lobby").click()
+    host.get_by_role("button", name="Start").click()
+    expect(transitions(host)).to_have_text(["Lock chat", "End"])
+    one = enter(new_context, "member1@example.org", session_url)
+    two = enter(new_context, "member2@example.org", session_url)
+
+    # A question, upvoted twice: the refusal sits by the question, not on the message box.
+    two.get_by_label("Your message").fill("What does allyship look like here?")
+    two.get_by_label("Ask this as a question").check()
+    two.get_by_role("button", name="Send", exact=True).click()
+    entry = one.locator("#live-questions li").filter(has_text="allyship")
+    entry.get_by_role("button", name=re.compile("^Upvote")).click()
+    expect(entry.locator(".forum-live-upvotes")).to_have_text("1")
+    entry.get_by_role("button", name=re.compile("^Upvote")).click()
+    expect(entry).to_contain_text("You have already upvoted this question.")
+    expect(one.locator("#live-body-error")).to_be_hidden()
+
+    # A flag is acknowledged to the flagger and listed for the facilitator, without who.
+    one.get_by_label("Your message").fill("Something careless")
+    one.keyboard.press("Control+Enter")  # the composer's shortcut
+    item = two.locator("#live-stream li").filter(has_text="Something careless")
+    expect(item).to_be_visible()
+    two.on("dialog", lambda dialog: dialog.accept("personal attack"))
+    item.get_by_role("button", name=re.compile("^Flag")).click()
+    expect(item).to_contain_text("you flagged this for the moderators")
+    expect(host.locator("#live-reports")).to_contain_text("Personal attack")
+    expect(host.locator("#live-reports")).not_to_contain_text("Demo Member 2")
+
+    # The speaking queue: in order, with how long each has waited; Alt+Q then L lowers.
+    one.get_by_role("button", name="Raise hand").click()
+    two.keyboard.press("Alt+h")
+    queue = host.locator("#live-hands li")
+    expect(queue).to_have_count(2)
+    expect(queue.nth(0)).to_contain_text("Demo Member 1")
+    expect(queue.nth(0)).to_contain_text("waiting less than a minute")
+    host.keyboard.press("Alt+q")
+    host.keyboard.press("l")
+    expect(queue).to_have_count(1)
+    expect(queue.nth(0)).to_contain_text("Demo Member 2")
+    expect(one.get_by_role("button", name="Raise hand")).to_be_visible()
+
+    violations = run_axe(host)
+    assert not violations, format_violations(violations)
