@@ -36,6 +36,11 @@ def facilitators_group(session_id: int) -> str:
     return f"live.{session_id}.facilitators"
 
 
+def backchannel_group(session_id: int) -> str:
+    """The room's connections allowed the backchannel (facilitators, moderators, staff)."""
+    return f"live.{session_id}.backchannel"
+
+
 def member_group(session_id: int, user_id: int) -> str:
     """Every connection of one member to one room (to notify or disconnect them)."""
     return f"live.{session_id}.user.{user_id}"

@@ -27,6 +27,7 @@ from . import policy, selectors, services
 from .broadcast import (
     account_group,
     auth_session_group,
+    backchannel_group,
     encode,
     facilitators_group,
     member_group,
@@ -97,6 +98,7 @@ class LiveSessionConsumer(LeanLayerDispatch, AsyncJsonWebsocketConsumer):
         self.user = None
         self.sees_authors = False
         self.facilitating = False
+        self.backchannel = False
         self.session_id = int(self.scope["url_route"]["kwargs"]["session_id"])
         self.space_id: int | None = None
         self.cursor: int | None = None  # highest seq sent to this client; None before hello
@@ -131,6 +133,8 @@ class LiveSessionConsumer(LeanLayerDispatch, AsyncJsonWebsocketConsumer):
             groups.append(moderators_group(self.session_id))
         if self.facilitating:
             groups.append(facilitators_group(self.session_id))
+        if self.backchannel:
+            groups.append(backchannel_group(self.session_id))
         for group in groups:
             await self.channel_layer.group_add(group, self.channel_name)
             self.joined.append(group)
@@ -155,6 +159,7 @@ class LiveSessionConsumer(LeanLayerDispatch, AsyncJsonWebsocketConsumer):
         # The space's moderators and staff see who wrote anonymous messages and questions.
         self.sees_authors = community_policy.can_moderate_space(user, session.space)
         self.facilitating = policy.can_facilitate(user, session)
+        self.backchannel = policy.can_use_backchannel(user, session)
         return None, None
 
     def _standing(self):
@@ -261,6 +266,14 @@ class LiveSessionConsumer(LeanLayerDispatch, AsyncJsonWebsocketConsumer):
             after = 0
         if isinstance(after, bool) or not isinstance(after, int) or after < 0:
             raise LiveRefusal("invalid", "after_seq must be a whole number, 0 or more.")
+        backchannel_after = content.get("backchannel_after", 0) or 0
+        if (
+            isinstance(backchannel_after, bool)
+            or not isinstance(backchannel_after, int)
+            or backchannel_after < 0
+        ):
+            raise LiveRefusal("invalid", "backchannel_after must be a whole number, 0 or more.")
+        self.backchannel_after = backchannel_after
         welcome, frames, resync, extras = await database_sync_to_async(self._hello)(after)
         await self.send(text_data=encode(welcome))
         if resync is not None:
@@ -312,6 +325,9 @@ class LiveSessionConsumer(LeanLayerDispatch, AsyncJsonWebsocketConsumer):
         extras += selectors.held_state_for(session, self.user, facilitating=facilitating)
         if facilitating:
             extras += selectors.open_reports(session.pk)
+        # Read again, as for every command: only those allowed it now get the backchannel.
+        if self.backchannel and policy.can_use_backchannel(self.user, session):
+            extras += selectors.backchannel_after(session.pk, getattr(self, "backchannel_after", 0))
         return welcome, frames, resync, extras
 
     async def cmd_message_send(self, content: dict) -> None:
@@ -345,6 +361,21 @@ class LiveSessionConsumer(LeanLayerDispatch, AsyncJsonWebsocketConsumer):
             return
         await self.send_json(
             {"type": "ack", "client_msg_id": asked.client_msg_id, "seq": asked.seq}
+        )
+
+    async def cmd_backchannel_send(self, content: dict) -> None:
+        message, _ = await self._service(
+            services.send_backchannel,
+            body=content["body"],
+            client_msg_id=content["client_msg_id"],
+        )
+        await self.send_json(
+            {
+                "type": "ack",
+                "client_msg_id": message.client_msg_id,
+                "seq": None,
+                "backchannel": message.pk,
+            }
         )
 
     async def cmd_question_approve(self, content: dict) -> None:
@@ -473,6 +504,7 @@ class LiveSessionConsumer(LeanLayerDispatch, AsyncJsonWebsocketConsumer):
         "participant.unmute": cmd_participant_unmute,
         "participant.remove": cmd_participant_remove,
         "question.spotlight": cmd_question_spotlight,
+        "backchannel.send": cmd_backchannel_send,
         "question.approve": cmd_question_approve,
         "question.merge": cmd_question_merge,
         "question.decline": cmd_question_decline,

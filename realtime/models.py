@@ -235,6 +235,31 @@ class HeldQuestion(models.Model):
         return f"Held question {self.pk} in {self.session_id} ({self.status})"
 
 
+class BackchannelMessage(models.Model):
+    """A message between the room's facilitators, the space's moderators and staff: never sent
+    to participants, never in the transcript, purged with it."""
+
+    session = models.ForeignKey(LiveSession, on_delete=models.CASCADE, related_name="backchannel")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    body = models.TextField()
+    body_html = models.TextField()
+    client_msg_id = models.CharField(max_length=64)
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["session", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "client_msg_id"], name="backchannel_client_msg_id_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Backchannel {self.pk} in {self.session_id}"
+
+
 class PollVote(models.Model):
     """One member's choice in a poll (a ``poll.open`` event). Never shown with who chose it:
     only counts leave the server."""

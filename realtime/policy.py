@@ -339,6 +339,21 @@ def shows_call_link(user, session: LiveSession, *, registered: bool) -> bool:
     return registered or can_facilitate(user, session)
 
 
+def can_use_backchannel(user, session: LiveSession) -> bool:
+    """The session's facilitators, the space's facilitators and moderators, and staff."""
+    return can_facilitate(user, session) or community_policy.can_moderate_space(user, session.space)
+
+
+def check_backchannel(user, session: LiveSession) -> None:
+    check_in_room(user, session)
+    if not can_use_backchannel(user, session):
+        raise LiveRefusal(
+            "forbidden", "Only facilitators, moderators and staff can use the backchannel."
+        )
+    if session.status == LiveSession.Status.ENDED:
+        raise LiveRefusal("not_live", "The session has ended, so the backchannel is closed.")
+
+
 def check_facilitator_command(user, session: LiveSession) -> None:
     check_in_room(user, session)
     if not can_facilitate(user, session):

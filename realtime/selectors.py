@@ -11,6 +11,7 @@ from moderation.models import Flag
 
 from . import policy
 from .models import (
+    BackchannelMessage,
     HeldQuestion,
     LiveEvent,
     LiveSession,
@@ -209,6 +210,31 @@ def held_state_for(session: LiveSession, user, *, facilitating: bool) -> list[di
         elif held.author_id == user.pk:
             frames.append(own_held_frame(held))
     return frames
+
+
+def backchannel_frame(message: BackchannelMessage) -> dict:
+    return {
+        "type": "backchannel",
+        "id": message.pk,
+        "author": person(message.author) if message.author_id else None,
+        "body_html": message.body_html,
+        "client_msg_id": message.client_msg_id,
+        "created": message.created.isoformat(),
+    }
+
+
+BACKCHANNEL_REPLAY = 200
+
+
+def backchannel_after(session_id: int, after_id: int) -> list[dict]:
+    """The backchannel since ``after_id`` (its own order, not the room's ``seq``), at most the
+    last ``BACKCHANNEL_REPLAY``. Call only for someone :func:`policy.can_use_backchannel`."""
+    rows = (
+        BackchannelMessage.objects.filter(session_id=session_id, pk__gt=after_id)
+        .select_related("author")
+        .order_by("-pk")[:BACKCHANNEL_REPLAY]
+    )
+    return [backchannel_frame(message) for message in reversed(list(rows))]
 
 
 def has_polls(session_id: int) -> bool:

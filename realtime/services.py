@@ -33,6 +33,7 @@ from moderation.models import Flag, FlagReason
 from . import ics, policy, selectors
 from .broadcast import (
     account_group,
+    backchannel_group,
     broadcast_on_commit,
     control_on_commit,
     end_sockets_on_commit,
@@ -43,6 +44,7 @@ from .broadcast import (
     standing_on_commit,
 )
 from .models import (
+    BackchannelMessage,
     HeldQuestion,
     LiveEvent,
     LiveSession,
@@ -397,6 +399,7 @@ def end_session(*, actor: User, session: LiveSession) -> bool:
         )
         QuestionUpvote.objects.filter(question__in=spoken).delete()
         HeldQuestion.objects.filter(session=ended).delete()
+        BackchannelMessage.objects.filter(session=ended).delete()
         spoken.update(body="", body_html="", author=None, client_msg_id=None, removed=True)
     return True
 
@@ -457,6 +460,40 @@ def spotlight_question(*, actor: User, session: LiveSession, seq) -> bool:
         if question.removed:
             raise LiveRefusal("invalid", "That question was removed.")
     return _set_state(actor, locked, "spotlight", spotlight_seq=seq)
+
+
+# The backchannel: its own small group and its own order, so no participant's stream ever
+# has a gap or a trace of it.
+
+
+def send_backchannel(
+    *, actor: User, session: LiveSession, body, client_msg_id
+) -> tuple[BackchannelMessage, bool]:
+    client_msg_id = _clean_client_msg_id(client_msg_id)
+    with transaction.atomic():
+        session = _locked(session)
+        policy.check_backchannel(actor, session)
+        existing = BackchannelMessage.objects.filter(
+            session=session, client_msg_id=client_msg_id
+        ).first()
+        if existing is not None:
+            if existing.author_id != actor.pk:
+                raise LiveRefusal("invalid", "This client_msg_id is already taken; use a new one.")
+            return existing, False
+        body = _clean_body(body)
+        message = BackchannelMessage.objects.create(
+            session=session,
+            author=actor,
+            body=body,
+            body_html=render_markdown(body),
+            client_msg_id=client_msg_id,
+        )
+        broadcast_on_commit(
+            backchannel_group(session.pk),
+            selectors.backchannel_frame(message),
+            handler="live.push",
+        )
+        return message, True
 
 
 # Held questions: the session's "questions wait for approval".
@@ -811,6 +848,7 @@ def erase_author_messages(*, user: User, remove_text: bool) -> int:
                 removed += _remove(session, event)
             theirs.update(body="", body_html="")
     HeldQuestion.objects.filter(author=user).delete()
+    BackchannelMessage.objects.filter(author=user).delete()
     return removed
 
 
@@ -1226,6 +1264,7 @@ def _purge_transcript(session: LiveSession, now: datetime) -> list[str]:
     returned). Later events, such as the end itself, still follow on from ``last_seq``."""
     LiveEvent.objects.filter(session=session).delete()
     HeldQuestion.objects.filter(session=session).delete()
+    BackchannelMessage.objects.filter(session=session).delete()
     session.transcript_purged_at = now
     session.spotlight_seq = None
     return ["transcript_purged_at", "spotlight_seq"]

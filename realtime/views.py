@@ -68,6 +68,8 @@ def room(request: HttpRequest, session_id: int) -> HttpResponse:
             "present": selectors.present(session.pk),
             "hands": selectors.hands(session.pk),
             "facilitating": facilitating,
+            "backchannel": policy.can_use_backchannel(request.user, session)
+            and session.status != LiveSession.Status.ENDED,
             "composer_closed": policy.composer_closed_reason(session, facilitating=facilitating),
             "polls": selectors.has_polls(session.pk),
             "poll_question_max": services.POLL_QUESTION_MAX,

@@ -45,6 +45,7 @@ function start(root) {
   let connected = false;
 
   let lastSeq = Number(root.dataset.lastSeq) || 0;
+  let backchannelLast = 0; // the backchannel's own order: never the room's seq
   let ws = null;
   let attempts = 0;
   let stopped = false;
@@ -73,7 +74,7 @@ function start(root) {
       attempts = 0;
       refusal = null;
       backfillAsked = false;
-      send({ type: "hello", after_seq: lastSeq });
+      send({ type: "hello", after_seq: lastSeq, backchannel_after: backchannelLast });
     });
     ws.addEventListener("message", (event) => {
       let frame;
@@ -224,6 +225,9 @@ function start(root) {
         break;
       case "questions.waiting":
         setWaitingCount(frame.count);
+        break;
+      case "backchannel":
+        addBackchannel(frame);
         break;
       case "question.held":
         addHeld(frame);
@@ -681,6 +685,49 @@ function start(root) {
     );
     reports.append(item);
     $("live-reports-count").textContent = String(reports.children.length);
+  }
+
+  // -- the backchannel (facilitators, moderators, staff) --------------------------------------
+
+  const backchannel = $("live-backchannel");
+
+  function addBackchannel(frame) {
+    if (!backchannel || backchannel.querySelector(`[data-id="${frame.id}"]`)) return;
+    backchannelLast = Math.max(backchannelLast, frame.id);
+    const text = el("div", { class: "forum-post-body" });
+    text.innerHTML = frame.body_html; // rendered and sanitized on the server
+    const when = el("time", { datetime: frame.created }, clock.format(new Date(frame.created)));
+    backchannel.append(el("li", { "data-id": frame.id }, el("p", { class: "forum-meta" }, frame.author ? frame.author.display_name : "Former member", " ", when), text));
+  }
+
+  const backchannelForm = $("live-backchannel-form");
+  if (backchannelForm) {
+    const input = $("live-backchannel-body");
+    const error = $("live-backchannel-error");
+    const showBackchannelError = (detail) => {
+      error.hidden = !detail;
+      error.replaceChildren(...(detail ? [el("span", { class: "nhsuk-u-visually-hidden" }, "Error: "), detail] : []));
+      $("live-backchannel-group").classList.toggle("nhsuk-form-group--error", Boolean(detail));
+    };
+    backchannelForm.addEventListener("submit", (event) => {
+      event.preventDefault();
+      showBackchannelError("");
+      const text = input.value.trim();
+      if (!text) {
+        showBackchannelError("Write a message before sending it.");
+        return;
+      }
+      const id = command(
+        { type: "backchannel.send", body: text },
+        {
+          onError: (frame) => showBackchannelError(frame.detail),
+          onAck: () => {
+            if (input.value.trim() === text) input.value = "";
+          },
+        },
+      );
+      if (!contexts.has(id)) showBackchannelError("Not connected: your message was not sent. Try again when the connection is back.");
+    });
   }
 
   // -- held questions ("questions wait for approval") ----------------------------------------
