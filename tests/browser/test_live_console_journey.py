@@ -26,7 +26,8 @@ from realtime.models import LiveSession
 now = timezone.now()
 session = LiveSession.objects.create(
     space=Space.objects.get(slug='safe-spaces'), title={title!r}, status='scheduled',
-    starts_at=now, ends_at=now + timedelta(hours=1), chatham_house=False)
+    starts_at=now, ends_at=now + timedelta(hours=1), chatham_house=False,
+    questions_need_approval={held!r})
 session.facilitators.add(User.objects.get(email='facilitator@example.org'))
 print(json.dumps({{'id': session.pk}}))
 """
@@ -39,7 +40,7 @@ def _live_built(live_app):
 
 @pytest.fixture
 def session_url(live_app) -> str:
-    code = NEW_SESSION.format(title=f"Console journey {uuid.uuid4().hex[:6]}")
+    code = NEW_SESSION.format(title=f"Console journey {uuid.uuid4().hex[:6]}", held=False)
     session_id = json.loads(live_app.shell(code).strip().splitlines()[-1])["id"]
     return f"/live/{session_id}/"
 
@@ -181,5 +182,60 @@ def test_console_acknowledges_flags_keeps_upvote_errors_by_the_question_and_runs
     expect(queue.nth(0)).to_contain_text("Demo Member 2")
     expect(one.get_by_role("button", name="Raise hand")).to_be_visible()
 
+    violations = run_axe(host)
+    assert not violations, format_violations(violations)
+
+
+def test_held_question_is_approved_and_spotlighted_and_the_backchannel_stays_private(
+    new_context, live_app
+):
+    code = NEW_SESSION.format(title=f"Held journey {uuid.uuid4().hex[:6]}", held=True)
+    url = f"/live/{json.loads(live_app.shell(code).strip().splitlines()[-1])['id']}/"
+    host = enter(new_context, "facilitator@example.org", url)
+    host.get_by_role("button", name="Open lobby").click()
+    host.get_by_role("button", name="Start").click()
+    expect(transitions(host)).to_have_text(["Lock chat", "End"])
+    one = enter(new_context, "member1@example.org", url)
+    two = enter(new_context, "member2@example.org", url)
+    frames: list[str] = []
+    two.on(
+        "websocket", lambda ws: ws.on("framereceived", lambda payload: frames.append(str(payload)))
+    )
+    two.reload()
+    expect(two.locator("#live-connection")).to_have_attribute("data-state", "connected")
+
+    # The backchannel: the team sees it; a member's page and frames never carry it.
+    secret = f"Team note {uuid.uuid4().hex[:6]}"
+    host.get_by_label("Message to the team").fill(secret)
+    host.get_by_role("button", name="Send to the team").click()
+    expect(host.locator("#live-backchannel")).to_contain_text(secret)
+    expect(host.get_by_label("Message to the team")).to_have_value("")
+    expect(two.get_by_label("Message to the team")).to_have_count(0)
+
+    # A held question: only the facilitator reads it; everyone sees the count; the asker
+    # sees their own as waiting.
+    one.get_by_label("Your message").fill("Can we talk about promotion panels?")
+    one.get_by_label("Ask this as a question").check()
+    one.get_by_role("button", name="Send", exact=True).click()
+    expect(one.get_by_label("Your message")).to_have_value("")
+    expect(one.locator("#live-mine-waiting")).to_contain_text("Waiting")
+    expect(two.locator("#live-waiting")).to_contain_text("1 question waiting")
+    held = host.locator("#live-held li").filter(has_text="promotion panels")
+    expect(held).to_be_visible()
+    expect(two.locator("main")).not_to_contain_text("promotion panels")
+
+    held.get_by_role("button", name=re.compile("^Approve")).click()
+    for page in (one, two):
+        expect(page.locator("#live-questions")).to_contain_text("promotion panels")
+    expect(two.locator("#live-waiting")).to_contain_text("Questions wait for")
+    expect(one.locator("#live-mine-waiting li")).to_have_count(0)
+    host.locator("#live-questions li").filter(has_text="promotion panels").get_by_role(
+        "button", name=re.compile("^Spotlight")
+    ).click()
+    for page in (one, two):
+        expect(page.locator("#live-spotlight")).to_contain_text("promotion panels")
+
+    assert not any(secret in frame for frame in frames), "the backchannel reached a member"
+    expect(two.locator("main")).not_to_contain_text(secret)
     violations = run_axe(host)
     assert not violations, format_violations(violations)
