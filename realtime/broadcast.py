@@ -36,6 +36,11 @@ def facilitators_group(session_id: int) -> str:
     return f"live.{session_id}.facilitators"
 
 
+def participants_group(session_id: int) -> str:
+    """The room's connections that do not facilitate it (presence summaries in large rooms)."""
+    return f"live.{session_id}.participants"
+
+
 def backchannel_group(session_id: int) -> str:
     """The room's connections allowed the backchannel (facilitators, moderators, staff)."""
     return f"live.{session_id}.backchannel"

@@ -9,12 +9,14 @@ from the database.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 
 from channels.db import aclose_old_connections
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.urls import reverse
@@ -32,6 +34,7 @@ from .broadcast import (
     facilitators_group,
     member_group,
     moderators_group,
+    participants_group,
     session_group,
 )
 from .models import HeldQuestion, LiveSession
@@ -82,6 +85,46 @@ def _muted(refusal: LiveRefusal | None) -> dict | None:
     return {"until": refusal.extra["until"], "detail": refusal.detail}
 
 
+# Presence is coalesced: the first change in a room starts a one-second window (a cache key,
+# shared by every process when REDIS_URL is set); when it ends, one snapshot goes out.
+PRESENCE_WINDOW_SECONDS = 1.0
+
+
+def _presence_snapshot(session_id: int, key: str) -> list[tuple[str, dict]]:
+    cache.delete(f"{key}.pending")
+    frames, people = selectors.presence_frames(session_id, cache.get(f"{key}.last") or [])
+    cache.set(f"{key}.last", people, timeout=24 * 3600)
+    return frames
+
+
+async def _flush_presence(layer, session_id: int, key: str) -> None:
+    try:
+        frames = await database_sync_to_async(_presence_snapshot)(session_id, key)
+        groups = {
+            "all": session_group(session_id),
+            "facilitators": facilitators_group(session_id),
+            "participants": participants_group(session_id),
+        }
+        for audience, frame in frames:
+            await layer.group_send(groups[audience], {"type": "live.push", "text": encode(frame)})
+    except Exception:  # a hint only: every welcome reads presence again
+        logger.exception("Presence for live session %s failed", session_id)
+
+
+def presence_window_opened(key: str) -> bool:
+    """Note that someone came or went (call in a worker thread): True when this change opens
+    the room's window, so the caller schedules the one snapshot at its end."""
+    return cache.add(f"{key}.pending", 1, timeout=int(PRESENCE_WINDOW_SECONDS * 10))
+
+
+def schedule_presence(layer, session_id: int, key: str) -> None:
+    loop = asyncio.get_running_loop()
+    loop.call_later(
+        PRESENCE_WINDOW_SECONDS,
+        lambda: loop.create_task(_flush_presence(layer, session_id, key)),
+    )
+
+
 class LiveSessionConsumer(LeanLayerDispatch, AsyncJsonWebsocketConsumer):
     groups: list[str] = []
     LAYER_HANDLERS = {
@@ -117,9 +160,8 @@ class LiveSessionConsumer(LeanLayerDispatch, AsyncJsonWebsocketConsumer):
                 await self.send_json(refusal)
             await self.close(code=code)
             return
-        await database_sync_to_async(services.join_presence)(
-            user=self.user, session_id=self.session_id, channel_name=self.channel_name
-        )
+        if await database_sync_to_async(self._join)():
+            schedule_presence(self.channel_layer, self.session_id, self.presence_key)
         self.present = True
         groups = [
             session_group(self.session_id),
@@ -135,6 +177,8 @@ class LiveSessionConsumer(LeanLayerDispatch, AsyncJsonWebsocketConsumer):
             groups.append(facilitators_group(self.session_id))
         if self.backchannel:
             groups.append(backchannel_group(self.session_id))
+        if not self.facilitating:
+            groups.append(participants_group(self.session_id))
         for group in groups:
             await self.channel_layer.group_add(group, self.channel_name)
             self.joined.append(group)
@@ -160,7 +204,22 @@ class LiveSessionConsumer(LeanLayerDispatch, AsyncJsonWebsocketConsumer):
         self.sees_authors = community_policy.can_moderate_space(user, session.space)
         self.facilitating = policy.can_facilitate(user, session)
         self.backchannel = policy.can_use_backchannel(user, session)
+        # Named by the session's creation too, so a snapshot left by a deleted session with the
+        # same id is never diffed against.
+        self.presence_key = f"live.presence.{session.pk}.{int(session.created_at.timestamp())}"
         return None, None
+
+    def _join(self) -> bool:
+        services.join_presence(
+            user=self.user, session_id=self.session_id, channel_name=self.channel_name
+        )
+        return presence_window_opened(self.presence_key)
+
+    def _leave(self) -> bool:
+        services.leave_presence(
+            user=self.user, session_id=self.session_id, channel_name=self.channel_name
+        )
+        return presence_window_opened(self.presence_key)
 
     def _standing(self):
         """The member, read again (sign-in, account, suspension); raises a closing refusal."""
@@ -180,9 +239,8 @@ class LiveSessionConsumer(LeanLayerDispatch, AsyncJsonWebsocketConsumer):
             await self.channel_layer.group_discard(group, self.channel_name)
         if self.present:
             self.present = False
-            await database_sync_to_async(services.leave_presence)(
-                user=self.user, session_id=self.session_id, channel_name=self.channel_name
-            )
+            if await database_sync_to_async(self._leave)():
+                schedule_presence(self.channel_layer, self.session_id, self.presence_key)
         self.joined = []
         await aclose_old_connections()
 
@@ -300,7 +358,7 @@ class LiveSessionConsumer(LeanLayerDispatch, AsyncJsonWebsocketConsumer):
                 # A mute set while this client was away: the composer shows it at once.
                 "muted": _muted(policy.mute_refusal(self.user, session)),
             },
-            "present": selectors.present(session.pk),
+            **selectors.presence_for(session.pk, facilitating=facilitating),
             "hands": selectors.hands(session.pk),
         }
         if session.last_seq - min(after, session.last_seq) > cap:

@@ -319,6 +319,73 @@ def present(session_id: int) -> list[dict]:
     return [{"id": uid, "display_name": name} for uid, name in rows]
 
 
+# Rooms over this many people show participants a count and the facilitators, not everyone.
+PRESENCE_FULL_LIST_MAX = 50
+
+
+def present_facilitators(session_id: int, people: list[dict]) -> list[dict]:
+    """Those of ``people`` who facilitate the session (its facilitators, the space's
+    facilitators and moderators, staff). One query."""
+    if not people:
+        return []
+    session = LiveSession.objects.filter(pk=session_id).only("space_id").first()
+    if session is None:
+        return []
+    ids = set(
+        User.objects.filter(pk__in=[p["id"] for p in people])
+        .filter(
+            Q(is_staff=True)
+            | Q(facilitated_sessions=session_id)
+            | Q(
+                Q(memberships__is_facilitator=True) | Q(memberships__is_moderator=True),
+                memberships__space_id=session.space_id,
+                memberships__status=Membership.Status.ACTIVE,
+            )
+        )
+        .values_list("pk", flat=True)
+    )
+    return [person for person in people if person["id"] in ids]
+
+
+def presence_for(session_id: int, *, facilitating: bool) -> dict:
+    """Who is here as this viewer may see it: everyone, or (a participant in a room over
+    ``PRESENCE_FULL_LIST_MAX``) the count and the facilitators."""
+    people = present(session_id)
+    if facilitating or len(people) <= PRESENCE_FULL_LIST_MAX:
+        return {"present": people, "count": len(people), "summary": False}
+    return {
+        "present": present_facilitators(session_id, people),
+        "count": len(people),
+        "summary": True,
+    }
+
+
+def presence_frames(session_id: int, previous: list[dict]) -> tuple[list[tuple[str, dict]], list]:
+    """The coalesced presence frames for a room, as (audience, frame) with audience "all",
+    "facilitators" or "participants", and the snapshot to diff the next ones against.
+    ``action`` and ``user`` say what changed since ``previous`` when it was one kind of change."""
+    people = present(session_id)
+    before = {person["id"]: person for person in previous}
+    now = {person["id"]: person for person in people}
+    joined = [now[i] for i in now if i not in before]
+    left = [before[i] for i in before if i not in now]
+    frame: dict = {"type": "presence", "action": "sync", "count": len(people)}
+    if joined and not left:
+        frame.update(action="join", user=joined[-1])
+    elif left and not joined:
+        frame.update(action="leave", user=left[-1])
+    if len(people) <= PRESENCE_FULL_LIST_MAX:
+        return [("all", {**frame, "present": people})], people
+    summary = {
+        "type": "presence",
+        "action": frame["action"],
+        "count": len(people),
+        "present": present_facilitators(session_id, people),
+        "summary": True,
+    }
+    return [("facilitators", {**frame, "present": people}), ("participants", summary)], people
+
+
 def hands(session_id: int) -> list[dict]:
     return [
         {

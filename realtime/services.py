@@ -1096,26 +1096,16 @@ def join_presence(*, user: User, session_id: int, channel_name: str) -> list[str
         }
         for old_channel in evicted:
             kick_channel_on_commit(old_channel, frame=notice)
-    first = len(held) == len(evicted)
     Presence.objects.update_or_create(
         channel_name=channel_name, defaults={"session_id": session_id, "user": user}
     )
-    if first:
-        broadcast_on_commit(
-            session_group(session_id),
-            {"type": "presence", "action": "join", "user": selectors.person(user)},
-        )
+    # No broadcast per join: the consumer coalesces presence (at most a frame a second a room).
     return evicted
 
 
 @transaction.atomic
 def leave_presence(*, user: User, session_id: int, channel_name: str) -> None:
-    deleted, _ = Presence.objects.filter(channel_name=channel_name).delete()
-    if deleted and not Presence.objects.filter(session_id=session_id, user=user).exists():
-        broadcast_on_commit(
-            session_group(session_id),
-            {"type": "presence", "action": "leave", "user": selectors.person(user)},
-        )
+    Presence.objects.filter(channel_name=channel_name).delete()
 
 
 # Scheduling, registration and retention (HTTP views and management commands).

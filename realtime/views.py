@@ -65,7 +65,7 @@ def room(request: HttpRequest, session_id: int) -> HttpResponse:
     context.update(
         {
             "events": selectors.recent_events(session),
-            "present": selectors.present(session.pk),
+            "presence": selectors.presence_for(session.pk, facilitating=facilitating),
             "hands": selectors.hands(session.pk),
             "facilitating": facilitating,
             "backchannel": policy.can_use_backchannel(request.user, session)

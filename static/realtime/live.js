@@ -193,7 +193,7 @@ function start(root) {
       case "welcome":
         applySession(frame.session);
         if (frame.you) setMuted(frame.you.muted ? new Date(frame.you.muted.until) : null, frame.you.muted?.detail);
-        setPresent(frame.present || []);
+        setPresent(frame.present || [], frame.count, frame.summary);
         setHands(frame.hands || []);
         connected = true;
         showConnected();
@@ -239,9 +239,12 @@ function start(root) {
         decided(frame);
         break;
       case "presence":
-        if (frame.action === "join") addPresent(frame.user);
-        else present.querySelector(`[data-user-id="${frame.user.id}"]`)?.remove();
-        updatePresentCount();
+        // Coalesced (at most one a second): the whole list, or in a large room the count
+        // and the facilitators.
+        if (Array.isArray(frame.present)) setPresent(frame.present, frame.count, frame.summary);
+        else if (frame.action === "join") addPresent(frame.user);
+        else if (frame.user) present.querySelector(`[data-user-id="${frame.user.id}"]`)?.remove();
+        if (!Array.isArray(frame.present)) updatePresentCount();
         break;
       case "hands":
         setHands(frame.hands);
@@ -532,14 +535,15 @@ function start(root) {
     present.append(item);
   }
 
-  function setPresent(people) {
+  function setPresent(people, count, summary) {
     present.replaceChildren();
     people.forEach(addPresent);
-    updatePresentCount();
+    $("live-present-summary").hidden = !summary;
+    updatePresentCount(count);
   }
 
-  function updatePresentCount() {
-    $("live-present-count").textContent = String(present.children.length);
+  function updatePresentCount(count) {
+    $("live-present-count").textContent = String(count ?? present.children.length);
   }
 
   // The speaking queue: hands in the order raised, with how long each has waited.
