@@ -87,3 +87,26 @@ class LiveSessionForm(forms.ModelForm):
         if starts and ends and ends <= starts:
             self.add_error("ends_at", "The end must be after the start.")
         return data
+
+
+class FeedbackForm(forms.Form):
+    safety = forms.TypedChoiceField(
+        label="How safe did the session feel?",
+        help_text="1 is not at all safe, 5 is completely safe.",
+        choices=[(n, str(n)) for n in range(1, 6)],
+        coerce=int,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose how safe the session felt, from 1 to 5."},
+    )
+    helped = forms.CharField(
+        label="What helped?",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"class": "nhsuk-textarea", "rows": 4}),
+    )
+    change = forms.CharField(
+        label="What would you change?",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"class": "nhsuk-textarea", "rows": 4}),
+    )

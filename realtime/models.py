@@ -326,3 +326,57 @@ class ParticipantRemoval(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} removed from {self.session_id}"
+
+
+class Attendance(models.Model):
+    """A member who came into the room (their first connection): who may give feedback."""
+
+    session = models.ForeignKey(LiveSession, on_delete=models.CASCADE, related_name="attendance")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    first_seen = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["session", "user"], name="attend_once_per_session")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} attended {self.session_id}"
+
+
+class FeedbackSubmission(models.Model):
+    """That a member gave feedback on a session (once), never what they said."""
+
+    session = models.ForeignKey(
+        LiveSession, on_delete=models.CASCADE, related_name="feedback_submissions"
+    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["session", "user"], name="feedback_once_per_session")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} gave feedback on {self.session_id}"
+
+
+class FeedbackAnswer(models.Model):
+    """One anonymous answer: no member and no time, so it cannot be tied to who gave it."""
+
+    session = models.ForeignKey(
+        LiveSession, on_delete=models.CASCADE, related_name="feedback_answers"
+    )
+    safety = models.PositiveSmallIntegerField()
+    helped = models.TextField(max_length=2000, blank=True)
+    change = models.TextField(max_length=2000, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(safety__gte=1, safety__lte=5), name="feedback_safety_1_to_5"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Feedback on {self.session_id}"

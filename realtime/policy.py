@@ -19,7 +19,7 @@ from community import policy as community_policy
 from community.formats import when
 from community.models import Membership, Space, User
 
-from .models import LiveSession, ParticipantRemoval
+from .models import Attendance, FeedbackSubmission, LiveSession, ParticipantRemoval
 
 # Close codes of SPEC.md: the client stops reconnecting on any of them.
 CLOSE_NOT_SIGNED_IN = 4401
@@ -375,3 +375,37 @@ def check_sanction_participant(actor, session: LiveSession, member: User) -> boo
             "forbidden", "Facilitators, moderators and staff cannot be muted or removed here."
         )
     return facilitating
+
+
+# Feedback after the end: anonymous, once, from those who came.
+
+FEEDBACK_SHOWN_FROM = 5
+
+
+def has_attended(user, session: LiveSession) -> bool:
+    return Attendance.objects.filter(session=session, user=user).exists()
+
+
+def feedback_refusal(user, session: LiveSession) -> str | None:
+    """Why ``user`` (who may see the session) cannot give feedback on it now, or None."""
+    if session.status != LiveSession.Status.ENDED:
+        return "Feedback opens when the session has ended."
+    if not has_attended(user, session):
+        return "Only members who came to this session can give feedback on it."
+    if FeedbackSubmission.objects.filter(session=session, user=user).exists():
+        return "You have already given feedback on this session. Thank you."
+    return None
+
+
+def check_give_feedback(user, session: LiveSession) -> None:
+    check_see_session(user, session)
+    community_policy.check_not_suspended(user)
+    refusal = feedback_refusal(user, session)
+    if refusal is not None:
+        raise PermissionDenied(refusal)
+
+
+def check_see_feedback(user, session: LiveSession) -> None:
+    check_see_session(user, session)
+    if not can_facilitate(user, session):
+        raise PermissionDenied("Only this session's facilitators can see its feedback.")

@@ -12,6 +12,7 @@ from moderation.models import Flag
 from . import policy
 from .models import (
     BackchannelMessage,
+    FeedbackAnswer,
     HeldQuestion,
     LiveEvent,
     LiveSession,
@@ -474,3 +475,25 @@ def facilitator_choices(spaces) -> QuerySet:
         .distinct()
         .order_by("display_name")
     )
+
+
+def feedback_summary(session: LiveSession) -> dict:
+    """Totals and comments of a session's feedback; all of it hidden below
+    ``policy.FEEDBACK_SHOWN_FROM`` answers, so that no answer can be told apart. Two queries."""
+    answers = list(
+        FeedbackAnswer.objects.filter(session=session)
+        .order_by("?")
+        .values_list("safety", "helped", "change")
+    )
+    count = len(answers)
+    if count < policy.FEEDBACK_SHOWN_FROM:
+        return {"count": count, "shown": False}
+    distribution = [(score, sum(1 for a in answers if a[0] == score)) for score in range(5, 0, -1)]
+    return {
+        "count": count,
+        "shown": True,
+        "average": round(sum(a[0] for a in answers) / count, 1),
+        "distribution": distribution,
+        "helped": [a[1] for a in answers if a[1]],
+        "change": [a[2] for a in answers if a[2]],
+    }

@@ -44,7 +44,10 @@ from .broadcast import (
     standing_on_commit,
 )
 from .models import (
+    Attendance,
     BackchannelMessage,
+    FeedbackAnswer,
+    FeedbackSubmission,
     HeldQuestion,
     LiveEvent,
     LiveSession,
@@ -1099,6 +1102,8 @@ def join_presence(*, user: User, session_id: int, channel_name: str) -> list[str
     Presence.objects.update_or_create(
         channel_name=channel_name, defaults={"session_id": session_id, "user": user}
     )
+    if not held:  # their first socket here: note that they came (who may give feedback)
+        Attendance.objects.get_or_create(session_id=session_id, user=user)
     # No broadcast per join: the consumer coalesces presence (at most a frame a second a room).
     return evicted
 
@@ -1255,6 +1260,7 @@ def _purge_transcript(session: LiveSession, now: datetime) -> list[str]:
     LiveEvent.objects.filter(session=session).delete()
     HeldQuestion.objects.filter(session=session).delete()
     BackchannelMessage.objects.filter(session=session).delete()
+    FeedbackAnswer.objects.filter(session=session).delete()
     session.transcript_purged_at = now
     session.spotlight_seq = None
     return ["transcript_purged_at", "spotlight_seq"]
@@ -1313,3 +1319,24 @@ def send_reminders(*, within: timedelta, now: datetime | None = None) -> int:
                 continue
             sent += 1
     return sent
+
+
+FEEDBACK_TEXT_MAX = 2000
+
+
+@transaction.atomic
+def give_feedback(*, actor: User, session: LiveSession, safety, helped: str, change: str) -> bool:
+    """Store one anonymous answer: that ``actor`` answered, and apart from it what was said."""
+    session = _locked(session)
+    policy.check_give_feedback(actor, session)
+    if isinstance(safety, bool) or not isinstance(safety, int) or not 1 <= safety <= 5:
+        raise ValidationError({"safety": "Choose how safe the session felt, from 1 to 5."})
+    helped, change = (helped or "").strip(), (change or "").strip()
+    for field, text in (("helped", helped), ("change", change)):
+        if len(text) > FEEDBACK_TEXT_MAX:
+            raise ValidationError(
+                {field: f"Write at most {FEEDBACK_TEXT_MAX:,} characters; this has {len(text):,}."}
+            )
+    FeedbackSubmission.objects.create(session=session, user=actor)
+    FeedbackAnswer.objects.create(session=session, safety=safety, helped=helped, change=change)
+    return True

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from . import ics, policy, selectors, services
-from .forms import LiveSessionForm
+from .forms import FeedbackForm, LiveSessionForm
 from .models import LiveSession
 from .policy import LiveRefusal
 
@@ -245,3 +245,51 @@ def session_edit(request: HttpRequest, session_id: int) -> HttpResponse:
             messages.success(request, "Session updated.")
             return redirect(session)
     return render(request, "realtime/session_form.html", {"form": form, "session": session})
+
+
+def feedback(request: HttpRequest, session_id: int) -> HttpResponse:
+    """The anonymous feedback form after the end, for those who came."""
+    session = _session_or_404(request, session_id)
+    crumbs = [
+        ("Live sessions", reverse("live_list")),
+        (session.title, session.get_absolute_url()),
+    ]
+    policy.check_see_session(request.user, session)
+    refusal = policy.feedback_refusal(request.user, session)
+    form = FeedbackForm(request.POST or None)
+    if refusal is None and request.method == "POST" and form.is_valid():
+        try:
+            services.give_feedback(actor=request.user, session=session, **form.cleaned_data)
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        except PermissionDenied as exc:
+            refusal = str(exc)
+        else:
+            messages.success(request, "Thank you: your feedback was saved, without your name.")
+            return redirect(session)
+    status = 403 if refusal and request.method == "POST" else 200
+    return render(
+        request,
+        "realtime/feedback.html",
+        {"session": session, "form": form, "refusal": refusal, "crumbs": crumbs},
+        status=status,
+    )
+
+
+def feedback_results(request: HttpRequest, session_id: int) -> HttpResponse:
+    session = _session_or_404(request, session_id)
+    policy.check_see_feedback(request.user, session)
+    return render(
+        request,
+        "realtime/feedback_results.html",
+        {
+            "session": session,
+            "summary": selectors.feedback_summary(session),
+            "shown_from": policy.FEEDBACK_SHOWN_FROM,
+            "crumbs": [
+                ("Live sessions", reverse("live_list")),
+                (session.title, session.get_absolute_url()),
+            ],
+        },
+    )
