@@ -380,11 +380,19 @@ class LiveSessionConsumer(LeanLayerDispatch, AsyncJsonWebsocketConsumer):
         extras = selectors.poll_state_for(
             session.pk, self.user, facilitating=facilitating, replayed_after=after
         )
-        extras += selectors.held_state_for(session, self.user, facilitating=facilitating)
+        extras += selectors.held_state_for(
+            session, self.user, facilitating=facilitating, attributed=attributed
+        )
         if facilitating:
             extras += selectors.open_reports(session.pk)
         # Read again, as for every command: only those allowed it now get the backchannel.
-        if self.backchannel and policy.can_use_backchannel(self.user, session):
+        # Closed at the end, and then not replayed: after a Chatham House session nothing
+        # names anyone, and the backchannel is only ever for running the session.
+        if (
+            self.backchannel
+            and session.status != LiveSession.Status.ENDED
+            and policy.can_use_backchannel(self.user, session)
+        ):
             extras += selectors.backchannel_after(session.pk, getattr(self, "backchannel_after", 0))
         return welcome, frames, resync, extras
 

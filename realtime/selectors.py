@@ -194,7 +194,9 @@ def own_held_frame(held: HeldQuestion) -> dict:
     }
 
 
-def held_state_for(session: LiveSession, user, *, facilitating: bool) -> list[dict]:
+def held_state_for(
+    session: LiveSession, user, *, facilitating: bool, attributed: bool = True
+) -> list[dict]:
     """On (re)connect: how many wait; the facilitators' list, or the asker's own. Three
     queries at most, whatever the numbers."""
     waiting = list(
@@ -207,7 +209,10 @@ def held_state_for(session: LiveSession, user, *, facilitating: bool) -> list[di
     frames: list[dict] = [{"type": "questions.waiting", "count": len(waiting)}]
     for held in waiting:
         if facilitating:
-            frames.append(held_frame(held))
+            frame = held_frame(held)
+            if not attributed:
+                frame["author"] = None
+            frames.append(frame)
         elif held.author_id == user.pk:
             frames.append(own_held_frame(held))
     return frames

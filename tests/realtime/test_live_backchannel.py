@@ -119,3 +119,24 @@ def test_backchannel_panel_only_on_allowed_pages(space, facilitator, moderator, 
     for user, shown in ((facilitator, True), (moderator, True), (member, False)):
         html = login(user).get(reverse("live_room", args=[session.pk])).content.decode()
         assert ('id="live-backchannel-form"' in html) is shown
+
+
+async def test_after_a_chatham_house_end_nothing_replays_names(space, facilitator, member, enter):
+    session = await db(make_session)(
+        space, facilitator, chatham_house=True, questions_need_approval=True
+    )
+    await db(services.send_backchannel)(
+        actor=facilitator, session=session, body="Team", client_msg_id="b-9"
+    )
+    await db(services.ask_question)(
+        actor=member, session=session, body="Still waiting", client_msg_id="q-9"
+    )
+    await db(services.end_session)(actor=facilitator, session=session)
+    host = await enter(facilitator, session)
+    try:
+        held = await host.recv_type("question.held")
+        assert held["author"] is None
+        while not await host.silent():
+            assert (await host.recv())["type"] != "backchannel"
+    finally:
+        await host.close()
