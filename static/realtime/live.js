@@ -536,7 +536,12 @@ function start(root) {
   }
 
   function setPresent(people, count, summary) {
-    present.replaceChildren();
+    // Reconcile, not rebuild: a snapshot comes every second in a busy room, and a rebuilt
+    // list would take the keyboard focus off the Mute or Remove button someone is on.
+    const wanted = new Set(people.map((person) => String(person.id)));
+    for (const item of [...present.children]) {
+      if (!wanted.has(item.dataset.userId)) item.remove();
+    }
     people.forEach(addPresent);
     $("live-present-summary").hidden = !summary;
     updatePresentCount(count);
@@ -1031,6 +1036,7 @@ function start(root) {
   });
 
   stream.querySelectorAll("[data-seq]").forEach(enhance);
+  pane.scrollTop = pane.scrollHeight; // start at the latest, as a chat does
   if (mutedUntil) setMuted(mutedUntil, muteBox.querySelector("[data-mute-detail]")?.textContent);
   connect();
 }

@@ -1,4 +1,5 @@
-"""The facilitator's console, with a facilitator and two members each in their own browser:
+"""The facilitator's console, with a facilitator and two members each in their own browser
+(member@ and member2@: test_live_journey.py leaves member1@ muted in the shared app):
 the controls follow the session's state, every status line follows it too, a poll's results
 reach members only from the fifth vote, a repeated upvote is refused beside the question, a
 flag is acknowledged and reaches the facilitator's reports, the speaking queue works from the
@@ -65,7 +66,7 @@ def vote(page, question: str, option: str) -> None:
 
 def test_console_follows_the_state_and_runs_a_poll(new_context, session_url):
     host = enter(new_context, "facilitator@example.org", session_url)
-    one = enter(new_context, "member1@example.org", session_url)
+    one = enter(new_context, "member@example.org", session_url)
     two = enter(new_context, "member2@example.org", session_url)
 
     # Scheduled: only "Open lobby"; members are told why Send is off, not just "Connected".
@@ -113,7 +114,7 @@ def test_console_follows_the_state_and_runs_a_poll(new_context, session_url):
     vote(two, question, "Very safe")
     others = [
         enter(new_context, email, session_url)
-        for email in ("member@example.org", "moderator@example.org")
+        for email in ("staff@example.org", "moderator@example.org")
     ]
     for page in others:
         vote(page, question, "Not safe")
@@ -144,7 +145,7 @@ def test_console_acknowledges_flags_keeps_upvote_errors_by_the_question_and_runs
     host.get_by_role("button", name="Open lobby").click()
     host.get_by_role("button", name="Start").click()
     expect(transitions(host)).to_have_text(["Lock chat", "End"])
-    one = enter(new_context, "member1@example.org", session_url)
+    one = enter(new_context, "member@example.org", session_url)
     two = enter(new_context, "member2@example.org", session_url)
 
     # A question, upvoted twice: the refusal sits by the question, not on the message box.
@@ -174,7 +175,7 @@ def test_console_acknowledges_flags_keeps_upvote_errors_by_the_question_and_runs
     two.keyboard.press("Alt+h")
     queue = host.locator("#live-hands li")
     expect(queue).to_have_count(2)
-    expect(queue.nth(0)).to_contain_text("Demo Member 1")
+    expect(queue.nth(0)).to_contain_text("Mel Chen")
     expect(queue.nth(0)).to_contain_text("waiting less than a minute")
     host.keyboard.press("Alt+q")
     host.keyboard.press("l")
@@ -195,7 +196,7 @@ def test_held_question_is_approved_and_spotlighted_and_the_backchannel_stays_pri
     host.get_by_role("button", name="Open lobby").click()
     host.get_by_role("button", name="Start").click()
     expect(transitions(host)).to_have_text(["Lock chat", "End"])
-    one = enter(new_context, "member1@example.org", url)
+    one = enter(new_context, "member@example.org", url)
     two = enter(new_context, "member2@example.org", url)
     frames: list[str] = []
     two.on(
@@ -239,3 +240,38 @@ def test_held_question_is_approved_and_spotlighted_and_the_backchannel_stays_pri
     expect(two.locator("main")).not_to_contain_text(secret)
     violations = run_axe(host)
     assert not violations, format_violations(violations)
+
+
+FILL_STREAM = """
+from datetime import timedelta
+from django.utils import timezone
+from realtime.models import LiveEvent, LiveSession
+from community.models import User
+earlier = timezone.now() - timedelta(hours=1)  # outside the writer's rate limit
+session = LiveSession.objects.get(pk={pk})
+author = User.objects.get(email='member2@example.org')
+for n in range(40):
+    session.last_seq += 1
+    LiveEvent.objects.create(session=session, seq=session.last_seq, kind='message', author=author,
+        body=f'Earlier {{n}}', body_html=f'<p>Earlier {{n}}</p>', created=earlier)
+LiveSession.objects.filter(pk=session.pk).update(last_seq=session.last_seq, status='live')
+"""
+
+
+def test_stream_pane_offers_jump_to_latest_when_scrolled_up(new_context, session_url, live_app):
+    pk = int(session_url.strip("/").split("/")[-1])
+    live_app.shell(FILL_STREAM.format(pk=pk))
+    reader = enter(new_context, "facilitator@example.org", session_url)
+    pane = reader.locator("#live-stream-pane")
+    expect(pane).to_have_attribute("role", "log")
+    pane.evaluate("(el) => { el.scrollTop = 0; el.dispatchEvent(new Event('scroll')); }")
+    writer = enter(new_context, "member2@example.org", session_url)
+    writer.get_by_label("Your message").fill("The newest word")
+    writer.get_by_role("button", name="Send", exact=True).click()
+    jump = reader.get_by_role("button", name=re.compile("^Jump to latest"))
+    expect(jump).to_be_visible()
+    expect(jump).to_contain_text("1 new")
+    jump.click()
+    expect(jump).to_be_hidden()
+    assert pane.evaluate("(el) => el.scrollHeight - el.scrollTop - el.clientHeight < 48")
+    expect(reader.get_by_label("Your message")).to_be_focused()
