@@ -275,3 +275,40 @@ def test_stream_pane_offers_jump_to_latest_when_scrolled_up(new_context, session
     expect(jump).to_be_hidden()
     assert pane.evaluate("(el) => el.scrollHeight - el.scrollTop - el.clientHeight < 48")
     expect(reader.get_by_label("Your message")).to_be_focused()
+
+
+ENDED_WITH_ATTENDEE = """
+import json
+from datetime import timedelta
+from django.utils import timezone
+from community.models import Space, User
+from realtime.models import Attendance, LiveSession
+now = timezone.now()
+session = LiveSession.objects.create(
+    space=Space.objects.get(slug='safe-spaces'), title='Feedback journey', status='ended',
+    starts_at=now - timedelta(hours=2), ends_at=now - timedelta(hours=1), ended_at=now)
+session.facilitators.add(User.objects.get(email='facilitator@example.org'))
+Attendance.objects.create(session=session, user=User.objects.get(email='member@example.org'))
+print(json.dumps({'id': session.pk}))
+"""
+
+
+def test_feedback_form_keeps_text_on_error_and_is_accessible(new_context, live_app):
+    session_id = json.loads(live_app.shell(ENDED_WITH_ATTENDEE).strip().splitlines()[-1])["id"]
+    page = new_context("member@example.org").new_page()
+    page.goto(f"/live/{session_id}/feedback/")
+    page.get_by_label("What helped?").fill("Hearing others first")
+    page.get_by_role("button", name="Send feedback").click()
+    expect(page.locator(".nhsuk-error-summary")).to_contain_text("Choose how safe")
+    expect(page.get_by_label("What helped?")).to_have_value("Hearing others first")
+    violations = run_axe(page)
+    assert not violations, format_violations(violations)
+    page.get_by_label("4").check()
+    page.get_by_role("button", name="Send feedback").click()
+    expect(page.locator("main")).to_contain_text("your feedback was saved")
+    host = new_context("facilitator@example.org").new_page()
+    host.goto(f"/live/{session_id}/feedback/results/")
+    expect(host.locator("main")).to_contain_text("1 answer so far")
+    expect(host.locator("main")).not_to_contain_text("Hearing others first")
+    violations = run_axe(host)
+    assert not violations, format_violations(violations)
