@@ -369,6 +369,15 @@ LIVE_RATE_LIMIT = (
     int(os.environ.get("LIVE_RATE_COUNT", "5")),
     int(os.environ.get("LIVE_RATE_SECONDS", "10")),
 )
+# Hosts a live session's video call link may point at (comma-separated; a leading "." allows
+# subdomains too). Default: Microsoft Teams and Zoom.
+LIVE_CALL_HOSTS = [
+    host.strip().lower()
+    for host in os.environ.get(
+        "LIVE_CALL_HOSTS", "teams.microsoft.com,teams.live.com,.zoom.us"
+    ).split(",")
+    if host.strip()
+]
 
 LOGGING = {
     "version": 1,

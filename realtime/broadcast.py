@@ -31,6 +31,21 @@ def moderators_group(session_id: int) -> str:
     return f"live.{session_id}.moderators"
 
 
+def facilitators_group(session_id: int) -> str:
+    """The room's connections that facilitate it (poll results early, reports on messages)."""
+    return f"live.{session_id}.facilitators"
+
+
+def participants_group(session_id: int) -> str:
+    """The room's connections that do not facilitate it (presence summaries in large rooms)."""
+    return f"live.{session_id}.participants"
+
+
+def backchannel_group(session_id: int) -> str:
+    """The room's connections allowed the backchannel (facilitators, moderators, staff)."""
+    return f"live.{session_id}.backchannel"
+
+
 def member_group(session_id: int, user_id: int) -> str:
     """Every connection of one member to one room (to notify or disconnect them)."""
     return f"live.{session_id}.user.{user_id}"

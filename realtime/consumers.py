@@ -9,12 +9,14 @@ from the database.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 
 from channels.db import aclose_old_connections
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.urls import reverse
@@ -27,12 +29,15 @@ from . import policy, selectors, services
 from .broadcast import (
     account_group,
     auth_session_group,
+    backchannel_group,
     encode,
+    facilitators_group,
     member_group,
     moderators_group,
+    participants_group,
     session_group,
 )
-from .models import LiveSession
+from .models import HeldQuestion, LiveSession
 from .policy import LiveRefusal
 from .sockets import LeanLayerDispatch, database_sync_to_async
 
@@ -80,6 +85,46 @@ def _muted(refusal: LiveRefusal | None) -> dict | None:
     return {"until": refusal.extra["until"], "detail": refusal.detail}
 
 
+# Presence is coalesced: the first change in a room starts a one-second window (a cache key,
+# shared by every process when REDIS_URL is set); when it ends, one snapshot goes out.
+PRESENCE_WINDOW_SECONDS = 1.0
+
+
+def _presence_snapshot(session_id: int, key: str) -> list[tuple[str, dict]]:
+    cache.delete(f"{key}.pending")
+    frames, people = selectors.presence_frames(session_id, cache.get(f"{key}.last") or [])
+    cache.set(f"{key}.last", people, timeout=24 * 3600)
+    return frames
+
+
+async def _flush_presence(layer, session_id: int, key: str) -> None:
+    try:
+        frames = await database_sync_to_async(_presence_snapshot)(session_id, key)
+        groups = {
+            "all": session_group(session_id),
+            "facilitators": facilitators_group(session_id),
+            "participants": participants_group(session_id),
+        }
+        for audience, frame in frames:
+            await layer.group_send(groups[audience], {"type": "live.push", "text": encode(frame)})
+    except Exception:  # a hint only: every welcome reads presence again
+        logger.exception("Presence for live session %s failed", session_id)
+
+
+def presence_window_opened(key: str) -> bool:
+    """Note that someone came or went (call in a worker thread): True when this change opens
+    the room's window, so the caller schedules the one snapshot at its end."""
+    return cache.add(f"{key}.pending", 1, timeout=int(PRESENCE_WINDOW_SECONDS * 10))
+
+
+def schedule_presence(layer, session_id: int, key: str) -> None:
+    loop = asyncio.get_running_loop()
+    loop.call_later(
+        PRESENCE_WINDOW_SECONDS,
+        lambda: loop.create_task(_flush_presence(layer, session_id, key)),
+    )
+
+
 class LiveSessionConsumer(LeanLayerDispatch, AsyncJsonWebsocketConsumer):
     groups: list[str] = []
     LAYER_HANDLERS = {
@@ -95,6 +140,8 @@ class LiveSessionConsumer(LeanLayerDispatch, AsyncJsonWebsocketConsumer):
     async def connect(self) -> None:
         self.user = None
         self.sees_authors = False
+        self.facilitating = False
+        self.backchannel = False
         self.session_id = int(self.scope["url_route"]["kwargs"]["session_id"])
         self.space_id: int | None = None
         self.cursor: int | None = None  # highest seq sent to this client; None before hello
@@ -113,9 +160,8 @@ class LiveSessionConsumer(LeanLayerDispatch, AsyncJsonWebsocketConsumer):
                 await self.send_json(refusal)
             await self.close(code=code)
             return
-        await database_sync_to_async(services.join_presence)(
-            user=self.user, session_id=self.session_id, channel_name=self.channel_name
-        )
+        if await database_sync_to_async(self._join)():
+            schedule_presence(self.channel_layer, self.session_id, self.presence_key)
         self.present = True
         groups = [
             session_group(self.session_id),
@@ -127,6 +173,12 @@ class LiveSessionConsumer(LeanLayerDispatch, AsyncJsonWebsocketConsumer):
         ]
         if self.sees_authors:
             groups.append(moderators_group(self.session_id))
+        if self.facilitating:
+            groups.append(facilitators_group(self.session_id))
+        if self.backchannel:
+            groups.append(backchannel_group(self.session_id))
+        if not self.facilitating:
+            groups.append(participants_group(self.session_id))
         for group in groups:
             await self.channel_layer.group_add(group, self.channel_name)
             self.joined.append(group)
@@ -150,7 +202,24 @@ class LiveSessionConsumer(LeanLayerDispatch, AsyncJsonWebsocketConsumer):
         self.space_id = session.space_id
         # The space's moderators and staff see who wrote anonymous messages and questions.
         self.sees_authors = community_policy.can_moderate_space(user, session.space)
+        self.facilitating = policy.can_facilitate(user, session)
+        self.backchannel = policy.can_use_backchannel(user, session)
+        # Named by the session's creation too, so a snapshot left by a deleted session with the
+        # same id is never diffed against.
+        self.presence_key = f"live.presence.{session.pk}.{int(session.created_at.timestamp())}"
         return None, None
+
+    def _join(self) -> bool:
+        services.join_presence(
+            user=self.user, session_id=self.session_id, channel_name=self.channel_name
+        )
+        return presence_window_opened(self.presence_key)
+
+    def _leave(self) -> bool:
+        services.leave_presence(
+            user=self.user, session_id=self.session_id, channel_name=self.channel_name
+        )
+        return presence_window_opened(self.presence_key)
 
     def _standing(self):
         """The member, read again (sign-in, account, suspension); raises a closing refusal."""
@@ -170,9 +239,8 @@ class LiveSessionConsumer(LeanLayerDispatch, AsyncJsonWebsocketConsumer):
             await self.channel_layer.group_discard(group, self.channel_name)
         if self.present:
             self.present = False
-            await database_sync_to_async(services.leave_presence)(
-                user=self.user, session_id=self.session_id, channel_name=self.channel_name
-            )
+            if await database_sync_to_async(self._leave)():
+                schedule_presence(self.channel_layer, self.session_id, self.presence_key)
         self.joined = []
         await aclose_old_connections()
 
@@ -256,30 +324,41 @@ class LiveSessionConsumer(LeanLayerDispatch, AsyncJsonWebsocketConsumer):
             after = 0
         if isinstance(after, bool) or not isinstance(after, int) or after < 0:
             raise LiveRefusal("invalid", "after_seq must be a whole number, 0 or more.")
-        welcome, frames, resync = await database_sync_to_async(self._hello)(after)
+        backchannel_after = content.get("backchannel_after", 0) or 0
+        if (
+            isinstance(backchannel_after, bool)
+            or not isinstance(backchannel_after, int)
+            or backchannel_after < 0
+        ):
+            raise LiveRefusal("invalid", "backchannel_after must be a whole number, 0 or more.")
+        self.backchannel_after = backchannel_after
+        welcome, frames, resync, extras = await database_sync_to_async(self._hello)(after)
         await self.send(text_data=encode(welcome))
         if resync is not None:
             await self.send(text_data=encode(resync))
         for frame in frames:
             await self.send(text_data=encode(frame))
         self.cursor = welcome["last_seq"]
+        for frame in extras:
+            await self.send(text_data=encode(frame))
 
     def _hello(self, after: int):
         self._standing()
         session = LiveSession.objects.select_related("space").get(pk=self.session_id)
         policy.check_in_room(self.user, session)
         cap = selectors.backfill_cap()
+        facilitating = policy.can_facilitate(self.user, session)
         welcome = {
             "type": "welcome",
             "last_seq": session.last_seq,
             "session": session.state(),
             "you": {
                 **selectors.person(self.user),
-                "facilitator": policy.can_facilitate(self.user, session),
+                "facilitator": facilitating,
                 # A mute set while this client was away: the composer shows it at once.
                 "muted": _muted(policy.mute_refusal(self.user, session)),
             },
-            "present": selectors.present(session.pk),
+            **selectors.presence_for(session.pk, facilitating=facilitating),
             "hands": selectors.hands(session.pk),
         }
         if session.last_seq - min(after, session.last_seq) > cap:
@@ -296,7 +375,26 @@ class LiveSessionConsumer(LeanLayerDispatch, AsyncJsonWebsocketConsumer):
             frames += selectors.reveals_after(
                 session.pk, after, until_seq=frames[-1].get("seq", session.last_seq)
             )
-        return welcome, frames, resync
+        # Not stream: poll results this member may see, their own votes, and (facilitators)
+        # the open reports on messages; sent after the replay, so each refers to a known seq.
+        extras = selectors.poll_state_for(
+            session.pk, self.user, facilitating=facilitating, replayed_after=after
+        )
+        extras += selectors.held_state_for(
+            session, self.user, facilitating=facilitating, attributed=attributed
+        )
+        if facilitating:
+            extras += selectors.open_reports(session.pk)
+        # Read again, as for every command: only those allowed it now get the backchannel.
+        # Closed at the end, and then not replayed: after a Chatham House session nothing
+        # names anyone, and the backchannel is only ever for running the session.
+        if (
+            self.backchannel
+            and session.status != LiveSession.Status.ENDED
+            and policy.can_use_backchannel(self.user, session)
+        ):
+            extras += selectors.backchannel_after(session.pk, getattr(self, "backchannel_after", 0))
+        return welcome, frames, resync, extras
 
     async def cmd_message_send(self, content: dict) -> None:
         event, _ = await self._service(
@@ -310,14 +408,53 @@ class LiveSessionConsumer(LeanLayerDispatch, AsyncJsonWebsocketConsumer):
         )
 
     async def cmd_question_ask(self, content: dict) -> None:
-        event, _ = await self._service(
+        asked, _ = await self._service(
             services.ask_question,
             body=content["body"],
             client_msg_id=content["client_msg_id"],
             anonymous=content.get("anonymous", False),
         )
+        if isinstance(asked, HeldQuestion):
+            # Stored, but not in the stream yet: no seq until a facilitator approves it.
+            await self.send_json(
+                {
+                    "type": "ack",
+                    "client_msg_id": asked.client_msg_id,
+                    "seq": None,
+                    "waiting": asked.pk,
+                }
+            )
+            return
         await self.send_json(
-            {"type": "ack", "client_msg_id": event.client_msg_id, "seq": event.seq}
+            {"type": "ack", "client_msg_id": asked.client_msg_id, "seq": asked.seq}
+        )
+
+    async def cmd_backchannel_send(self, content: dict) -> None:
+        message, _ = await self._service(
+            services.send_backchannel,
+            body=content["body"],
+            client_msg_id=content["client_msg_id"],
+        )
+        await self.send_json(
+            {
+                "type": "ack",
+                "client_msg_id": message.client_msg_id,
+                "seq": None,
+                "backchannel": message.pk,
+            }
+        )
+
+    async def cmd_question_approve(self, content: dict) -> None:
+        await self._service(services.approve_question, held_id=content["id"])
+
+    async def cmd_question_merge(self, content: dict) -> None:
+        await self._service(
+            services.merge_question, held_id=content["id"], into_seq=content["into_seq"]
+        )
+
+    async def cmd_question_decline(self, content: dict) -> None:
+        await self._service(
+            services.decline_question, held_id=content["id"], reason=content.get("reason", "")
         )
 
     async def cmd_question_upvote(self, content: dict) -> None:
@@ -384,6 +521,23 @@ class LiveSessionConsumer(LeanLayerDispatch, AsyncJsonWebsocketConsumer):
     async def cmd_question_spotlight(self, content: dict) -> None:
         await self._service(services.spotlight_question, seq=content["seq"])
 
+    async def cmd_poll_open(self, content: dict) -> None:
+        poll, _ = await self._service(
+            services.open_poll,
+            question=content["question"],
+            options=content["options"],
+            client_msg_id=content["client_msg_id"],
+        )
+        await self.send_json({"type": "ack", "client_msg_id": poll.client_msg_id, "seq": poll.seq})
+
+    async def cmd_poll_vote(self, content: dict) -> None:
+        await self._service(
+            services.vote_in_poll, poll_id=content["poll_id"], option=content["option"]
+        )
+
+    async def cmd_poll_close(self, content: dict) -> None:
+        await self._service(services.close_poll, poll_id=content["poll_id"])
+
     async def cmd_ping(self, content: dict) -> None:
         await database_sync_to_async(self._still_in_room)()
         await self.send_json({"type": "pong"})
@@ -416,6 +570,13 @@ class LiveSessionConsumer(LeanLayerDispatch, AsyncJsonWebsocketConsumer):
         "participant.unmute": cmd_participant_unmute,
         "participant.remove": cmd_participant_remove,
         "question.spotlight": cmd_question_spotlight,
+        "backchannel.send": cmd_backchannel_send,
+        "question.approve": cmd_question_approve,
+        "question.merge": cmd_question_merge,
+        "question.decline": cmd_question_decline,
+        "poll.open": cmd_poll_open,
+        "poll.vote": cmd_poll_vote,
+        "poll.close": cmd_poll_close,
     }
 
     # -- messages from the channel layer ------------------------------------------------------

@@ -20,6 +20,14 @@ class DateTimeLocalInput(forms.DateTimeInput):
 
 class LiveSessionForm(forms.ModelForm):
     space = forms.ModelChoiceField(queryset=Space.objects.none(), empty_label=None)
+    call_url = forms.URLField(
+        label="Video call link",
+        required=False,
+        max_length=500,
+        assume_scheme="https",
+        widget=forms.URLInput(attrs={"class": "nhsuk-input"}),
+        help_text=LiveSession._meta.get_field("call_url").help_text,
+    )
     facilitators = forms.ModelMultipleChoiceField(
         queryset=User.objects.none(),
         required=False,
@@ -38,6 +46,8 @@ class LiveSessionForm(forms.ModelForm):
             "capacity",
             "chatham_house",
             "retention_days",
+            "questions_need_approval",
+            "call_url",
             "facilitators",
         ]
         widgets = {
@@ -77,3 +87,26 @@ class LiveSessionForm(forms.ModelForm):
         if starts and ends and ends <= starts:
             self.add_error("ends_at", "The end must be after the start.")
         return data
+
+
+class FeedbackForm(forms.Form):
+    safety = forms.TypedChoiceField(
+        label="How safe did the session feel?",
+        help_text="1 is not at all safe, 5 is completely safe.",
+        choices=[(n, str(n)) for n in range(1, 6)],
+        coerce=int,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose how safe the session felt, from 1 to 5."},
+    )
+    helped = forms.CharField(
+        label="What helped?",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"class": "nhsuk-textarea", "rows": 4}),
+    )
+    change = forms.CharField(
+        label="What would you change?",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"class": "nhsuk-textarea", "rows": 4}),
+    )

@@ -54,6 +54,18 @@ class LiveSession(models.Model):
         default=30,
         help_text="0 means the transcript is not kept.",
     )
+    questions_need_approval = models.BooleanField(
+        "questions wait for approval",
+        default=False,
+        help_text="Members' questions reach only the facilitators until one approves them.",
+    )
+    call_url = models.URLField(
+        "video call link",
+        max_length=500,
+        blank=True,
+        help_text="Optional: the https link of the call this session runs beside (Microsoft "
+        "Teams or Zoom). Only registered members see it, once the room is open.",
+    )
     locked = models.BooleanField(default=False)
     slow_mode_seconds = models.PositiveIntegerField(default=0)
     prompt = models.CharField(max_length=500, blank=True)
@@ -132,6 +144,8 @@ class LiveEvent(models.Model):
         QUESTION = "question", "Question"
         REMOVED = "message.removed", "Message removed"
         STATE = "state", "State change"
+        POLL_OPEN = "poll.open", "Poll opened"
+        POLL_CLOSE = "poll.close", "Poll closed"
 
     session = models.ForeignKey(LiveSession, on_delete=models.CASCADE, related_name="events")
     seq = models.PositiveBigIntegerField()
@@ -184,6 +198,84 @@ class QuestionUpvote(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} upvoted {self.question_id}"
+
+
+class HeldQuestion(models.Model):
+    """A question waiting for a facilitator's approval (the session's "questions wait for
+    approval"). Not in the stream until approved: then it is appended as a question event."""
+
+    class Status(models.TextChoices):
+        WAITING = "waiting", "Waiting for approval"
+        APPROVED = "approved", "Approved"
+        MERGED = "merged", "Merged into another question"
+        DECLINED = "declined", "Declined"
+
+    session = models.ForeignKey(LiveSession, on_delete=models.CASCADE, related_name="held")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    anonymous = models.BooleanField(default=False)
+    body = models.TextField()
+    body_html = models.TextField()
+    client_msg_id = models.CharField(max_length=64)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.WAITING)
+    reason = models.CharField(max_length=500, blank=True)
+    # The stream's question it became (approved) or joined (merged).
+    question_seq = models.PositiveBigIntegerField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "client_msg_id"], name="held_question_client_msg_id_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Held question {self.pk} in {self.session_id} ({self.status})"
+
+
+class BackchannelMessage(models.Model):
+    """A message between the room's facilitators, the space's moderators and staff: never sent
+    to participants, never in the transcript, purged with it."""
+
+    session = models.ForeignKey(LiveSession, on_delete=models.CASCADE, related_name="backchannel")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    body = models.TextField()
+    body_html = models.TextField()
+    client_msg_id = models.CharField(max_length=64)
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["session", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "client_msg_id"], name="backchannel_client_msg_id_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Backchannel {self.pk} in {self.session_id}"
+
+
+class PollVote(models.Model):
+    """One member's choice in a poll (a ``poll.open`` event). Never shown with who chose it:
+    only counts leave the server."""
+
+    poll = models.ForeignKey(LiveEvent, on_delete=models.CASCADE, related_name="poll_votes")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    option = models.PositiveSmallIntegerField()
+    updated = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["poll", "user"], name="poll_vote_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} voted in {self.poll_id}"
 
 
 class RaisedHand(models.Model):
@@ -254,3 +346,57 @@ class CalendarFeed(models.Model):
 
     def __str__(self) -> str:
         return f"Calendar feed of {self.user_id}"
+
+
+class Attendance(models.Model):
+    """A member who came into the room (their first connection): who may give feedback."""
+
+    session = models.ForeignKey(LiveSession, on_delete=models.CASCADE, related_name="attendance")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    first_seen = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["session", "user"], name="attend_once_per_session")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} attended {self.session_id}"
+
+
+class FeedbackSubmission(models.Model):
+    """That a member gave feedback on a session (once), never what they said."""
+
+    session = models.ForeignKey(
+        LiveSession, on_delete=models.CASCADE, related_name="feedback_submissions"
+    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["session", "user"], name="feedback_once_per_session")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} gave feedback on {self.session_id}"
+
+
+class FeedbackAnswer(models.Model):
+    """One anonymous answer: no member and no time, so it cannot be tied to who gave it."""
+
+    session = models.ForeignKey(
+        LiveSession, on_delete=models.CASCADE, related_name="feedback_answers"
+    )
+    safety = models.PositiveSmallIntegerField()
+    helped = models.TextField(max_length=2000, blank=True)
+    change = models.TextField(max_length=2000, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(safety__gte=1, safety__lte=5), name="feedback_safety_1_to_5"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Feedback on {self.session_id}"

@@ -19,7 +19,7 @@ from community import policy as community_policy
 from community.formats import when
 from community.models import Membership, Space, User
 
-from .models import LiveSession, ParticipantRemoval
+from .models import Attendance, FeedbackSubmission, LiveSession, ParticipantRemoval
 
 # Close codes of SPEC.md: the client stops reconnecting on any of them.
 CLOSE_NOT_SIGNED_IN = 4401
@@ -304,6 +304,56 @@ def check_speak(user, session: LiveSession) -> bool:
     return facilitating
 
 
+def composer_closed_reason(session: LiveSession, *, facilitating: bool) -> str:
+    """Why Send is off for everyone in this state, or "" (the room page; live.js says the same
+    on every ``state``). A member's own mute is shown on its own."""
+    if session.status == LiveSession.Status.ENDED:
+        return "The session has ended, so the chat is closed."
+    if session.status != LiveSession.Status.LIVE:
+        return "The chat opens when the facilitator starts the session."
+    if session.locked and not facilitating:
+        return "The facilitator has locked the chat for now."
+    return ""
+
+
+def call_host_allowed(host: str) -> bool:
+    """Whether a video call link may point at ``host`` (settings.LIVE_CALL_HOSTS: exact hosts,
+    and ``.example.com`` for the domain and its subdomains)."""
+    host = (host or "").lower().rstrip(".")
+    for allowed in settings.LIVE_CALL_HOSTS:
+        if allowed.startswith("."):
+            if host == allowed[1:] or host.endswith(allowed):
+                return True
+        elif host == allowed:
+            return True
+    return False
+
+
+def shows_call_link(user, session: LiveSession, *, registered: bool) -> bool:
+    """The call link: to registered members (and the session's facilitators) once the room is
+    open, never before and never after the end."""
+    if not session.call_url:
+        return False
+    if session.status not in (LiveSession.Status.OPEN, LiveSession.Status.LIVE):
+        return False
+    return registered or can_facilitate(user, session)
+
+
+def can_use_backchannel(user, session: LiveSession) -> bool:
+    """The session's facilitators, the space's facilitators and moderators, and staff."""
+    return can_facilitate(user, session) or community_policy.can_moderate_space(user, session.space)
+
+
+def check_backchannel(user, session: LiveSession) -> None:
+    check_in_room(user, session)
+    if not can_use_backchannel(user, session):
+        raise LiveRefusal(
+            "forbidden", "Only facilitators, moderators and staff can use the backchannel."
+        )
+    if session.status == LiveSession.Status.ENDED:
+        raise LiveRefusal("not_live", "The session has ended, so the backchannel is closed.")
+
+
 def check_facilitator_command(user, session: LiveSession) -> None:
     check_in_room(user, session)
     if not can_facilitate(user, session):
@@ -325,3 +375,37 @@ def check_sanction_participant(actor, session: LiveSession, member: User) -> boo
             "forbidden", "Facilitators, moderators and staff cannot be muted or removed here."
         )
     return facilitating
+
+
+# Feedback after the end: anonymous, once, from those who came.
+
+FEEDBACK_SHOWN_FROM = 5
+
+
+def has_attended(user, session: LiveSession) -> bool:
+    return Attendance.objects.filter(session=session, user=user).exists()
+
+
+def feedback_refusal(user, session: LiveSession) -> str | None:
+    """Why ``user`` (who may see the session) cannot give feedback on it now, or None."""
+    if session.status != LiveSession.Status.ENDED:
+        return "Feedback opens when the session has ended."
+    if not has_attended(user, session):
+        return "Only members who came to this session can give feedback on it."
+    if FeedbackSubmission.objects.filter(session=session, user=user).exists():
+        return "You have already given feedback on this session. Thank you."
+    return None
+
+
+def check_give_feedback(user, session: LiveSession) -> None:
+    check_see_session(user, session)
+    community_policy.check_not_suspended(user)
+    refusal = feedback_refusal(user, session)
+    if refusal is not None:
+        raise PermissionDenied(refusal)
+
+
+def check_see_feedback(user, session: LiveSession) -> None:
+    check_see_session(user, session)
+    if not can_facilitate(user, session):
+        raise PermissionDenied("Only this session's facilitators can see its feedback.")

@@ -3,12 +3,24 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from community.models import AuditAction, AuditEntry, Membership, Space, User
+from moderation.models import Flag
 
 from . import policy
-from .models import LiveEvent, LiveSession, Presence, RaisedHand, Registration
+from .models import (
+    BackchannelMessage,
+    FeedbackAnswer,
+    HeldQuestion,
+    LiveEvent,
+    LiveSession,
+    PollVote,
+    Presence,
+    RaisedHand,
+    Registration,
+)
 
 
 def backfill_cap() -> int:
@@ -69,6 +81,14 @@ def event_frame(event: LiveEvent, *, upvotes: int | None = None, attributed: boo
             frame["upvotes"] = upvotes if upvotes is not None else event.upvotes.count()
     elif event.kind == LiveEvent.Kind.REMOVED:
         frame["target_seq"] = event.target_seq
+    elif event.kind == LiveEvent.Kind.POLL_OPEN:
+        frame.update(
+            poll_id=event.seq,
+            question=event.data.get("question", ""),
+            options=event.data.get("options", []),
+        )
+    elif event.kind == LiveEvent.Kind.POLL_CLOSE:
+        frame.update(poll_id=event.target_seq)
     else:
         frame.update(change=event.data.get("change"), session=event.data.get("session", {}))
     return frame
@@ -123,6 +143,177 @@ def reveals_after(session_id: int, after_seq: int, *, until_seq: int) -> list[di
     return [author_reveal(event) for event in qs.order_by("seq")]
 
 
+def poll_counts(poll: LiveEvent) -> list[int]:
+    """How many chose each option of ``poll`` (a ``poll.open`` event); never who."""
+    counts = [0] * len(poll.data.get("options", []))
+    rows = PollVote.objects.filter(poll=poll).values_list("option").annotate(n=Count("pk"))
+    for option, n in rows:
+        if 0 <= option < len(counts):
+            counts[option] = n
+    return counts
+
+
+def poll_results(poll: LiveEvent, counts: list[int] | None = None) -> dict:
+    counts = poll_counts(poll) if counts is None else counts
+    return {
+        "type": "poll.results",
+        "poll_id": poll.seq,
+        "counts": counts,
+        "total": sum(counts),
+        "closed": bool(poll.data.get("closed")),
+    }
+
+
+def results_public(results: dict) -> bool:
+    """Participants see a poll's results once 5 have voted or it is closed (SPEC.md)."""
+    return results["closed"] or results["total"] >= POLL_RESULTS_AFTER
+
+
+POLL_RESULTS_AFTER = 5
+
+
+def held_frame(held: HeldQuestion) -> dict:
+    """For facilitators: a question waiting for approval (no author when asked anonymously)."""
+    return {
+        "type": "question.held",
+        "id": held.pk,
+        "body_html": held.body_html,
+        "anonymous": held.anonymous,
+        "author": None if held.anonymous else person(held.author),
+        "created": held.created.isoformat(),
+    }
+
+
+def own_held_frame(held: HeldQuestion) -> dict:
+    """For the asker: their own question, waiting."""
+    return {
+        "type": "question.waiting",
+        "id": held.pk,
+        "body_html": held.body_html,
+        "client_msg_id": held.client_msg_id,
+    }
+
+
+def held_state_for(
+    session: LiveSession, user, *, facilitating: bool, attributed: bool = True
+) -> list[dict]:
+    """On (re)connect: how many wait; the facilitators' list, or the asker's own. Three
+    queries at most, whatever the numbers."""
+    waiting = list(
+        HeldQuestion.objects.filter(session=session, status=HeldQuestion.Status.WAITING)
+        .select_related("author")
+        .order_by("created", "pk")
+    )
+    if not waiting and not session.questions_need_approval:
+        return []
+    frames: list[dict] = [{"type": "questions.waiting", "count": len(waiting)}]
+    for held in waiting:
+        if facilitating:
+            frame = held_frame(held)
+            if not attributed:
+                frame["author"] = None
+            frames.append(frame)
+        elif held.author_id == user.pk:
+            frames.append(own_held_frame(held))
+    return frames
+
+
+def backchannel_frame(message: BackchannelMessage) -> dict:
+    return {
+        "type": "backchannel",
+        "id": message.pk,
+        "author": person(message.author) if message.author_id else None,
+        "body_html": message.body_html,
+        "client_msg_id": message.client_msg_id,
+        "created": message.created.isoformat(),
+    }
+
+
+BACKCHANNEL_REPLAY = 200
+
+
+def backchannel_after(session_id: int, after_id: int) -> list[dict]:
+    """The backchannel since ``after_id`` (its own order, not the room's ``seq``), at most the
+    last ``BACKCHANNEL_REPLAY``. Call only for someone :func:`policy.can_use_backchannel`."""
+    rows = (
+        BackchannelMessage.objects.filter(session_id=session_id, pk__gt=after_id)
+        .select_related("author")
+        .order_by("-pk")[:BACKCHANNEL_REPLAY]
+    )
+    return [backchannel_frame(message) for message in reversed(list(rows))]
+
+
+def has_polls(session_id: int) -> bool:
+    return LiveEvent.objects.filter(session_id=session_id, kind=LiveEvent.Kind.POLL_OPEN).exists()
+
+
+def poll_state_for(
+    session_id: int, user, *, facilitating: bool, replayed_after: int | None = None
+) -> list[dict]:
+    """What a (re)connecting client needs of the session's polls beyond the stream: polls from
+    before ``replayed_after`` (the room page does not render them), the results it may see and
+    its own choice in each (``poll.voted``). A fixed number of queries."""
+    polls = list(
+        LiveEvent.objects.filter(session_id=session_id, kind=LiveEvent.Kind.POLL_OPEN).order_by(
+            "seq"
+        )
+    )
+    if not polls:
+        return []
+    counts: dict[int, list[int]] = {
+        poll.pk: [0] * len(poll.data.get("options", [])) for poll in polls
+    }
+    rows = (
+        PollVote.objects.filter(poll__in=polls)
+        .values_list("poll_id", "option")
+        .annotate(n=Count("pk"))
+    )
+    for poll_id, option, n in rows:
+        if 0 <= option < len(counts[poll_id]):
+            counts[poll_id][option] = n
+    mine = dict(PollVote.objects.filter(poll__in=polls, user=user).values_list("poll_id", "option"))
+    frames: list[dict] = []
+    for poll in polls:
+        if replayed_after is not None and poll.seq <= replayed_after:
+            frames.append(event_frame(poll))
+        results = poll_results(poll, counts[poll.pk])
+        if facilitating or results_public(results):
+            frames.append(results)
+        if poll.pk in mine:
+            frames.append({"type": "poll.voted", "poll_id": poll.seq, "option": mine[poll.pk]})
+    return frames
+
+
+def open_reports(session_id: int) -> list[dict]:
+    """The open reports on the room's messages, one frame per message, oldest first (three
+    queries whatever the numbers)."""
+    flags = list(
+        Flag.objects.open()
+        .filter(
+            target_type=ContentType.objects.get_for_model(LiveEvent, for_concrete_model=False),
+            target_id__in=LiveEvent.objects.filter(
+                session_id=session_id, kind__in=SPEAKING_KINDS
+            ).values("pk"),
+        )
+        .order_by("created_at", "pk")
+    )
+    seqs = dict(
+        LiveEvent.objects.filter(pk__in={flag.target_id for flag in flags}).values_list("pk", "seq")
+    )
+    frames: dict[int, dict] = {}
+    for flag in flags:
+        if flag.target_id in seqs and flag.target_id not in frames:
+            frames[flag.target_id] = {
+                "type": "report",
+                "target_seq": seqs[flag.target_id],
+                "reason": flag.get_reason_display(),
+            }
+    return list(frames.values())
+
+
+SPEAKING_KINDS = [LiveEvent.Kind.MESSAGE, LiveEvent.Kind.QUESTION]
+
+
 def present(session_id: int) -> list[dict]:
     """Members with at least one open connection to the room, by name."""
     rows = (
@@ -132,6 +323,73 @@ def present(session_id: int) -> list[dict]:
         .order_by("user__display_name", "user_id")
     )
     return [{"id": uid, "display_name": name} for uid, name in rows]
+
+
+# Rooms over this many people show participants a count and the facilitators, not everyone.
+PRESENCE_FULL_LIST_MAX = 50
+
+
+def present_facilitators(session_id: int, people: list[dict]) -> list[dict]:
+    """Those of ``people`` who facilitate the session (its facilitators, the space's
+    facilitators and moderators, staff). One query."""
+    if not people:
+        return []
+    session = LiveSession.objects.filter(pk=session_id).only("space_id").first()
+    if session is None:
+        return []
+    ids = set(
+        User.objects.filter(pk__in=[p["id"] for p in people])
+        .filter(
+            Q(is_staff=True)
+            | Q(facilitated_sessions=session_id)
+            | Q(
+                Q(memberships__is_facilitator=True) | Q(memberships__is_moderator=True),
+                memberships__space_id=session.space_id,
+                memberships__status=Membership.Status.ACTIVE,
+            )
+        )
+        .values_list("pk", flat=True)
+    )
+    return [person for person in people if person["id"] in ids]
+
+
+def presence_for(session_id: int, *, facilitating: bool) -> dict:
+    """Who is here as this viewer may see it: everyone, or (a participant in a room over
+    ``PRESENCE_FULL_LIST_MAX``) the count and the facilitators."""
+    people = present(session_id)
+    if facilitating or len(people) <= PRESENCE_FULL_LIST_MAX:
+        return {"present": people, "count": len(people), "summary": False}
+    return {
+        "present": present_facilitators(session_id, people),
+        "count": len(people),
+        "summary": True,
+    }
+
+
+def presence_frames(session_id: int, previous: list[dict]) -> tuple[list[tuple[str, dict]], list]:
+    """The coalesced presence frames for a room, as (audience, frame) with audience "all",
+    "facilitators" or "participants", and the snapshot to diff the next ones against.
+    ``action`` and ``user`` say what changed since ``previous`` when it was one kind of change."""
+    people = present(session_id)
+    before = {person["id"]: person for person in previous}
+    now = {person["id"]: person for person in people}
+    joined = [now[i] for i in now if i not in before]
+    left = [before[i] for i in before if i not in now]
+    frame: dict = {"type": "presence", "action": "sync", "count": len(people)}
+    if joined and not left:
+        frame.update(action="join", user=joined[-1])
+    elif left and not joined:
+        frame.update(action="leave", user=left[-1])
+    if len(people) <= PRESENCE_FULL_LIST_MAX:
+        return [("all", {**frame, "present": people})], people
+    summary = {
+        "type": "presence",
+        "action": frame["action"],
+        "count": len(people),
+        "present": present_facilitators(session_id, people),
+        "summary": True,
+    }
+    return [("facilitators", {**frame, "present": people}), ("participants", summary)], people
 
 
 def hands(session_id: int) -> list[dict]:
@@ -158,17 +416,37 @@ def recent_events(session: LiveSession, *, limit: int = 200) -> list[dict]:
 
 
 def transcript(session: LiveSession) -> QuerySet[LiveEvent]:
-    """What the transcript keeps: messages and questions not removed, in order."""
+    """What the transcript keeps: messages and questions not removed, and polls (their question
+    and totals, from ``poll_totals``), in order."""
     return (
         LiveEvent.objects.filter(
             session=session,
-            kind__in=[LiveEvent.Kind.MESSAGE, LiveEvent.Kind.QUESTION],
+            kind__in=[LiveEvent.Kind.MESSAGE, LiveEvent.Kind.QUESTION, LiveEvent.Kind.POLL_OPEN],
             removed=False,
         )
         .select_related("author")
         .annotate(upvote_count=Count("upvotes"))
         .order_by("seq")
     )
+
+
+def with_poll_totals(events: list[LiveEvent]) -> list[LiveEvent]:
+    """Give each poll of a transcript ``poll_totals``: (option, count) pairs. One query."""
+    polls = [event for event in events if event.kind == LiveEvent.Kind.POLL_OPEN]
+    if polls:
+        rows = (
+            PollVote.objects.filter(poll__in=polls)
+            .values_list("poll_id", "option")
+            .annotate(n=Count("pk"))
+        )
+        counts: dict[tuple[int, int], int] = {(pid, opt): n for pid, opt, n in rows}
+        for poll in polls:
+            options = poll.data.get("options", [])
+            poll.poll_totals = [
+                (text, counts.get((poll.pk, i), 0)) for i, text in enumerate(options)
+            ]
+            poll.poll_total = sum(n for _, n in poll.poll_totals)
+    return events
 
 
 def authors_revealed_to(user) -> set[int]:
@@ -202,3 +480,25 @@ def facilitator_choices(spaces) -> QuerySet:
         .distinct()
         .order_by("display_name")
     )
+
+
+def feedback_summary(session: LiveSession) -> dict:
+    """Totals and comments of a session's feedback; all of it hidden below
+    ``policy.FEEDBACK_SHOWN_FROM`` answers, so that no answer can be told apart. Two queries."""
+    answers = list(
+        FeedbackAnswer.objects.filter(session=session)
+        .order_by("?")
+        .values_list("safety", "helped", "change")
+    )
+    count = len(answers)
+    if count < policy.FEEDBACK_SHOWN_FROM:
+        return {"count": count, "shown": False}
+    distribution = [(score, sum(1 for a in answers if a[0] == score)) for score in range(5, 0, -1)]
+    return {
+        "count": count,
+        "shown": True,
+        "average": round(sum(a[0] for a in answers) / count, 1),
+        "distribution": distribution,
+        "helped": [a[1] for a in answers if a[1]],
+        "change": [a[2] for a in answers if a[2]],
+    }

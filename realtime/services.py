@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -32,18 +33,26 @@ from moderation.models import Flag, FlagReason
 from . import ics, policy, selectors
 from .broadcast import (
     account_group,
+    backchannel_group,
     broadcast_on_commit,
     control_on_commit,
     end_sockets_on_commit,
+    facilitators_group,
     kick_channel_on_commit,
     moderators_group,
     session_group,
     standing_on_commit,
 )
 from .models import (
+    Attendance,
+    BackchannelMessage,
+    FeedbackAnswer,
+    FeedbackSubmission,
+    HeldQuestion,
     LiveEvent,
     LiveSession,
     ParticipantRemoval,
+    PollVote,
     Presence,
     QuestionUpvote,
     RaisedHand,
@@ -159,6 +168,10 @@ def _post(
             .select_related("author")
             .first()
         )
+        if existing is None:
+            existing = HeldQuestion.objects.filter(
+                session=session, client_msg_id=client_msg_id
+            ).first()
         if existing is not None:
             if existing.author_id != actor.pk:
                 raise LiveRefusal("invalid", "This client_msg_id is already taken; use a new one.")
@@ -180,6 +193,19 @@ def _post(
                 )
         _check_pace(actor, session, facilitating=facilitating)
         outcome = _screen(actor, session, body)
+        if kind == LiveEvent.Kind.QUESTION and session.questions_need_approval and not facilitating:
+            # Facilitators see it first: a watched word is theirs to weigh before anyone else
+            # reads it, so no automatic flag is raised for a question nobody else can see.
+            held = HeldQuestion.objects.create(
+                session=session,
+                author=actor,
+                anonymous=anonymous,
+                body=body,
+                body_html=render_markdown(body),
+                client_msg_id=client_msg_id,
+            )
+            _push_held(session, held)
+            return held, True
         event = _append(
             session,
             kind=kind,
@@ -216,7 +242,9 @@ def send_live_message(
 
 def ask_question(
     *, actor: User, session: LiveSession, body, client_msg_id, anonymous: bool = False
-) -> tuple[LiveEvent, bool]:
+) -> tuple[LiveEvent | HeldQuestion, bool]:
+    """Ask a question: into the stream, or (the session holds questions for approval, and the
+    asker does not facilitate) held for the facilitators as a :class:`HeldQuestion`."""
     if not isinstance(anonymous, bool):
         raise LiveRefusal("invalid", "anonymous must be true or false.")
     return _post(
@@ -343,6 +371,11 @@ def _transition(actor: User, session: LiveSession, verb: str) -> bool:
         RaisedHand.objects.filter(session=session).delete()
         _push_hands(session)
     session.save(update_fields=fields)
+    if target == LiveSession.Status.ENDED:
+        for poll in LiveEvent.objects.filter(
+            session=session, kind=LiveEvent.Kind.POLL_OPEN, data__closed=False
+        ).order_by("seq"):
+            _close_poll(session, poll)
     _append_state(session, verb)
     return True
 
@@ -371,6 +404,8 @@ def end_session(*, actor: User, session: LiveSession) -> bool:
             session=ended, kind__in=[LiveEvent.Kind.MESSAGE, LiveEvent.Kind.QUESTION]
         )
         QuestionUpvote.objects.filter(question__in=spoken).delete()
+        HeldQuestion.objects.filter(session=ended).delete()
+        BackchannelMessage.objects.filter(session=ended).delete()
         spoken.update(body="", body_html="", author=None, client_msg_id=None, removed=True)
     return True
 
@@ -431,6 +466,275 @@ def spotlight_question(*, actor: User, session: LiveSession, seq) -> bool:
         if question.removed:
             raise LiveRefusal("invalid", "That question was removed.")
     return _set_state(actor, locked, "spotlight", spotlight_seq=seq)
+
+
+# The backchannel: its own small group and its own order, so no participant's stream ever
+# has a gap or a trace of it.
+
+
+def send_backchannel(
+    *, actor: User, session: LiveSession, body, client_msg_id
+) -> tuple[BackchannelMessage, bool]:
+    client_msg_id = _clean_client_msg_id(client_msg_id)
+    with transaction.atomic():
+        session = _locked(session)
+        policy.check_backchannel(actor, session)
+        existing = BackchannelMessage.objects.filter(
+            session=session, client_msg_id=client_msg_id
+        ).first()
+        if existing is not None:
+            if existing.author_id != actor.pk:
+                raise LiveRefusal("invalid", "This client_msg_id is already taken; use a new one.")
+            return existing, False
+        body = _clean_body(body)
+        message = BackchannelMessage.objects.create(
+            session=session,
+            author=actor,
+            body=body,
+            body_html=render_markdown(body),
+            client_msg_id=client_msg_id,
+        )
+        broadcast_on_commit(
+            backchannel_group(session.pk),
+            selectors.backchannel_frame(message),
+            handler="live.push",
+        )
+        return message, True
+
+
+# Held questions: the session's "questions wait for approval".
+
+
+def _push_waiting_count(session: LiveSession) -> None:
+    count = HeldQuestion.objects.filter(session=session, status=HeldQuestion.Status.WAITING).count()
+    broadcast_on_commit(
+        session_group(session.pk),
+        {"type": "questions.waiting", "count": count},
+        handler="live.push",
+    )
+
+
+def _push_held(session: LiveSession, held: HeldQuestion) -> None:
+    """A new held question: to the facilitators in full, to the asker as theirs, waiting, and
+    to everyone as a count."""
+    broadcast_on_commit(
+        facilitators_group(session.pk), selectors.held_frame(held), handler="live.push"
+    )
+    control_on_commit(
+        session.pk, held.author_id, action="notice", frame=selectors.own_held_frame(held)
+    )
+    _push_waiting_count(session)
+
+
+def _held(session: LiveSession, held_id) -> HeldQuestion:
+    if isinstance(held_id, bool) or not isinstance(held_id, int):
+        raise LiveRefusal("invalid", "id must be the number of a waiting question.")
+    held = (
+        HeldQuestion.objects.select_for_update()
+        .filter(session=session, pk=held_id, status=HeldQuestion.Status.WAITING)
+        .first()
+    )
+    if held is None:
+        raise LiveRefusal("invalid", "There is no such question waiting in this session.")
+    return held
+
+
+def _decide(session: LiveSession, held: HeldQuestion, actor: User, status: str, **fields) -> None:
+    held.status = status
+    held.decided_by = actor
+    for field, value in fields.items():
+        setattr(held, field, value)
+    held.save()
+    decided = {"type": "question.decided", "id": held.pk, "status": status}
+    broadcast_on_commit(facilitators_group(session.pk), decided, handler="live.push")
+    control_on_commit(
+        session.pk,
+        held.author_id,
+        action="notice",
+        frame={**decided, "reason": held.reason, "question_seq": held.question_seq},
+    )
+    _push_waiting_count(session)
+
+
+def _check_deciding(actor: User, session: LiveSession) -> None:
+    _check_facilitator(actor, session)
+    if session.status == LiveSession.Status.ENDED:
+        raise LiveRefusal("not_live", "The session has ended.")
+
+
+@transaction.atomic
+def approve_question(*, actor: User, session: LiveSession, held_id) -> LiveEvent:
+    """Let a held question into the stream, as its asker asked it (named or anonymous)."""
+    session = _locked(session)
+    _check_deciding(actor, session)
+    held = _held(session, held_id)
+    event = _append(
+        session,
+        kind=LiveEvent.Kind.QUESTION,
+        author=held.author,
+        anonymous=held.anonymous,
+        body=held.body,
+        body_html=held.body_html,
+        client_msg_id=held.client_msg_id,
+    )
+    _decide(session, held, actor, HeldQuestion.Status.APPROVED, question_seq=event.seq)
+    return event
+
+
+@transaction.atomic
+def merge_question(*, actor: User, session: LiveSession, held_id, into_seq) -> bool:
+    """Fold a held question into one already asked: its asker's upvote goes to that one."""
+    session = _locked(session)
+    _check_deciding(actor, session)
+    held = _held(session, held_id)
+    target = _event_by_seq(session, into_seq, [LiveEvent.Kind.QUESTION], "question")
+    if target.removed:
+        raise LiveRefusal("invalid", "That question was removed.")
+    _, created = QuestionUpvote.objects.get_or_create(question=target, user=held.author)
+    if created:
+        broadcast_on_commit(
+            session_group(session.pk),
+            {
+                "type": "question.upvotes",
+                "question_seq": target.seq,
+                "upvotes": target.upvotes.count(),
+            },
+        )
+    _decide(session, held, actor, HeldQuestion.Status.MERGED, question_seq=target.seq)
+    return True
+
+
+@transaction.atomic
+def decline_question(*, actor: User, session: LiveSession, held_id, reason) -> bool:
+    """Decline a held question; the asker is told the reason, nobody else sees it."""
+    session = _locked(session)
+    _check_deciding(actor, session)
+    held = _held(session, held_id)
+    if not isinstance(reason, str) or not reason.strip():
+        raise LiveRefusal("invalid", "Say why, for the member who asked it.")
+    if len(reason.strip()) > 500:
+        raise LiveRefusal("too_long", "A reason can be at most 500 characters.")
+    _decide(session, held, actor, HeldQuestion.Status.DECLINED, reason=reason.strip())
+    return True
+
+
+# Polls: single choice, always anonymous; a stored ``poll.open`` (its ``seq`` is the poll's id)
+# and ``poll.close``; votes are rows, results pushed as counts only.
+
+POLL_QUESTION_MAX = 300
+POLL_OPTION_MAX = 120
+POLL_OPTIONS = (2, 6)
+
+
+def _clean_poll(question, options) -> tuple[str, list[str]]:
+    if not isinstance(question, str) or not question.strip():
+        raise LiveRefusal("invalid", "Write the poll's question.")
+    question = question.strip()
+    if len(question) > POLL_QUESTION_MAX:
+        raise LiveRefusal(
+            "too_long", f"A poll's question can be at most {POLL_QUESTION_MAX} characters."
+        )
+    if not isinstance(options, list) or not all(isinstance(o, str) for o in options):
+        raise LiveRefusal("invalid", "options must be a list of texts.")
+    options = [option.strip() for option in options if option.strip()]
+    low, high = POLL_OPTIONS
+    if not low <= len(options) <= high:
+        raise LiveRefusal(
+            "invalid", f"A poll needs {low} to {high} options; this one has {len(options)}."
+        )
+    if any(len(option) > POLL_OPTION_MAX for option in options):
+        raise LiveRefusal("too_long", f"Each option can be at most {POLL_OPTION_MAX} characters.")
+    if len({option.casefold() for option in options}) != len(options):
+        raise LiveRefusal("invalid", "Two options are the same: make each one different.")
+    return question, options
+
+
+def _push_results(session: LiveSession, poll: LiveEvent) -> dict:
+    """Results to facilitators at once; to the whole room once they are public."""
+    results = selectors.poll_results(poll)
+    public = selectors.results_public(results)
+    group = session_group(session.pk) if public else facilitators_group(session.pk)
+    broadcast_on_commit(group, results, handler="live.push")
+    return results
+
+
+def open_poll(*, actor: User, session: LiveSession, question, options, client_msg_id):
+    """Open a poll for the room (or return the one already stored for ``client_msg_id``)."""
+    client_msg_id = _clean_client_msg_id(client_msg_id)
+    with transaction.atomic():
+        session = _locked(session)
+        existing = LiveEvent.objects.filter(session=session, client_msg_id=client_msg_id).first()
+        if existing is not None:
+            if existing.author_id != actor.pk or existing.kind != LiveEvent.Kind.POLL_OPEN:
+                raise LiveRefusal("invalid", "This client_msg_id is already taken; use a new one.")
+            return existing, False
+        _check_facilitator(actor, session)
+        if session.status not in (LiveSession.Status.OPEN, LiveSession.Status.LIVE):
+            raise LiveRefusal("not_live", "Polls can be opened once the lobby is open.")
+        question, options = _clean_poll(question, options)
+        poll = _append(
+            session,
+            kind=LiveEvent.Kind.POLL_OPEN,
+            author=actor,
+            client_msg_id=client_msg_id,
+            data={"question": question, "options": options, "closed": False},
+        )
+        _push_results(session, poll)
+        return poll, True
+
+
+def _poll(session: LiveSession, poll_id) -> LiveEvent:
+    return _event_by_seq(session, poll_id, [LiveEvent.Kind.POLL_OPEN], "poll")
+
+
+@transaction.atomic
+def vote_in_poll(*, actor: User, session: LiveSession, poll_id, option) -> bool:
+    """Choose one option; a second vote changes the first. Returns whether anything changed."""
+    session = _locked(session)
+    _check_react(actor, session)
+    poll = _poll(session, poll_id)
+    if poll.data.get("closed"):
+        raise LiveRefusal("invalid", "This poll has closed, so votes are no longer counted.")
+    options = poll.data.get("options", [])
+    if isinstance(option, bool) or not isinstance(option, int) or not 0 <= option < len(options):
+        raise LiveRefusal(
+            "invalid", f"option must be the number of a choice, 0 to {len(options) - 1}."
+        )
+    vote, created = PollVote.objects.get_or_create(
+        poll=poll, user=actor, defaults={"option": option}
+    )
+    if not created:
+        if vote.option == option:
+            return False
+        vote.option = option
+        vote.updated = timezone.now()
+        vote.save(update_fields=["option", "updated"])
+    _push_results(session, poll)
+    control_on_commit(
+        session.pk,
+        actor.pk,
+        action="notice",
+        frame={"type": "poll.voted", "poll_id": poll.seq, "option": option},
+    )
+    return True
+
+
+def _close_poll(session: LiveSession, poll: LiveEvent) -> bool:
+    """Close ``poll`` (call holding the session row): stored, and the results go to everyone."""
+    if poll.data.get("closed"):
+        return False
+    poll.data = {**poll.data, "closed": True}
+    poll.save(update_fields=["data"])
+    _append(session, kind=LiveEvent.Kind.POLL_CLOSE, target_seq=poll.seq)
+    _push_results(session, poll)
+    return True
+
+
+@transaction.atomic
+def close_poll(*, actor: User, session: LiveSession, poll_id) -> bool:
+    session = _locked(session)
+    _check_facilitator(actor, session)
+    return _close_poll(session, _poll(session, poll_id))
 
 
 def _remove(session: LiveSession, event: LiveEvent) -> bool:
@@ -549,6 +853,8 @@ def erase_author_messages(*, user: User, remove_text: bool) -> int:
             for event in theirs.filter(removed=False).order_by("seq"):
                 removed += _remove(session, event)
             theirs.update(body="", body_html="")
+    HeldQuestion.objects.filter(author=user).delete()
+    BackchannelMessage.objects.filter(author=user).delete()
     return removed
 
 
@@ -752,14 +1058,25 @@ def flag_event(*, actor: User, session: LiveSession, seq, reason) -> None:
         )
         if event is None:
             raise LiveRefusal("invalid", "There is no such message in this session.")
+        fields = flag_reason(reason)
         try:
-            moderation_services.flag_item(actor=actor, target=event, **flag_reason(reason))
+            moderation_services.flag_item(actor=actor, target=event, **fields)
         except Http404 as exc:
             raise LiveRefusal("invalid", "That message was removed.") from exc
         except ValidationError as exc:
             raise LiveRefusal("invalid", " ".join(exc.messages)) from exc
         except PermissionDenied as exc:
             raise LiveRefusal("forbidden", str(exc)) from exc
+        # The facilitators' console lists it (what it is about, never who reported it).
+        broadcast_on_commit(
+            facilitators_group(session.pk),
+            {
+                "type": "report",
+                "target_seq": event.seq,
+                "reason": FlagReason(fields["reason"]).label,
+            },
+            handler="live.push",
+        )
 
 
 # Presence: rows shared by every process; a member shows once however many tabs they open.
@@ -785,26 +1102,18 @@ def join_presence(*, user: User, session_id: int, channel_name: str) -> list[str
         }
         for old_channel in evicted:
             kick_channel_on_commit(old_channel, frame=notice)
-    first = len(held) == len(evicted)
     Presence.objects.update_or_create(
         channel_name=channel_name, defaults={"session_id": session_id, "user": user}
     )
-    if first:
-        broadcast_on_commit(
-            session_group(session_id),
-            {"type": "presence", "action": "join", "user": selectors.person(user)},
-        )
+    if not held:  # their first socket here: note that they came (who may give feedback)
+        Attendance.objects.get_or_create(session_id=session_id, user=user)
+    # No broadcast per join: the consumer coalesces presence (at most a frame a second a room).
     return evicted
 
 
 @transaction.atomic
 def leave_presence(*, user: User, session_id: int, channel_name: str) -> None:
-    deleted, _ = Presence.objects.filter(channel_name=channel_name).delete()
-    if deleted and not Presence.objects.filter(session_id=session_id, user=user).exists():
-        broadcast_on_commit(
-            session_group(session_id),
-            {"type": "presence", "action": "leave", "user": selectors.person(user)},
-        )
+    Presence.objects.filter(channel_name=channel_name).delete()
 
 
 # Scheduling, registration and retention (HTTP views and management commands).
@@ -817,13 +1126,31 @@ SESSION_FIELDS = [
     "capacity",
     "chatham_house",
     "retention_days",
+    "questions_need_approval",
+    "call_url",
 ]
+
+
+def _clean_call_url(url) -> str:
+    """An https link to an allowed call host (settings.LIVE_CALL_HOSTS), or ""."""
+    url = (url or "").strip()
+    if not url:
+        return ""
+    parts = urlsplit(url)
+    if parts.scheme != "https" or not parts.hostname or parts.username or parts.password:
+        raise ValidationError({"call_url": "The call link must start with https://."})
+    if not policy.call_host_allowed(parts.hostname):
+        raise ValidationError(
+            {"call_url": "Use a Microsoft Teams or Zoom link: other call services are not allowed."}
+        )
+    return url
 
 
 def _apply_fields(session: LiveSession, data: dict) -> None:
     for field in SESSION_FIELDS:
         if field in data:
             setattr(session, field, data[field])
+    session.call_url = _clean_call_url(session.call_url)
     session.description_html = render_markdown(session.description)
     if session.starts_at and session.ends_at and session.ends_at <= session.starts_at:
         raise ValidationError({"ends_at": "The end must be after the start."})
@@ -934,6 +1261,9 @@ def _purge_transcript(session: LiveSession, now: datetime) -> list[str]:
     """Delete everything said in ``session`` (the caller holds its row and saves the fields
     returned). Later events, such as the end itself, still follow on from ``last_seq``."""
     LiveEvent.objects.filter(session=session).delete()
+    HeldQuestion.objects.filter(session=session).delete()
+    BackchannelMessage.objects.filter(session=session).delete()
+    FeedbackAnswer.objects.filter(session=session).delete()
     session.transcript_purged_at = now
     session.spotlight_seq = None
     return ["transcript_purged_at", "spotlight_seq"]
@@ -992,3 +1322,24 @@ def send_reminders(*, within: timedelta, now: datetime | None = None) -> int:
                 continue
             sent += 1
     return sent
+
+
+FEEDBACK_TEXT_MAX = 2000
+
+
+@transaction.atomic
+def give_feedback(*, actor: User, session: LiveSession, safety, helped: str, change: str) -> bool:
+    """Store one anonymous answer: that ``actor`` answered, and apart from it what was said."""
+    session = _locked(session)
+    policy.check_give_feedback(actor, session)
+    if isinstance(safety, bool) or not isinstance(safety, int) or not 1 <= safety <= 5:
+        raise ValidationError({"safety": "Choose how safe the session felt, from 1 to 5."})
+    helped, change = (helped or "").strip(), (change or "").strip()
+    for field, text in (("helped", helped), ("change", change)):
+        if len(text) > FEEDBACK_TEXT_MAX:
+            raise ValidationError(
+                {field: f"Write at most {FEEDBACK_TEXT_MAX:,} characters; this has {len(text):,}."}
+            )
+    FeedbackSubmission.objects.create(session=session, user=actor)
+    FeedbackAnswer.objects.create(session=session, safety=safety, helped=helped, change=change)
+    return True

@@ -14,4 +14,10 @@ urlpatterns = [
     path("live/<int:session_id>/register/", views.register, name="live_register"),
     path("live/<int:session_id>/cancel/", views.cancel, name="live_cancel"),
     path("live/<int:session_id>/status/<str:action>/", views.change_status, name="live_status"),
+    path("live/<int:session_id>/feedback/", views.feedback, name="live_feedback"),
+    path(
+        "live/<int:session_id>/feedback/results/",
+        views.feedback_results,
+        name="live_feedback_results",
+    ),
 ]

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from community.http import safe_next
 
 from . import feeds, ics, policy, selectors, services
-from .forms import LiveSessionForm
+from .forms import FeedbackForm, LiveSessionForm
 from .models import LiveSession
 from .policy import LiveRefusal
 
@@ -63,18 +63,28 @@ def room(request: HttpRequest, session_id: int) -> HttpResponse:
         )
         return render(request, "realtime/room.html", context)
     muted = policy.mute_refusal(request.user, session)
+    facilitating = policy.can_facilitate(request.user, session)
+    registered = session.registrations.filter(user=request.user).exists()
     context.update(
         {
             "events": selectors.recent_events(session),
-            "present": selectors.present(session.pk),
+            "presence": selectors.presence_for(session.pk, facilitating=facilitating),
             "hands": selectors.hands(session.pk),
-            "facilitating": policy.can_facilitate(request.user, session),
+            "facilitating": facilitating,
+            "backchannel": policy.can_use_backchannel(request.user, session)
+            and session.status != LiveSession.Status.ENDED,
+            "composer_closed": policy.composer_closed_reason(session, facilitating=facilitating),
+            "polls": selectors.has_polls(session.pk),
+            "poll_question_max": services.POLL_QUESTION_MAX,
             # The composer starts muted (Send disabled, why and until when); live.js re-enables
             # it when the mute ends or is lifted.
             "muted": muted,
             "muted_until": datetime.fromisoformat(muted.extra["until"]) if muted else None,
             "max_chars": settings.LIVE_MESSAGE_MAX_CHARS,
-            "is_registered": session.registrations.filter(user=request.user).exists(),
+            "is_registered": registered,
+            "call_url": session.call_url
+            if policy.shows_call_link(request.user, session, registered=registered)
+            else "",
             "transcript_allowed": True,
         }
     )
@@ -155,7 +165,9 @@ def transcript(request: HttpRequest, session_id: int) -> HttpResponse:
         "realtime/transcript.html",
         {
             "session": session,
-            "events": list(selectors.transcript(session)) if kept else [],
+            "events": selectors.with_poll_totals(list(selectors.transcript(session)))
+            if kept
+            else [],
             "kept": kept,
             "crumbs": [
                 ("Live sessions", reverse("live_list")),
@@ -268,3 +280,51 @@ def session_edit(request: HttpRequest, session_id: int) -> HttpResponse:
             messages.success(request, "Session updated.")
             return redirect(session)
     return render(request, "realtime/session_form.html", {"form": form, "session": session})
+
+
+def feedback(request: HttpRequest, session_id: int) -> HttpResponse:
+    """The anonymous feedback form after the end, for those who came."""
+    session = _session_or_404(request, session_id)
+    crumbs = [
+        ("Live sessions", reverse("live_list")),
+        (session.title, session.get_absolute_url()),
+    ]
+    policy.check_see_session(request.user, session)
+    refusal = policy.feedback_refusal(request.user, session)
+    form = FeedbackForm(request.POST or None)
+    if refusal is None and request.method == "POST" and form.is_valid():
+        try:
+            services.give_feedback(actor=request.user, session=session, **form.cleaned_data)
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        except PermissionDenied as exc:
+            refusal = str(exc)
+        else:
+            messages.success(request, "Thank you: your feedback was saved, without your name.")
+            return redirect(session)
+    status = 403 if refusal and request.method == "POST" else 200
+    return render(
+        request,
+        "realtime/feedback.html",
+        {"session": session, "form": form, "refusal": refusal, "crumbs": crumbs},
+        status=status,
+    )
+
+
+def feedback_results(request: HttpRequest, session_id: int) -> HttpResponse:
+    session = _session_or_404(request, session_id)
+    policy.check_see_feedback(request.user, session)
+    return render(
+        request,
+        "realtime/feedback_results.html",
+        {
+            "session": session,
+            "summary": selectors.feedback_summary(session),
+            "shown_from": policy.FEEDBACK_SHOWN_FROM,
+            "crumbs": [
+                ("Live sessions", reverse("live_list")),
+                (session.title, session.get_absolute_url()),
+            ],
+        },
+    )

@@ -104,7 +104,11 @@ class Room:
         self.welcome = await self.recv_type("welcome")
         frames = []
         while self.welcome["last_seq"] > (frames[-1]["seq"] if frames else after_seq):
-            frames.append(await self.recv_type("message", "question", "message.removed", "state"))
+            frames.append(
+                await self.recv_type(
+                    "message", "question", "message.removed", "state", "poll.open", "poll.close"
+                )
+            )
         return frames
 
     async def close(self) -> None:

@@ -328,6 +328,11 @@ TABLE: dict[str, Entry] = {
     "live_transcript": get(inside("ok|redirect|404"), session),
     "live_register": posted(inside("redirect", suspended_member="redirect|403"), session),
     "live_cancel": posted(inside("redirect"), session),
+    # Feedback: the form tells readers when they cannot give it yet; results are facilitators'.
+    "live_feedback": get(inside(), session),
+    "live_feedback_results": get(
+        inside("403", moderator="ok", facilitator="ok", staff="ok"), session
+    ),
     "live_status": posted(
         inside("403", moderator="redirect", facilitator="redirect", staff="redirect"),
         lambda w: {"session_id": w.session.pk, "action": "end"},

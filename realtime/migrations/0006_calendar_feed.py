@@ -10,7 +10,7 @@ import realtime.models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("realtime", "0001_initial"),
+        ("realtime", "0005_live_feedback"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
