@@ -10,6 +10,7 @@ urlpatterns = [
     path("members/<int:user_id>/", views.profile, name="profile"),
     path("guidelines/", views.community_guidelines, name="community_guidelines"),
     path("guidelines/edit/", views.guidelines_edit, name="community_guidelines_edit"),
+    path("support/", views.support_directory, name="support"),
     path("invitations/new/", views.invitation_create, name="site_invitation_create"),
     path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
     path("spaces/", views.space_list, name="space_list"),

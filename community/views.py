@@ -23,7 +23,7 @@ from .forms import (
     SpaceSettingsForm,
 )
 from .http import safe_next, space_context, space_or_404
-from .models import Membership, Space, User
+from .models import Membership, Space, SupportEntry, User
 
 
 def space_list(request: HttpRequest) -> HttpResponse:
@@ -337,3 +337,12 @@ def space_create(request: HttpRequest) -> HttpResponse:
         messages.success(request, f"{space.name} has been created. You are its first moderator.")
         return redirect(space)
     return render(request, "community/space_create.html", {"form": form})
+
+
+def support_directory(request: HttpRequest) -> HttpResponse:
+    """Where to turn for support: staff-edited entries, for every signed-in member."""
+    return render(
+        request,
+        "community/support.html",
+        {"entries": SupportEntry.objects.visible_to(request.user)},
+    )

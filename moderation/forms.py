@@ -31,7 +31,13 @@ class FlagForm(forms.Form):
         required=False,
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 4, "class": "nhsuk-textarea"}),
-        help_text="Only the moderators see this.",
+        help_text="Only the moderators see this. The member you report is never told who "
+        "reported them.",
+    )
+    email_outcome = forms.BooleanField(
+        label="Email me the outcome as well",
+        required=False,
+        help_text="You are always told in the forum when a moderator has decided.",
     )
 
 
@@ -52,6 +58,19 @@ class OptionalReasonForm(forms.Form):
         max_length=500,
         required=False,
         widget=forms.TextInput(attrs={"class": "nhsuk-input"}),
+    )
+
+
+class AnswerForm(forms.Form):
+    """Closing reports without action: the members who reported it are told this reason."""
+
+    reason = forms.CharField(
+        label="Why it stays up (optional)",
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "class": "nhsuk-textarea"}),
+        help_text="The members who reported it are told this, without your name. It is kept in "
+        "the audit log.",
     )
 
 
@@ -109,6 +128,7 @@ class MoveForm(OptionalReasonForm):
 ACTION_FORMS: dict[str, type[forms.Form]] = {
     "reason": ReasonForm,
     "note": OptionalReasonForm,
+    "answer": AnswerForm,
     "edit": EditForm,
     "move": MoveForm,
     "until": UntilForm,

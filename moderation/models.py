@@ -17,7 +17,7 @@ from .text import normalize
 class FlagReason(models.TextChoices):
     """The guidelines' categories (SPEC.md "Moderation")."""
 
-    RACIST = "racist", "Racist or discriminatory content"
+    RACIST = "racist", "Racism, discrimination or a microaggression"
     PERSONAL_ATTACK = "personal_attack", "Personal attack"
     CONFIDENTIALITY = "confidentiality", "Breach of confidentiality"
     SPAM = "spam", "Spam"
@@ -36,6 +36,12 @@ class FlagQuerySet(models.QuerySet["Flag"]):
     def open(self) -> FlagQuerySet:
         return self.filter(status=Flag.Status.OPEN)
 
+    def raised_by(self, user) -> FlagQuerySet:
+        """The reports ``user`` made: the only flags a member who moderates nothing sees."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(flagger=user)
+
     def for_target(self, target) -> FlagQuerySet:
         return self.filter(
             target_type=ContentType.objects.get_for_model(target, for_concrete_model=False),
@@ -50,6 +56,7 @@ class Flag(models.Model):
         OPEN = "open", "Open"
         UPHELD = "upheld", "Action taken"
         DISMISSED = "dismissed", "No action needed"
+        WITHDRAWN = "withdrawn", "Withdrawn"
 
     flagger = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -83,6 +90,12 @@ class Flag(models.Model):
         related_name="+",
     )
     resolved_at = models.DateTimeField(null=True, blank=True)
+    outcome_reason = models.TextField(
+        max_length=500, blank=True, help_text="The moderator's reason, told to the reporter."
+    )
+    email_outcome = models.BooleanField(
+        default=False, help_text="The reporter asked to be emailed the outcome too."
+    )
 
     objects = FlagQuerySet.as_manager()
 

@@ -34,7 +34,7 @@ class ActionSpec:
     """One action a moderator can take on an item of a kind, as the queue and forms offer it.
 
     ``form`` names one of moderation's forms: ``"reason"`` (required reason), ``"note"``
-    (optional reason), ``"edit"`` (body and reason), ``"move"`` (another space and a note),
+    (optional reason), ``"answer"`` (optional reason told to the reporters), ``"edit"`` (body and reason), ``"move"`` (another space and a note),
     ``"until"`` (an end date and time and a reason).
     """
 

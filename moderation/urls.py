@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import reporting, views
 
 urlpatterns = [
     path("moderation/", views.queue, name="moderation_queue"),
@@ -10,6 +10,14 @@ urlpatterns = [
         "moderation/words/<int:pk>/remove/",
         views.watched_word_remove,
         name="moderation_word_remove",
+    ),
+    # The reporter's side: confirmation, their reports, withdrawal.
+    path("moderation/reports/sent/", reporting.report_sent, name="report_sent"),
+    path("moderation/reports/mine/", reporting.my_reports, name="my_reports"),
+    path(
+        "moderation/reports/<int:pk>/withdraw/",
+        reporting.withdraw_report,
+        name="withdraw_report",
     ),
     # Flags: one view for every kind that lives in a space; members are flagged in a space.
     path("moderation/flag/post/<int:pk>/", views.flag_item, {"kind": "post"}, name="flag_post"),

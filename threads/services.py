@@ -456,7 +456,9 @@ def edit_post(
         thread.save(update_fields=["title"])
     _flag_if_screened(post, space, outcome)
     if moderating:
-        moderation_services.resolve_flags_on(actor=actor, target=post, upheld=True)
+        moderation_services.resolve_flags_on(
+            actor=actor, target=post, upheld=True, reason=reason, outcome="We edited it"
+        )
         audit.record(
             actor=actor, action=AuditAction.POST_EDIT, space=space, target=post, reason=reason
         )
@@ -565,7 +567,9 @@ def delete_post(
     post.save(update_fields=["is_deleted", "deleted_at"])
     recount_thread(post.thread)
     if moderating:
-        moderation_services.resolve_flags_on(actor=actor, target=post, upheld=True)
+        moderation_services.resolve_flags_on(
+            actor=actor, target=post, upheld=True, reason=reason, outcome="We removed it"
+        )
         audit.record(
             actor=actor, action=AuditAction.POST_DELETE, space=space, target=post, reason=reason
         )
@@ -620,7 +624,9 @@ def hide_post(*, actor: User | None, post: Post, reason: str) -> bool:
     if post.is_deleted or (post.status == PostStatus.HIDDEN and not _is_autohidden(post)):
         return False
     _set_post_hidden(post, reason)
-    moderation_services.resolve_flags_on(actor=actor, target=post, upheld=True)
+    moderation_services.resolve_flags_on(
+        actor=actor, target=post, upheld=True, reason=reason, outcome="We hid it"
+    )
     audit.record(actor=actor, action=AuditAction.POST_HIDE, space=space, target=post, reason=reason)
     _tell_post_author(post, f"was hidden by a moderator: {reason}")
     _broadcast_changed(post)
@@ -751,7 +757,9 @@ def hide_thread(*, actor: User | None, thread: Thread, reason: str) -> bool:
     if thread.is_hidden and not _is_autohidden(thread):
         return False
     _set_thread_hidden(thread, reason)
-    moderation_services.resolve_flags_on(actor=actor, target=thread, upheld=True)
+    moderation_services.resolve_flags_on(
+        actor=actor, target=thread, upheld=True, reason=reason, outcome="We hid it"
+    )
     audit.record(
         actor=actor, action=AuditAction.THREAD_HIDE, space=space, target=thread, reason=reason
     )
