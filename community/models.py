@@ -381,6 +381,8 @@ class AuditAction(models.TextChoices):
     LIVE_AUTHOR_REVEAL = "live.author.reveal", "Revealed a live message's author"
     COMMITMENT_UNSHARE = "commitment.unshare", "Stopped sharing a commitment"
     FLAG_DISMISS = "flag.dismiss", "Dismissed flags"
+    APPEAL_UPHOLD = "appeal.uphold", "Upheld a decision on appeal"
+    APPEAL_OVERTURN = "appeal.overturn", "Overturned a decision on appeal"
     WORD_ADD = "word.add", "Added watched word"
     WORD_REMOVE = "word.remove", "Removed watched word"
 

@@ -150,3 +150,30 @@ class WatchedWordForm(forms.Form):
         choices = [("", "Every space (site-wide)")] if site_wide else []
         self.fields["space"].choices = choices + [(s.slug, s.name) for s in spaces]
         self.fields["space"].required = not site_wide
+
+
+class AppealForm(forms.Form):
+    statement = forms.CharField(
+        label="Why should the decision change?",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 8, "class": "nhsuk-textarea"}),
+        help_text="Another moderator reads this. Up to 2,000 characters. You can appeal each "
+        "decision once.",
+        error_messages={"required": "Say why the decision should change."},
+    )
+
+
+class AppealDecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        label="Your decision",
+        choices=[("uphold", "Uphold: keep the decision"), ("overturn", "Overturn: reverse it")],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose whether to uphold or overturn the decision."},
+    )
+    reason = forms.CharField(
+        label="Reason",
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3, "class": "nhsuk-textarea"}),
+        help_text="The member is told this reason. It is kept in the audit log.",
+        error_messages={"required": "Give a reason: the member is told why."},
+    )

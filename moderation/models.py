@@ -9,7 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from community.models import ScopedQuerySet, Space
+from community.models import AuditEntry, ScopedQuerySet, Space
 
 from .text import normalize
 
@@ -186,3 +186,70 @@ class WatchedWord(models.Model):
     def clean(self) -> None:
         self.word = (self.word or "").strip()
         self.normalized = normalize(self.word)
+
+
+class AppealQuerySet(ScopedQuerySet):
+    def visible_to(self, user) -> AppealQuerySet:
+        """Moderators see the appeals of their spaces, staff every appeal (site-wide ones too),
+        a member their own."""
+        return self.scoped_to(
+            user,
+            lambda qs: qs.filter(
+                Q(appellant=user) | Q(space__in=Space.objects.moderated_by(user).values("pk"))
+            ),
+        )
+
+    def to_decide(self, user) -> AppealQuerySet:
+        """The appeals ``user`` reviews as a moderator or staff (not their own)."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_staff:
+            return self.exclude(appellant=user)
+        return self.filter(space__in=Space.objects.moderated_by(user).values("pk")).exclude(
+            appellant=user
+        )
+
+
+class Appeal(models.Model):
+    """A member's one appeal against a moderator's action on them or their content, which
+    another moderator of the space (or staff) decides. ``entry`` is the action, as audited."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Waiting for a decision"
+        UPHELD = "upheld", "Decision upheld"
+        OVERTURNED = "overturned", "Decision overturned"
+
+    entry = models.OneToOneField(
+        AuditEntry,
+        on_delete=models.PROTECT,
+        related_name="appeal",
+        error_messages={"unique": "You have already appealed this decision."},
+    )
+    appellant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="appeals"
+    )
+    space = models.ForeignKey(
+        Space,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="appeals",
+        help_text="Empty for a site-wide action (a suspension): staff decide.",
+    )
+    statement = models.TextField(max_length=2000)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.TextField(max_length=500, blank=True)
+
+    objects = AppealQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["space", "status"])]
+
+    def __str__(self) -> str:
+        return f"Appeal against {self.entry.get_action_display().lower()} ({self.get_status_display()})"

@@ -138,6 +138,20 @@ class ModeratableKind:
         """Bring back a hidden item (used when a moderator dismisses flags on it)."""
         raise NotImplementedError
 
+    # Appeals (moderation.appeals) --------------------------------------------------------
+
+    #: The audited actions on items of this kind that their author may appeal.
+    appealable_actions: tuple[str, ...] = ()
+
+    def authored_by(self, user: User) -> models.QuerySet | None:
+        """The pks of the items ``user`` wrote (a ``values("pk")`` queryset), or None."""
+        return None
+
+    def undo(self, *, actor: User, item, action: str, done_at, reason: str) -> bool:
+        """Reverse ``action`` (one of ``appealable_actions``, done at ``done_at``) on appeal:
+        unhide, or bring back the text from before a moderator's edit."""
+        raise NotImplementedError
+
 
 _kinds: dict[str, ModeratableKind] = {}
 _by_model: dict[type[models.Model], ModeratableKind] = {}
