@@ -7,8 +7,16 @@ moderator who acted.
 
 from __future__ import annotations
 
+import logging
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+
 from .models import User
 from .signals import member_notified
+
+logger = logging.getLogger(__name__)
 
 
 def tell(recipient: User | None, text: str, *, about=None) -> None:
@@ -16,3 +24,23 @@ def tell(recipient: User | None, text: str, *, about=None) -> None:
     if recipient is None or not recipient.is_active:
         return
     member_notified.send(sender=User, recipient=recipient, text=text, about=about)
+
+
+def site_url(path: str) -> str:
+    """An absolute link for an email (``SITE_URL`` and a path from ``reverse``)."""
+    return f"{settings.SITE_URL.rstrip('/')}{path}"
+
+
+def email(address: str, *, subject: str, body: str) -> None:
+    """Send a plain-text email once the transaction commits; a failure is logged, not raised
+    (the in-app notice, or the page, already told the member)."""
+    if not address:
+        return
+
+    def send() -> None:
+        try:
+            send_mail(subject=subject, message=body, from_email=None, recipient_list=[address])
+        except Exception:
+            logger.exception("Email %r failed", subject)
+
+    transaction.on_commit(send)

@@ -227,13 +227,23 @@ def decide_appeal(*, actor: User, appeal: Appeal, overturn: bool, reason: str) -
     if overturn:
         _reverse(actor, appeal, reason)
     entry = appeal.entry
-    audit.record(
-        actor=actor,
-        action=AuditAction.APPEAL_OVERTURN if overturn else AuditAction.APPEAL_UPHOLD,
-        space=appeal.space,
-        target=appeal.appellant,
-        reason=f"{entry.get_action_display()} ({entry.target_label}): {reason}",
-    )
+    summary = f"{entry.get_action_display()} ({entry.target_label}): {reason}"
+    if overturn:
+        audit.record(
+            actor=actor,
+            action=AuditAction.APPEAL_OVERTURN,
+            space=appeal.space,
+            target=appeal.appellant,
+            reason=summary,
+        )
+    else:
+        audit.record(
+            actor=actor,
+            action=AuditAction.APPEAL_UPHOLD,
+            space=appeal.space,
+            target=appeal.appellant,
+            reason=summary,
+        )
     what = entry.get_action_display().lower()
     if overturn:
         text = f"Your appeal was successful: the decision ({what}) is overturned. {reason}"

@@ -10,12 +10,10 @@ concurrent action is harmless (the item is locked through its kind and re-read f
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
 from django.db import models, transaction
 from django.http import Http404
 from django.urls import reverse
@@ -27,8 +25,6 @@ from community.models import AuditAction, Space, User
 from . import policy, registry
 from .models import Flag, FlagReason, WatchedWord
 from .text import normalize
-
-logger = logging.getLogger(__name__)
 
 ALREADY_FLAGGED = (
     "You have already flagged this. A moderator will review it; you can withdraw your report "
@@ -200,24 +196,15 @@ def _tell_reporter(flag: Flag, decision: str) -> None:
     notices.tell(reporter, text)
     if not flag.email_outcome or reporter is None or not reporter.is_active:
         return
-    address = reporter.email
-
-    def send() -> None:
-        try:
-            send_mail(
-                subject="The outcome of your report",
-                message=(
-                    f"Hello {reporter.display_name},\n\n{text}\n\n"
-                    "If this has affected you, support is listed on the forum's support page "
-                    f"({reverse('support')}).\n"
-                ),
-                from_email=None,
-                recipient_list=[address],
-            )
-        except Exception:
-            logger.exception("Report outcome email to member %s failed", reporter.pk)
-
-    transaction.on_commit(send)
+    notices.email(
+        reporter.email,
+        subject="The outcome of your report",
+        body=(
+            f"Hello {reporter.display_name},\n\n{text}\n\n"
+            "If this has affected you, the forum lists where to find support: "
+            f"{notices.site_url(reverse('support'))}\n"
+        ),
+    )
 
 
 @transaction.atomic
