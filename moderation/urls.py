@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import appeal_views, reporting, views
+from . import appeal_views, reporting, transparency, views
 
 urlpatterns = [
     path("moderation/", views.queue, name="moderation_queue"),
@@ -19,6 +19,7 @@ urlpatterns = [
         reporting.withdraw_report,
         name="withdraw_report",
     ),
+    path("moderation/report/", transparency.report, name="transparency_report"),
     # Appeals: the member's decisions and appeals; the moderators' list and decision.
     path("moderation/appeals/", appeal_views.appeal_list, name="moderation_appeals"),
     path("moderation/appeals/mine/", appeal_views.my_decisions, name="my_decisions"),
