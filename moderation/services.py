@@ -23,7 +23,7 @@ from community import audit, notices, signals
 from community.models import AuditAction, Space, User
 
 from . import policy, registry
-from .models import Flag, FlagReason, WatchedWord
+from .models import Appeal, Flag, FlagReason, WatchedWord
 from .text import normalize
 
 ALREADY_FLAGGED = (
@@ -275,11 +275,13 @@ def close_flags_on_sanctioned_member(
 
 @transaction.atomic
 def forget_member(user: User) -> None:
-    """An erased member's flags: those they raised stay (the review queue and the auto-hide
-    threshold count them) without the details they wrote; those about them or their content
-    stay on the item, no longer naming them as its author."""
+    """An erased member's flags and appeals: those they raised stay (the review queue and the
+    auto-hide threshold count them) without the details they wrote; those about them or their
+    content stay on the item, no longer naming them as its author."""
     Flag.objects.filter(flagger=user).exclude(details="").update(details="")
     Flag.objects.filter(target_user=user).update(target_user=None)
+    # Their appeals stay (the transparency report counts them) without what they wrote.
+    Appeal.objects.filter(appellant=user).exclude(statement="").update(statement="")
 
 
 # Watched words --------------------------------------------------------------------------------

@@ -262,3 +262,27 @@ def test_appeals_list_runs_constant_queries(
     with django_assert_max_num_queries(len(few.captured_queries)):
         html = client.get(reverse("moderation_appeals")).content.decode()
     assert html.count("appealed by") == 15
+
+
+def test_member_exports_their_appeal_and_erasure_forgets_the_statement(
+    a_post, member, moderator, login
+):
+    import json
+
+    from community.site.account_data import erase_account
+
+    appeal = submit_appeal(actor=member, entry=_hidden(a_post, moderator), statement="My words")
+    export = json.loads(login(member).get(reverse("account_export")).content)
+    appeals_exported = next(v for k, v in _walk(export) if k == "appeals")
+    assert appeals_exported[0]["statement"] == "My words"
+    assert "Maya Moderator" not in json.dumps(appeals_exported)
+    erase_account(member)
+    appeal.refresh_from_db()
+    assert appeal.statement == ""
+
+
+def _walk(data):
+    if isinstance(data, dict):
+        for key, value in data.items():
+            yield key, value
+            yield from _walk(value)
