@@ -18,6 +18,19 @@ from .signals import member_notified
 
 logger = logging.getLogger(__name__)
 
+APPEAL_HINT = (
+    "If you think this is wrong, you can appeal within 14 days: Your account, then Decisions "
+    "about you."
+)
+
+
+def appealable(text: str) -> str:
+    """The notice of a decision the member may appeal (moderation.appeals), saying so."""
+    text = text.rstrip()
+    if text and text[-1] not in ".!?":
+        text += "."
+    return f"{text} {APPEAL_HINT}"
+
 
 def tell(recipient: User | None, text: str, *, about=None) -> None:
     """Send ``text`` to ``recipient`` (nobody, for an erased or deactivated account)."""

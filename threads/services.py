@@ -462,7 +462,7 @@ def edit_post(
         audit.record(
             actor=actor, action=AuditAction.POST_EDIT, space=space, target=post, reason=reason
         )
-        _tell_post_author(post, f"was edited by a moderator: {reason}")
+        _tell_post_author(post, notices.appealable(f"was edited by a moderator: {reason}"))
     _broadcast_changed(post)
     return True
 
@@ -628,7 +628,7 @@ def hide_post(*, actor: User | None, post: Post, reason: str) -> bool:
         actor=actor, target=post, upheld=True, reason=reason, outcome="We hid it"
     )
     audit.record(actor=actor, action=AuditAction.POST_HIDE, space=space, target=post, reason=reason)
-    _tell_post_author(post, f"was hidden by a moderator: {reason}")
+    _tell_post_author(post, notices.appealable(f"was hidden by a moderator: {reason}"))
     _broadcast_changed(post)
     return True
 
@@ -763,7 +763,7 @@ def hide_thread(*, actor: User | None, thread: Thread, reason: str) -> bool:
     audit.record(
         actor=actor, action=AuditAction.THREAD_HIDE, space=space, target=thread, reason=reason
     )
-    _tell_thread_author(thread, f"was hidden by a moderator: {reason}")
+    _tell_thread_author(thread, notices.appealable(f"was hidden by a moderator: {reason}"))
     return True
 
 

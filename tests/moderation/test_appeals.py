@@ -286,3 +286,11 @@ def _walk(data):
         for key, value in data.items():
             yield key, value
             yield from _walk(value)
+
+
+def test_the_hidden_posts_author_is_told_they_can_appeal(a_post, member, moderator, login):
+    _hidden(a_post, moderator)
+    told = Notification.objects.filter(recipient=member).latest("pk").text
+    assert "Reads as a personal attack. If you think this is wrong, you can appeal" in told
+    page = login(member).get(reverse("account_settings")).content.decode()
+    assert reverse("my_decisions") in page and reverse("my_reports") in page
