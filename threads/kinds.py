@@ -74,10 +74,11 @@ class PostKind(ModeratableKind):
         return item.is_hidden and item.hidden_reason == AUTOHIDE_REASON
 
     def awaiting_approval(self, space_ids):
-        """The queue's "posts awaiting approval": new posts, and published posts with an edit
-        waiting (a ``require approval`` watched word), oldest first."""
+        """The queue's "posts awaiting approval": new posts, published posts with an edit
+        waiting (a ``require approval`` watched word) and hidden posts their author edited and
+        resubmitted, oldest first."""
         waiting = Q(status=PostStatus.PENDING) | Q(
-            status=PostStatus.PUBLISHED, pending_at__isnull=False
+            status__in=[PostStatus.PUBLISHED, PostStatus.HIDDEN], pending_at__isnull=False
         )
         return (
             self._related()
@@ -88,7 +89,7 @@ class PostKind(ModeratableKind):
     def perform(self, *, actor: User, item: Post, action: str, data: dict) -> bool:
         reason = data.get("reason", "")
         if action == "approve":
-            if item.has_pending_edit and item.is_published:
+            if item.has_pending_edit and (item.is_published or item.is_hidden):
                 return services.approve_edit(actor=actor, post=item, reason=reason)
             return services.approve_post(actor=actor, post=item, reason=reason)
         if action == "decline_edit":
