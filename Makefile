@@ -32,7 +32,8 @@ setup: $(VENV)/.installed $(VENDOR)/.installed
 run: setup
 	DEBUG=$${DEBUG:-1} $(PY) manage.py migrate --noinput
 	@if [ ! -f .demo-seeded ]; then DEBUG=$${DEBUG:-1} $(PY) manage.py seed_demo && touch .demo-seeded; fi
-	DEBUG=$${DEBUG:-1} $(VENV)/bin/daphne -b $(HOST) -p $(PORT) community.asgi:application
+	DEBUG=$${DEBUG:-1} SITE_URL=$${SITE_URL:-http://$(HOST):$(PORT)} \
+		$(VENV)/bin/daphne -b $(HOST) -p $(PORT) community.asgi:application
 
 test: setup
 	$(PY) -m pytest -q

@@ -16,6 +16,16 @@ from django.urls import reverse
 from django.utils import timezone
 
 
+class EmailFrequency(models.TextChoices):
+    """How often a member is emailed about what they follow (their usual choice, and per space
+    and per thread in threads.models.EmailChoice)."""
+
+    IMMEDIATELY = "immediately", "Straight away"
+    DAILY = "daily", "Once a day"
+    WEEKLY = "weekly", "Once a week"
+    NEVER = "never", "Never"
+
+
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
@@ -51,11 +61,13 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField(default=False)
     is_active = models.BooleanField(default=True)
     date_joined = models.DateTimeField(default=timezone.now)
-    email_digests = models.BooleanField(
+    email_frequency = models.CharField(
         "email me about activity I follow",
-        default=True,
-        help_text="A batched email of new replies and threads you follow. Anonymous authors are "
-        "never named in it.",
+        max_length=12,
+        choices=EmailFrequency.choices,
+        default=EmailFrequency.IMMEDIATELY,
+        help_text="Your usual choice: you can choose differently for a space or a thread. "
+        "Anonymous authors are never named in emails.",
     )
     suspended_until = models.DateTimeField(null=True, blank=True)
     suspension_reason = models.CharField(max_length=500, blank=True)
@@ -380,6 +392,7 @@ class AuditAction(models.TextChoices):
     LIVE_PARTICIPANT_REMOVE = "live.participant.remove", "Removed from live session"
     LIVE_AUTHOR_REVEAL = "live.author.reveal", "Revealed a live message's author"
     COMMITMENT_UNSHARE = "commitment.unshare", "Stopped sharing a commitment"
+    COMMITMENT_APPROVE = "commitment.approve", "Approved commitment"
     FLAG_DISMISS = "flag.dismiss", "Dismissed flags"
     APPEAL_UPHOLD = "appeal.uphold", "Upheld a decision on appeal"
     APPEAL_OVERTURN = "appeal.overturn", "Overturned a decision on appeal"

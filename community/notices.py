@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import logging
 
-from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 
+from . import mail
 from .models import User
 from .signals import member_notified
 
@@ -40,19 +39,19 @@ def tell(recipient: User | None, text: str, *, about=None) -> None:
 
 
 def site_url(path: str) -> str:
-    """An absolute link for an email (``SITE_URL`` and a path from ``reverse``)."""
-    return f"{settings.SITE_URL.rstrip('/')}{path}"
+    """An absolute link for an email, on ``SITE_URL`` (community.mail)."""
+    return mail.site_url(path)
 
 
 def email(address: str, *, subject: str, body: str) -> None:
-    """Send a plain-text email once the transaction commits; a failure is logged, not raised
-    (the in-app notice, or the page, already told the member)."""
+    """Send an email in the house design (community.mail) once the transaction commits; a
+    failure is logged, not raised (the in-app notice, or the page, already told the member)."""
     if not address:
         return
 
     def send() -> None:
         try:
-            send_mail(subject=subject, message=body, from_email=None, recipient_list=[address])
+            mail.send_mail(subject, body, None, [address])
         except Exception:
             logger.exception("Email %r failed", subject)
 

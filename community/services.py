@@ -297,7 +297,7 @@ def forget_invitations_to(user: User, addresses: Iterable[str]) -> int:
 
 @transaction.atomic
 def update_profile(*, actor: User, data: dict) -> bool:
-    fields = ["display_name", "organisation", "job_title", "pronouns", "bio", "email_digests"]
+    fields = ["display_name", "organisation", "job_title", "pronouns", "bio", "email_frequency"]
     changed = [f for f in fields if f in data and getattr(actor, f) != data[f]]
     for field in changed:
         setattr(actor, field, data[field])

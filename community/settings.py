@@ -44,7 +44,9 @@ if not SECRET_KEY:
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
-# The public address, for links in emails (digests, reminders, invitations).
+SITE_NAME = "Race Equality Peer Forum"
+# The public address: every link in an email is built on it (community.mail), never on the host
+# a request came in on. `make run` sets it from HOST and PORT.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 ALLOWED_EMAIL_DOMAINS = [d.lower().lstrip("@") for d in env_list("ALLOWED_EMAIL_DOMAINS")]
 MFA_REQUIRED_FOR_ROLES = env_bool("MFA_REQUIRED_FOR_ROLES", not DEBUG)
@@ -107,6 +109,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "community.site.context_processors.forum",
             ],
+            # |datetime_attr and |moment in every template (<time datetime> values).
+            "builtins": ["community.templatetags.times"],
         },
     },
 ]

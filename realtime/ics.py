@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import UTC
 
 # Characters that end a line somewhere: in calendar apps, mail clients or Python's splitlines.
 _LINE_BREAKS = "\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
@@ -57,3 +58,42 @@ def fold(line: str) -> str:
 def calendar(lines: list[str]) -> str:
     """The calendar file of ``lines`` (already escaped content lines), folded, CRLF-terminated."""
     return "".join(fold(line) + "\r\n" for line in lines)
+
+
+def utc(moment) -> str:
+    """A UTC date-time value (``Z``), which every calendar app reads whatever its zone."""
+    return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def session_event(session, *, url: str, host: str, stamp, note: str = "") -> list[str]:
+    """The VEVENT lines of one live session: its title, times and a link, nothing said in it."""
+    description = f"{session.space.name} live session. Join at {url}"
+    if note:
+        description = f"{note} {description}"
+    return [
+        "BEGIN:VEVENT",
+        f"UID:live-session-{session.pk}@{host}",
+        f"DTSTAMP:{utc(stamp)}",
+        f"DTSTART:{utc(session.starts_at)}",
+        f"DTEND:{utc(session.ends_at)}",
+        f"SUMMARY:{text(session.title)}",
+        f"DESCRIPTION:{text(description)}",
+        f"URL:{url}",
+        "END:VEVENT",
+    ]
+
+
+def feed(events: list[list[str]], *, name: str) -> str:
+    """A calendar of several events (each from :func:`session_event`)."""
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//Race Equality Peer Forum//Live sessions//EN",
+        "CALSCALE:GREGORIAN",
+        "METHOD:PUBLISH",
+        f"X-WR-CALNAME:{text(name)}",
+    ]
+    for event in events:
+        lines.extend(event)
+    lines.append("END:VCALENDAR")
+    return calendar(lines)

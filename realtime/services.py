@@ -13,7 +13,6 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.http import Http404
 from django.urls import reverse
@@ -22,6 +21,7 @@ from django.utils import timezone
 from community import audit, notices, sanctions, signals
 from community import policy as community_policy
 from community.formats import when
+from community.mail import send_mail
 from community.models import AuditAction, Membership, Space, User
 from community.rendering import render_markdown
 from moderation import policy as moderation_policy

@@ -5,6 +5,8 @@ from . import views
 urlpatterns = [
     path("live/", views.session_list, name="live_list"),
     path("live/new/", views.session_create, name="live_create"),
+    path("live/feed.ics", views.feed, name="live_feed"),
+    path("live/feed/reset/", views.feed_reset, name="live_feed_reset"),
     path("live/<int:session_id>/", views.room, name="live_room"),
     path("live/<int:session_id>/edit/", views.session_edit, name="live_edit"),
     path("live/<int:session_id>/calendar.ics", views.calendar, name="live_calendar"),

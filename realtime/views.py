@@ -6,14 +6,17 @@ from datetime import UTC, datetime
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
-from . import ics, policy, selectors, services
+from community.http import safe_next
+
+from . import feeds, ics, policy, selectors, services
 from .forms import LiveSessionForm
 from .models import LiveSession
 from .policy import LiveRefusal
@@ -106,6 +109,38 @@ def calendar(request: HttpRequest, session_id: int) -> HttpResponse:
     response = HttpResponse(ics.calendar(lines), content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="live-session-{session.pk}.ics"'
     return response
+
+
+@login_not_required
+@require_GET
+def feed(request: HttpRequest) -> HttpResponse:
+    """The member's calendar feed, for calendar apps: the token in the address is the only
+    credential (a session cookie is neither needed nor used). Unknown or reset: 404."""
+    owner = feeds.owner_of(request.GET.get("token", ""))
+    if owner is None:
+        raise Http404("No such calendar feed.")
+    host, now = request.get_host(), timezone.now()
+    events = []
+    for session in feeds.sessions_in_feed(owner):
+        url = request.build_absolute_uri(session.get_absolute_url())
+        note = "You are registered." if session.is_registered else ""
+        events.append(ics.session_event(session, url=url, host=host, stamp=now, note=note))
+    response = HttpResponse(
+        ics.feed(events, name="Live sessions: Race Equality Peer Forum"),
+        content_type="text/calendar; charset=utf-8",
+    )
+    response["Cache-Control"] = "private, max-age=300"
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+@require_POST
+def feed_reset(request: HttpRequest) -> HttpResponse:
+    feeds.reset_feed(actor=request.user)
+    messages.success(
+        request, "Your calendar address has been changed. The old one no longer works."
+    )
+    return redirect(safe_next(request, reverse("live_list")))
 
 
 def transcript(request: HttpRequest, session_id: int) -> HttpResponse:

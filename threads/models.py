@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from community.models import Space
+from community.models import EmailFrequency, Space
 from community.rendering import render_markdown
 
 TITLE_MAX = 200
@@ -321,6 +321,7 @@ class SpaceFollow(models.Model):
 class NotificationKind(models.TextChoices):
     REPLY = "reply", "New reply"
     QUOTE = "quote", "Quoted you"
+    MENTION = "mention", "Mentioned you"
     NEW_THREAD = "new_thread", "New thread"
     MODERATION = "moderation", "From the moderators"
 
@@ -389,3 +390,125 @@ class ReadState(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} read {self.thread_id} to {self.last_read_at}"
+
+
+def bookmark_visibility_q(user, prefix: str = "") -> Q:
+    """Bookmarks whose thread (and post, for a post's bookmark) ``user`` may still read."""
+    p = prefix
+    return thread_visibility_q(user, f"{p}thread__") & (
+        Q(**{f"{p}post__isnull": True}) | post_visibility_q(user, f"{p}post__")
+    )
+
+
+class BookmarkQuerySet(models.QuerySet["Bookmark"]):
+    def visible_to(self, user) -> BookmarkQuerySet:
+        """The member's own bookmarks of things they can still see: a bookmark of a post or
+        thread that became invisible to them shows nothing of it (the row stays, in case the
+        post comes back)."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(user=user).filter(bookmark_visibility_q(user))
+
+
+class Bookmark(models.Model):
+    """A member's bookmark of a thread (``post`` empty) or of one post in it."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="bookmarks"
+    )
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="bookmarks")
+    post = models.ForeignKey(
+        Post, null=True, blank=True, on_delete=models.CASCADE, related_name="bookmarks"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = BookmarkQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "thread"],
+                condition=Q(post__isnull=True),
+                name="bookmark_thread_once",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "post"],
+                condition=Q(post__isnull=False),
+                name="bookmark_post_once",
+            ),
+        ]
+        indexes = [models.Index(fields=["user", "-created_at"], name="bookmark_user_recent")]
+
+    def __str__(self) -> str:
+        what = f"post {self.post_id}" if self.post_id else f"thread {self.thread_id}"
+        return f"{self.user_id} bookmarked {what}"
+
+
+DRAFT_BODY_MAX = BODY_MAX
+
+
+class Draft(models.Model):
+    """What a member has typed and not posted yet: a reply to ``thread``, or (``thread`` empty)
+    a new thread in ``space``. Only its writer ever reads it (threads.drafts)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="drafts"
+    )
+    space = models.ForeignKey(Space, on_delete=models.CASCADE, related_name="+")
+    thread = models.ForeignKey(
+        Thread, null=True, blank=True, on_delete=models.CASCADE, related_name="drafts"
+    )
+    title = models.CharField(max_length=TITLE_MAX, blank=True)
+    body = models.TextField(max_length=DRAFT_BODY_MAX, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "thread"],
+                condition=Q(thread__isnull=False),
+                name="draft_reply_once",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "space"],
+                condition=Q(thread__isnull=True),
+                name="draft_new_thread_once",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        where = f"thread {self.thread_id}" if self.thread_id else f"new thread in {self.space_id}"
+        return f"Draft by {self.user_id} for {where}"
+
+
+class EmailChoice(models.Model):
+    """A member's email choice for one space (``thread`` empty) or one thread, over their usual
+    ``User.email_frequency``: the thread's choice wins, then the space's (threads.email_choices)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="email_choices"
+    )
+    space = models.ForeignKey(Space, on_delete=models.CASCADE, related_name="+")
+    thread = models.ForeignKey(
+        Thread, null=True, blank=True, on_delete=models.CASCADE, related_name="email_choices"
+    )
+    frequency = models.CharField(max_length=12, choices=EmailFrequency.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "thread"],
+                condition=Q(thread__isnull=False),
+                name="email_choice_thread_once",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "space"],
+                condition=Q(thread__isnull=True),
+                name="email_choice_space_once",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        where = f"thread {self.thread_id}" if self.thread_id else f"space {self.space_id}"
+        return f"{self.user_id}: {self.frequency} for {where}"

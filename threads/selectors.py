@@ -10,7 +10,18 @@ from dataclasses import dataclass
 
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import Case, Count, Exists, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    TextChoices,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
@@ -124,14 +135,48 @@ def post_in_thread(user, thread: Thread, post_id: int) -> Post:
     return post
 
 
-def space_threads(user, space: Space, *, full: bool = True, kind: str = "") -> QuerySet[Thread]:
-    """A space's threads for its list, pinned first then latest activity, each with
+class ThreadSort(TextChoices):
+    ACTIVITY = "activity", "Latest activity"
+    NEWEST = "newest", "Newest"
+    REPLIES = "replies", "Most replies"
+
+
+_SORT_ORDER = {
+    ThreadSort.ACTIVITY: ("-is_pinned", "-last_post_at", "-pk"),
+    ThreadSort.NEWEST: ("-is_pinned", "-created_at", "-pk"),
+    ThreadSort.REPLIES: ("-is_pinned", "-post_count", "-last_post_at", "-pk"),
+}
+
+
+def unanswered_q() -> Q:
+    """Questions with no published reply from anyone but their author (an erased author's
+    question counts any reply)."""
+    replies = Post.objects.filter(
+        thread=OuterRef("pk"), is_opening=False, status=PostStatus.PUBLISHED, is_deleted=False
+    ).filter(
+        Q(author__isnull=True) | Q(thread__author__isnull=True) | ~Q(author=OuterRef("author"))
+    )
+    return Q(kind=ThreadKind.QUESTION) & ~Exists(replies)
+
+
+def space_threads(
+    user,
+    space: Space,
+    *,
+    full: bool = True,
+    kind: str = "",
+    sort: str = ThreadSort.ACTIVITY,
+    unanswered: bool = False,
+) -> QuerySet[Thread]:
+    """A space's threads for its list, pinned first then in ``sort`` order, each with
     ``last_read_at`` (None when never opened) for the unread marker."""
     qs = Thread.objects.visible_to(user).filter(space=space)
     if not full:
         qs = qs.filter(visibility=ThreadVisibility.COMMUNITY)
     if kind in ThreadKind.values:
         qs = qs.filter(kind=kind)
+    if unanswered:
+        qs = qs.filter(unanswered_q())
     if user.is_authenticated:
         qs = qs.annotate(
             last_read_at=Subquery(
@@ -140,11 +185,22 @@ def space_threads(user, space: Space, *, full: bool = True, kind: str = "") -> Q
                 ]
             )
         )
-    return qs.select_related("author").order_by("-is_pinned", "-last_post_at", "-pk")
+    order = _SORT_ORDER.get(sort, _SORT_ORDER[ThreadSort.ACTIVITY])
+    return qs.select_related("author").order_by(*order)
 
 
-def space_threads_page(user, space: Space, *, full: bool, kind: str = "", page=1) -> Page:
-    result = _page(space_threads(user, space, full=full, kind=kind), page, THREADS_PER_PAGE)
+def space_threads_page(
+    user,
+    space: Space,
+    *,
+    full: bool,
+    kind: str = "",
+    sort: str = ThreadSort.ACTIVITY,
+    unanswered: bool = False,
+    page=1,
+) -> Page:
+    qs = space_threads(user, space, full=full, kind=kind, sort=sort, unanswered=unanswered)
+    result = _page(qs, page, THREADS_PER_PAGE)
     for thread in result.object_list:
         thread.space = space
         read = getattr(thread, "last_read_at", None)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import Exists, Max, OuterRef, Q
 from django.http import Http404
 from django.utils import timezone
 
@@ -27,7 +27,7 @@ from moderation import services as moderation_services
 from moderation.registry import AUTOHIDE_REASON
 from realtime import broadcast
 
-from . import content_notes, policy
+from . import content_notes, mentions, policy
 from .models import (
     ANONYMOUS_LABEL,
     BODY_MAX,
@@ -286,6 +286,9 @@ def announce_post(post: Post) -> int:
             recipients[post.quote_of.author_id] = NotificationKind.QUOTE
         for user_id in ThreadFollow.objects.filter(thread=thread).values_list("user_id", flat=True):
             recipients.setdefault(user_id, NotificationKind.REPLY)
+    # A mention (threads.mentions: only of people who can read the post) outranks a reply.
+    for user_id in mentions.mentioned_readers(post):
+        recipients[user_id] = NotificationKind.MENTION
     recipients.pop(actor_id, None)
     notifications = [
         Notification(
@@ -923,6 +926,37 @@ def mark_notifications_read(*, actor: User, ids: list[int] | None = None) -> int
     if ids is not None:
         qs = qs.filter(pk__in=ids)
     return qs.update(read_at=timezone.now())
+
+
+@transaction.atomic
+def mark_space_read(*, actor: User, space: Space) -> int:
+    """Mark every thread of ``space`` that ``actor`` can see read up to now, and their
+    notifications about those threads. Three queries whatever the number of threads; returns
+    how many threads had something unread."""
+    now = timezone.now()
+    unread = list(
+        Thread.objects.visible_to(actor)
+        .filter(space=space)
+        .exclude(
+            Exists(
+                ReadState.objects.filter(
+                    user=actor, thread=OuterRef("pk"), last_read_at__gte=OuterRef("last_post_at")
+                )
+            )
+        )
+        .values_list("pk", flat=True)
+    )
+    ReadState.objects.bulk_create(
+        [ReadState(user=actor, thread_id=pk, last_read_at=now) for pk in unread],
+        update_conflicts=True,
+        unique_fields=["user", "thread"],
+        update_fields=["last_read_at"],
+        batch_size=500,
+    )
+    Notification.objects.filter(recipient=actor, read_at__isnull=True, thread__space=space).update(
+        read_at=now
+    )
+    return len(unread)
 
 
 def open_notification(*, actor: User, notification_id: int) -> Notification:

@@ -21,10 +21,19 @@ from community.http import (
     space_context,
     space_or_404,
 )
-from community.models import Space
+from community.models import EmailFrequency, Space
 from community.policy import GuidelinesRequired
 
-from . import content_notes, policy, selectors, services
+from . import (
+    bookmarks,
+    content_notes,
+    drafts,
+    email_choices,
+    mentions,
+    policy,
+    selectors,
+    services,
+)
 from .forms import DeletePostForm, EditPostForm, ReactionForm, ReplyForm, SearchForm, ThreadForm
 from .models import Post, Thread, ThreadKind
 
@@ -142,6 +151,52 @@ def _saved_draft(request: HttpRequest) -> dict | None:
     return request.session.pop(DRAFT_KEY.format(request.path), None)
 
 
+def _server_draft(user, space: Space, thread: Thread | None = None) -> dict | None:
+    """The member's draft kept on the server (threads.drafts), as a form's initial data."""
+    draft = drafts.draft_for(user, space, thread)
+    if draft is None:
+        return None
+    initial = {"body": draft.body}
+    if thread is None:
+        initial["title"] = draft.title
+    else:
+        initial["anonymous"] = _default_anonymous(user, thread)
+    return initial
+
+
+def _with_mentions(form, thread: Thread):
+    """Point the reply box at the thread's mention suggestions (static/threads/mentions.js)."""
+    url = reverse("thread_mentions", args=[thread.space.slug, thread.pk])
+    form.fields["body"].widget.attrs["data-mentions-url"] = url
+    return form
+
+
+def _say_unreachable_mentions(request: HttpRequest, post: Post | None) -> None:
+    """Tell the author (only them) which people they mentioned cannot see the post."""
+    names = mentions.unreachable_mentions(post) if post is not None else []
+    if names:
+        who = ", ".join(names)
+        messages.warning(
+            request,
+            f"Not notified: {who}. Only people who can see this thread are told of a mention.",
+        )
+
+
+def _email_context(request: HttpRequest, space: Space, thread: Thread | None) -> dict:
+    if thread is None:
+        url = reverse("space_email", args=[space.slug])
+    else:
+        url = reverse("thread_email", args=[space.slug, thread.pk])
+    return {
+        "email_url": url,
+        "email_choice": email_choices.choice_for(request.user, space, thread),
+        "email_choices": EmailFrequency.choices,
+        "email_usual": EmailFrequency(request.user.email_frequency).label,
+        "email_scope": "space" if thread is None else "thread",
+        "email_id": "email-space" if thread is None else "email-thread",
+    }
+
+
 def _thread_crumbs(space: Space) -> list[tuple[str, str]]:
     return [("Spaces", reverse("space_list")), (space.name, space.get_absolute_url())]
 
@@ -162,18 +217,37 @@ def space_threads_context(request: HttpRequest, space: Space, full: bool) -> dic
     kind = request.GET.get("kind", "")
     if kind not in ThreadKind.values:
         kind = ""
+    sort = request.GET.get("sort", "")
+    if sort not in selectors.ThreadSort.values:
+        sort = ""
+    unanswered = request.GET.get("show") == "unanswered"
     page = selectors.space_threads_page(
-        request.user, space, full=full, kind=kind, page=request.GET.get("page")
+        request.user,
+        space,
+        full=full,
+        kind=kind,
+        sort=sort or selectors.ThreadSort.ACTIVITY,
+        unanswered=unanswered,
+        page=request.GET.get("page"),
     )
+    filters = {
+        key: value
+        for key, value in (("kind", kind), ("sort", sort), ("show", "unanswered" * unanswered))
+        if value
+    }
     return {
         "threads_page": page,
         "page_obj": page,
-        "query_prefix": f"kind={kind}" if kind else "",
+        "query_prefix": urlencode(filters),
+        "thread_sort": sort or selectors.ThreadSort.ACTIVITY,
+        "thread_sorts": selectors.ThreadSort.choices,
+        "thread_unanswered": unanswered,
         "thread_kind": kind,
         "thread_kinds": ThreadKind.choices,
         "threads_full": full,
         "can_start_thread": full and policy.can_start_thread(request.user, space),
         "following_space": full and selectors.is_following_space(request.user, space),
+        **(_email_context(request, space, None) if full else {}),
     }
 
 
@@ -201,6 +275,8 @@ def thread_create(request: HttpRequest, slug: str) -> HttpResponse:
         if pending is not None:
             return pending
     draft = _saved_draft(request) if request.method == "GET" else None
+    if draft is None and request.method == "GET":
+        draft = _server_draft(request.user, space)
     form = ThreadForm(request.POST if request.method == "POST" else None, initial=draft or {})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -222,6 +298,8 @@ def thread_create(request: HttpRequest, slug: str) -> HttpResponse:
         except PermissionDenied as exc:
             form.add_error(None, str(exc))
         else:
+            drafts.discard_draft(actor=request.user, space=space)
+            _say_unreachable_mentions(request, thread.posts.filter(is_opening=True).first())
             if thread.is_pending:
                 messages.success(
                     request,
@@ -237,10 +315,18 @@ def thread_create(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _thread_form_page(request, space: Space, form, status: int = 200) -> HttpResponse:
+    form.fields["body"].widget.attrs["data-mentions-url"] = reverse(
+        "space_mentions", args=[space.slug]
+    )
     return render(
         request,
         "threads/thread_form.html",
-        {"space": space, "form": form, "crumbs": _thread_crumbs(space)},
+        {
+            "space": space,
+            "form": form,
+            "crumbs": _thread_crumbs(space),
+            "draft_url": reverse("thread_create_draft", args=[space.slug]),
+        },
         status=status,
     )
 
@@ -255,11 +341,14 @@ def thread_detail(request: HttpRequest, slug: str, thread_id: int) -> HttpRespon
         services.mark_thread_read(actor=user, thread=thread, up_to=max(p.created_at for p in posts))
     can_moderate = policy.can_moderate(user, space)
     participant = policy.can_participate_in(user, space)
+    bookmarked = bookmarks.bookmarked_post_ids(user, posts)
     for post in posts:
         post.can_edit = policy.can_edit_post(user, post)
         post.can_delete = policy.can_delete_post(user, post)
         post.can_react = participant and post.is_published and post.author_id != user.pk
-    draft = _saved_draft(request)
+        post.can_bookmark = post.is_published
+        post.is_bookmarked = post.pk in bookmarked
+    draft = _saved_draft(request) or _server_draft(user, space, thread)
     reply_refusal = policy.reply_refusal(user, thread)
     return render(
         request,
@@ -277,8 +366,12 @@ def thread_detail(request: HttpRequest, slug: str, thread_id: int) -> HttpRespon
             "can_flag": policy.can_flag(user, space),
             "is_member": community_policy.can_read_space(user, space),
             "following": selectors.is_following_thread(user, thread),
-            "reply_form": ReplyForm(
-                initial=draft or {"anonymous": _default_anonymous(user, thread)}
+            "thread_bookmarked": bookmarks.is_thread_bookmarked(user, thread),
+            "draft_url": reverse("thread_draft", args=[space.slug, thread.pk]),
+            **_email_context(request, space, thread),
+            "reply_form": _with_mentions(
+                ReplyForm(initial=draft or {"anonymous": _default_anonymous(user, thread)}),
+                thread,
             ),
             "crumbs": _thread_crumbs(space),
         },
@@ -333,6 +426,8 @@ def thread_reply(request: HttpRequest, slug: str, thread_id: int) -> HttpRespons
             except PermissionDenied as exc:
                 form.add_error(None, str(exc))
             else:
+                drafts.discard_draft(actor=request.user, space=space, thread=thread)
+                _say_unreachable_mentions(request, post)
                 if post.is_published:
                     messages.success(request, "Your reply has been posted.")
                 else:
@@ -348,6 +443,8 @@ def thread_reply(request: HttpRequest, slug: str, thread_id: int) -> HttpRespons
         return pending
     draft = _saved_draft(request)
     quote_id = request.GET.get("quote")
+    if draft is None and not quote_id:
+        draft = _server_draft(request.user, space, thread)
     quoted, text = (
         services.quote_for_reply(
             actor=request.user, thread=thread, post_id=int(quote_id) if quote_id.isdigit() else None
@@ -387,9 +484,10 @@ def _reply_page(request, thread: Thread, form, quoted: Post | None, status: int 
         {
             "space": thread.space,
             "thread": thread,
-            "form": form,
+            "form": _with_mentions(form, thread),
             "quoted": quoted,
             "quote_by_reference": quoted is not None and bool(content_notes.note_of(quoted)),
+            "draft_url": reverse("thread_draft", args=[thread.space.slug, thread.pk]),
             "can_moderate": policy.can_moderate(request.user, thread.space),
             "crumbs": [*_thread_crumbs(thread.space), (thread.title, thread.get_absolute_url())],
         },
@@ -444,6 +542,177 @@ def space_follow(request: HttpRequest, slug: str) -> HttpResponse:
         services.follow_space(actor=request.user, space=space)
         messages.success(request, f"You will be notified of new threads in {space.name}.")
     return redirect(space)
+
+
+@require_POST
+def space_mark_read(request: HttpRequest, slug: str) -> HttpResponse:
+    space = space_or_404(request, slug)
+    community_policy.check_read_space(request.user, space)
+    count = services.mark_space_read(actor=request.user, space=space)
+    messages.success(
+        request,
+        f"All threads in {space.name} are marked as read."
+        if count
+        else f"You had no unread threads in {space.name}.",
+    )
+    return redirect(space)
+
+
+@require_POST
+def thread_bookmark(request: HttpRequest, slug: str, thread_id: int) -> HttpResponse:
+    thread = selectors.thread_in_space(request.user, slug, thread_id)
+    return _bookmark_toggled(request, thread, None)
+
+
+@require_POST
+def post_bookmark(request: HttpRequest, slug: str, thread_id: int, post_id: int) -> HttpResponse:
+    """A post the member cannot see (hidden, deleted, another space's) is a 404."""
+    thread = selectors.thread_in_space(request.user, slug, thread_id)
+    post = selectors.post_in_thread(request.user, thread, post_id)
+    if not post.is_published:
+        raise Http404("No such post.")
+    return _bookmark_toggled(request, thread, post)
+
+
+def _bookmark_toggled(request: HttpRequest, thread: Thread, post: Post | None) -> HttpResponse:
+    now = bookmarks.toggle_bookmark(actor=request.user, thread=thread, post=post)
+    if is_htmx(request):
+        return render(
+            request,
+            "threads/_bookmark.html",
+            {
+                "space": thread.space,
+                "thread": thread,
+                "post": post,
+                "bookmarked": now,
+                # The page the fragment sits in, for the no-JavaScript fallback's return.
+                "next_path": safe_next(request, thread.get_absolute_url()).split("#")[0],
+            },
+        )
+    what = "post" if post else "thread"
+    messages.success(
+        request, f"The {what} is in your bookmarks." if now else f"Bookmark of the {what} removed."
+    )
+    fallback = post.get_absolute_url() if post else thread.get_absolute_url()
+    return redirect(safe_next(request, fallback))
+
+
+def bookmark_list(request: HttpRequest) -> HttpResponse:
+    page = bookmarks.bookmarks_page(request.user, request.GET.get("page"))
+    moderated = set(Space.objects.moderated_by(request.user).values_list("pk", flat=True))
+    for bookmark in page.object_list:
+        bookmark.show_real_author = bookmark.thread.space_id in moderated
+    return render(request, "threads/bookmarks.html", {"page_obj": page})
+
+
+def _only_draft_errors(form, exc: ValidationError) -> None:
+    """A draft need not be postable yet (no title is fine): show only why it was not saved."""
+    form.is_valid()
+    for name in list(form.errors):
+        del form.errors[name]
+    form_errors(form, exc)
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+def _draft_saved(request: HttpRequest, space: Space, thread: Thread | None, back: str, page):
+    """Save the member's draft. The autosave script gets JSON (a refusal with its reason: the
+    text stays in the browser); the no-JavaScript "Save draft" button comes back to the form,
+    or, refused, sees the form again with their text and the reason."""
+    title, body = request.POST.get("title", ""), request.POST.get("body", "")
+    try:
+        draft = drafts.save_draft(
+            actor=request.user, space=space, thread=thread, title=title, body=body
+        )
+    except ValidationError as exc:
+        reasons = [message for messages_ in exc.message_dict.values() for message in messages_]
+        if _wants_json(request):
+            return JsonResponse({"saved": False, "error": " ".join(reasons)}, status=400)
+        return page(exc)
+    if _wants_json(request):
+        return JsonResponse(
+            {
+                "saved": draft is not None,
+                "saved_at": draft.updated_at.isoformat() if draft else None,
+            }
+        )
+    messages.success(request, "Your draft is saved. It will be here when you come back.")
+    return redirect(back)
+
+
+@require_POST
+@_explains_lost_access
+def thread_draft(request: HttpRequest, slug: str, thread_id: int) -> HttpResponse:
+    thread = selectors.thread_in_space(request.user, slug, thread_id)
+
+    def page(exc: ValidationError) -> HttpResponse:
+        form = ReplyForm(request.POST)
+        _only_draft_errors(form, exc)
+        return _reply_page(request, thread, form, None, status=400)
+
+    return _draft_saved(request, thread.space, thread, f"{thread.get_absolute_url()}#reply", page)
+
+
+@require_POST
+@_explains_lost_access
+def thread_create_draft(request: HttpRequest, slug: str) -> HttpResponse:
+    space = space_or_404(request, slug)
+    community_policy.check_read_space(request.user, space)
+
+    def page(exc: ValidationError) -> HttpResponse:
+        form = ThreadForm(request.POST)
+        _only_draft_errors(form, exc)
+        return _thread_form_page(request, space, form, status=400)
+
+    return _draft_saved(request, space, None, reverse("thread_create", args=[slug]), page)
+
+
+def space_mentions(request: HttpRequest, slug: str) -> JsonResponse:
+    """Names to suggest in a new thread's post: members who can read the space."""
+    space = space_or_404(request, slug)
+    community_policy.check_read_space(request.user, space)
+    found = mentions.space_suggestions(request.user, space, request.GET.get("q", ""))
+    return JsonResponse({"members": found})
+
+
+def thread_mentions(request: HttpRequest, slug: str, thread_id: int) -> JsonResponse:
+    """Names to suggest after "@": only members who can see the thread."""
+    thread = selectors.thread_in_space(request.user, slug, thread_id)
+    found = mentions.suggestions(request.user, thread, request.GET.get("q", ""))
+    return JsonResponse({"members": found})
+
+
+def _email_chosen(request, space: Space, thread: Thread | None, back: str) -> HttpResponse:
+    frequency = request.POST.get("frequency", "")
+    try:
+        email_choices.choose_email(
+            actor=request.user, space=space, thread=thread, frequency=frequency
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect(back)
+    where = f"“{thread.title}”" if thread else space.name
+    if frequency:
+        label = EmailFrequency(frequency).label.lower()
+        messages.success(request, f"Emails about {where}: {label}.")
+    else:
+        messages.success(request, f"Emails about {where} follow your usual choice.")
+    return redirect(back)
+
+
+@require_POST
+def space_email(request: HttpRequest, slug: str) -> HttpResponse:
+    space = space_or_404(request, slug)
+    community_policy.check_read_space(request.user, space)
+    return _email_chosen(request, space, None, space.get_absolute_url())
+
+
+@require_POST
+def thread_email(request: HttpRequest, slug: str, thread_id: int) -> HttpResponse:
+    thread = selectors.thread_in_space(request.user, slug, thread_id)
+    return _email_chosen(request, thread.space, thread, thread.get_absolute_url())
 
 
 # Posts ----------------------------------------------------------------------------------------
@@ -663,6 +932,8 @@ def post_fragment(request: HttpRequest, slug: str, thread_id: int, post_id: int)
         and post.is_published
         and post.author_id != user.pk
     )
+    post.can_bookmark = post.is_published
+    post.is_bookmarked = bool(bookmarks.bookmarked_post_ids(user, [post]))
     return render(
         request,
         "threads/_post.html",

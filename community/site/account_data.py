@@ -22,7 +22,11 @@ from community import services as community_services
 from community.models import User
 from community.names import names_of, replace_names
 from moderation import services as moderation_services
+from realtime import feeds as realtime_feeds
 from realtime import services as realtime_services
+from threads import bookmarks as threads_bookmarks
+from threads import drafts as threads_drafts
+from threads import email_choices as threads_email_choices
 from threads import services as threads_services
 from threads.commitments import selectors as commitments_selectors
 from threads.commitments import services as commitments_services
@@ -58,7 +62,8 @@ def build_export(user: User) -> dict[str, Any]:
             "pronouns": user.pronouns,
             "bio": user.bio,
             "date_joined": _iso(user.date_joined),
-            "email_digests": user.email_digests,
+            "email_frequency": user.email_frequency,
+            "email_choices": threads_email_choices.export_for(user),
             "suspended_until": _iso(user.suspended_until),
             "suspension_reason": user.suspension_reason,
         },
@@ -103,6 +108,8 @@ def build_export(user: User) -> dict[str, Any]:
         "sessions": _sessions_export(user),
     }
     data.update(_threads_export(user))
+    data["bookmarks"] = threads_bookmarks.export_for(user)
+    data["drafts"] = threads_drafts.export_for(user)
     data.update(_moderation_export(user))
     data.update(_live_export(user))
     data.update(commitments_selectors.export_for(user))
@@ -331,7 +338,11 @@ def erase_account(user: User) -> None:
     retitled = threads_services.erase_author_content(
         user=user, remove_text=remove, label=FORMER_MEMBER
     )
+    threads_bookmarks.forget_member(user)
+    threads_drafts.forget_member(user)
+    threads_email_choices.forget_member(user)
     realtime_services.erase_author_messages(user=user, remove_text=remove)
+    realtime_feeds.forget_member(user)
     moderation_services.forget_member(user)
     community_services.forget_invitations_to(user, addresses)
     # Commitments: deleted with the member's words, or kept as "Former member"'s with no emails.

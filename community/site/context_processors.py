@@ -9,7 +9,7 @@ from threads.selectors import unread_notification_count
 def forum(request) -> dict:
     """What the base layout needs on every page: the member's unread count and queue size."""
     user = getattr(request, "user", None)
-    context: dict = {"SITE_NAME": "Race Equality Peer Forum", "DEBUG": settings.DEBUG}
+    context: dict = {"SITE_NAME": settings.SITE_NAME, "DEBUG": settings.DEBUG}
     if user is None or not user.is_authenticated:
         return context
     context["header_counts"] = HeaderCounts(user)

@@ -12,15 +12,16 @@ from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.core.mail import send_mail
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from community import policy, selectors
+from community.mail import send_mail, site_url
 from community.models import Space
 from threads.commitments.selectors import home_context as commitments_home
 
@@ -46,13 +47,14 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def _home_activity(user) -> dict:
-    """The latest threads the member can see and their upcoming live sessions."""
-    from django.db.models import OuterRef, Subquery
+    """What leads the member's home page: threads with something unread, the latest threads,
+    and their live sessions now and coming up. A fixed number of queries."""
+    from django.db.models import F, OuterRef, Q, Subquery
 
     from realtime.selectors import sessions_for_member
     from threads.models import ReadState, Thread
 
-    latest = list(
+    threads = (
         Thread.objects.visible_to(user)
         .filter(space__in=Space.objects.readable_by(user).values("pk"))
         .annotate(
@@ -63,11 +65,20 @@ def _home_activity(user) -> dict:
             )
         )
         .select_related("space")
-        .order_by("-last_post_at", "-pk")[:8]
+        .order_by("-last_post_at", "-pk")
     )
-    for thread in latest:
+    unread = list(
+        threads.filter(Q(last_read_at__isnull=True) | Q(last_post_at__gt=F("last_read_at")))[:8]
+    )
+    latest = list(threads[:8])
+    for thread in [*unread, *latest]:
         thread.has_unread = thread.last_read_at is None or thread.last_post_at > thread.last_read_at
-    return {"latest_threads": latest, "upcoming_sessions": list(sessions_for_member(user)[:3])}
+        thread.never_read = thread.last_read_at is None
+    return {
+        "unread_threads": unread,
+        "latest_threads": latest,
+        "upcoming_sessions": list(sessions_for_member(user)[:3]),
+    }
 
 
 @login_not_required
@@ -123,13 +134,14 @@ def account_delete(request: HttpRequest) -> HttpResponse:
                 actor=request.user, remove_content=request.POST.get("remove_content") == "on"
             )
             request.user.refresh_from_db()
-            due = account_data.deletion_due_at(request.user)
+            due = timezone.localtime(account_data.deletion_due_at(request.user))
             send_mail(
                 "Your account will be deleted",
                 (
                     f"You asked us to delete your Race Equality Peer Forum account. It will be "
                     f"deleted on {due:%d %B %Y}. To keep it, sign in before then and choose "
-                    "“Keep my account” on your account page."
+                    "“Keep my account” on your account page:\n\n"
+                    f"{site_url(reverse('account_settings'))}"
                 ),
                 None,
                 [request.user.email],

@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("community", "0010_appeal_audit_actions"),
+        ("community", "0012_appeal_audit_actions"),
         ("moderation", "0005_flag_outcome_and_withdrawal"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -292,7 +292,10 @@ function start(root) {
         : "A member";
     const meta = el("p", { class: "forum-meta" }, el("span", { class: "forum-live-author" }, author), " ");
     if (frame.type === "question") meta.append(el("strong", { class: "nhsuk-tag nhsuk-tag--blue" }, "Question"), " ");
-    meta.append(el("time", { datetime: frame.created }, frame.created.slice(11, 16)));
+    const created = new Date(frame.created);
+    // In the site's time zone (base.html), as the server renders stored events.
+    const clock = created.toLocaleTimeString("en-GB", { hour: "2-digit", minute: "2-digit", timeZone: document.documentElement.dataset.timeZone || undefined });
+    meta.append(el("time", { datetime: created.toISOString() }, clock));
     if (frame.reply_to) {
       meta.append(" ", el("a", { class: "forum-live-reply-link", href: `#live-seq-${frame.reply_to}` }, `in reply to message ${frame.reply_to}`));
     }

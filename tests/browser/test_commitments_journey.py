@@ -23,7 +23,7 @@ import json
 TITLE = {THREAD_TITLE!r}
 from threads.models import Thread
 from realtime.models import LiveSession
-from threads.commitments.models import ActionProposal, Commitment
+from threads.commitments.models import ActionProposal, CaseStudy, Commitment
 from community.models import User
 member = User.objects.get(email='member@example.org')
 thread = Thread.objects.get(space__slug='allyship', title=TITLE)
@@ -33,6 +33,7 @@ print(json.dumps({{
     'commitment': Commitment.objects.filter(owner=member, status='done').first().pk,
     'ended': ended.pk,
     'proposal': ActionProposal.objects.filter(session=ended).first().pk,
+    'case_study': CaseStudy.objects.order_by('pk').first().thread_id,
 }}))
 """
 
@@ -182,6 +183,56 @@ def test_moderator_stops_sharing_a_flagged_commitment_and_the_owner_is_told(new_
     expect(page.locator("main")).to_contain_text(reason)
 
 
+def test_a_peer_finds_a_shared_commitment_in_search_and_flags_it(new_context, ids):
+    """moderator@ reads leadership-accountability, where member@'s done commitment is shared."""
+    peer = new_context("moderator@example.org").new_page()
+    peer.goto("/search/?q=WRES+indicators+board")
+    results = peer.locator("main")
+    expect(results).to_contain_text("Commitments matching")
+    peer.goto(f"/commitments/{ids['commitment']}/")
+    peer.get_by_role("link", name="Flag this commitment or its updates to the moderators").click()
+    details = f"Please check the wording {uuid.uuid4().hex[:8]}"
+    peer.locator("input[name=reason]").last.check()
+    peer.locator("textarea[name=details]").fill(details)
+    peer.locator("main form button[type=submit]").click()
+    expect(peer.get_by_text("Thank you. The moderators will review it")).to_be_visible()
+    owner = new_context("member@example.org").new_page()
+    owner.goto(f"/commitments/{ids['commitment']}/")
+    expect(owner.get_by_role("link", name=re.compile("^Flag this commitment"))).to_have_count(0)
+
+
+def test_a_held_commitment_waits_for_a_moderator_then_members_see_it(new_context, ids):
+    """The demo's "buy now" is a community-wide ``require approval`` word (moderation's demo)."""
+    word = uuid.uuid4().hex[:8]
+    what = f"Stop the buy now pressure on agency staff {word}"
+    page = new_context("member@example.org").new_page()
+    page.goto("/commitments/new/")
+    page.get_by_label("What will you do?").fill(what)
+    fill_date(page, date.today() + timedelta(days=30))
+    page.get_by_label("Allyship", exact=True).check()
+    page.get_by_label("Members of a space I belong to").check()
+    page.get_by_label("Space to share it with").select_option(label="Allyship")
+    page.get_by_role("button", name="Save commitment").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(what)
+    expect(page.locator(".nhsuk-warning-callout")).to_contain_text("Only you can see")
+    url = page.url
+
+    peer = new_context("facilitator@example.org").new_page()
+    assert peer.goto(url).status == 404
+
+    moderator = new_context("moderator@example.org", viewport=DESKTOP).new_page()
+    moderator.goto("/moderation/")
+    card = moderator.locator(".nhsuk-card").filter(has_text=what)
+    expect(card).to_contain_text("Commitment waiting for approval")
+    violations = run_axe(moderator)
+    assert not violations, format_violations(violations)
+    card.get_by_role("button", name="Approve").click()
+    expect(moderator.locator(".nhsuk-card").filter(has_text=what)).to_have_count(0)
+
+    assert peer.goto(url).status == 200
+    expect(peer.get_by_role("heading", level=1)).to_have_text(what)
+
+
 # (name, who, path) for axe: {key} comes from the ids fixture.
 PAGES = [
     ("commitments", "member@example.org", "/commitments/"),
@@ -197,6 +248,9 @@ PAGES = [
     ("live-actions", "member@example.org", "/live/{ended}/actions/"),
     ("live-actions-facilitator", "facilitator@example.org", "/live/{ended}/actions/"),
     ("live-adopt", "member@example.org", "/live/{ended}/actions/{proposal}/adopt/"),
+    ("case-study-edit", "moderator@example.org", "/library/case-studies/{case_study}/edit/"),
+    ("commitment-flag", "moderator@example.org", "/moderation/flag/commitment/{commitment}/"),
+    ("search-commitments", "member@example.org", "/search/?q=WRES+indicators+board"),
 ]
 
 

@@ -8,7 +8,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 
-from community.models import AuditAction, AuditEntry
+from community.models import AuditAction, AuditEntry, Space
 from moderation import registry
 from moderation.models import Flag, FlagKind, WatchedWord
 from threads.commitments import services
@@ -76,7 +76,15 @@ def test_flag_word_added_by_an_edit_that_shares_it(member, space, flag_word):
     assert open_flags(commitment).count() == 1
 
 
-def test_a_commitment_shared_with_everyone_is_not_flagged_there_is_no_space(member, staff):
+def test_a_commitment_shared_with_everyone_is_flagged_in_its_action_areas_space(member):
+    area = Space.objects.get(slug="allyship")
+    WatchedWord.objects.create(space=None, word="flagword", action="flag")
+    commitment = make_commitment(member, "Say flagword.", visibility="community")
+    assert open_flags(commitment).get().space == area
+
+
+def test_shared_with_everyone_without_an_area_space_raises_no_flag(member):
+    Space.objects.filter(slug="allyship").delete()
     WatchedWord.objects.create(space=None, word="flagword", action="flag")
     make_commitment(member, "Say flagword.", visibility="community")
     assert not Flag.objects.exists()

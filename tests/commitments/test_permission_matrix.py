@@ -8,6 +8,8 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
+from moderation import services as moderation_services
+from moderation.models import Flag, WatchedWord
 from threads.commitments import policy, services
 from threads.commitments.models import ActionProposal, CaseStudy, Commitment, CommitmentUpdate
 from threads.models import Thread
@@ -35,6 +37,18 @@ ACTIONS = {
     "adopt_action": lambda a, t: services.adopt_proposal(
         actor=a, proposal=t["proposal"], text="Mine now.", due_on=soon(), area="allyship"
     ),
+    "flag_shared": lambda a, t: moderation_services.flag_item(
+        actor=a, target=t["shared"], reason="other"
+    ),
+    "approve_held": lambda a, t: services.approve_commitment(actor=a, commitment=t["held"]),
+    "edit_case_study": lambda a, t: services.edit_case_study(
+        actor=a,
+        case_study=t["case_study"],
+        title="A case, revised",
+        summary="Summary, revised.",
+        sections={"context": "c2", "actions": "a", "changed": "x", "did_not_work": "d"},
+        reason="Tidying the wording.",
+    ),
     "write_case_study": lambda a, t: services.create_case_study(
         actor=a,
         space=t["space"],
@@ -46,18 +60,18 @@ ACTIONS = {
 
 # Staff, like anyone posting in a space, accept its guidelines first: here they have not.
 MATRIX = {
-    #                  private  shared  update  edit    own  share   propose adopt   case
-    "member":         (OK,      OK,     OK,     OK,     OK,  OK,     DENIED, DENIED, OK),
-    "other_member":   (MISSING, OK,     DENIED, DENIED, OK,  OK,     DENIED, DENIED, OK),
-    "attendee":       (MISSING, OK,     DENIED, DENIED, OK,  OK,     DENIED, OK,     OK),
-    "moderator":      (MISSING, OK,     DENIED, DENIED, OK,  OK,     OK,     DENIED, OK),
-    "facilitator":    (MISSING, OK,     DENIED, DENIED, OK,  OK,     OK,     OK,     OK),
-    "staff":          (MISSING, OK,     DENIED, DENIED, OK,  DENIED, OK,     DENIED, DENIED),
-    "muted_member":   (MISSING, OK,     DENIED, DENIED, OK,  DENIED, DENIED, DENIED, DENIED),
-    "suspended_member": (MISSING, OK,   DENIED, DENIED, OK,  DENIED, DENIED, DENIED, DENIED),
-    "pending_member": (MISSING, MISSING, MISSING, MISSING, OK, DENIED, MISSING, MISSING, MISSING),
-    "banned_member":  (MISSING, MISSING, MISSING, MISSING, OK, DENIED, MISSING, MISSING, MISSING),
-    "outsider":       (MISSING, MISSING, MISSING, MISSING, OK, DENIED, MISSING, MISSING, MISSING),
+    #                  private  shared  update  edit    own  share   propose adopt   flag    approve  editcs  case
+    "member":         (OK,      OK,     OK,     OK,     OK,  OK,     DENIED, DENIED, DENIED, DENIED,  OK,     OK),
+    "other_member":   (MISSING, OK,     DENIED, DENIED, OK,  OK,     DENIED, DENIED, OK,     MISSING, DENIED, OK),
+    "attendee":       (MISSING, OK,     DENIED, DENIED, OK,  OK,     DENIED, OK,     OK,     MISSING, DENIED, OK),
+    "moderator":      (MISSING, OK,     DENIED, DENIED, OK,  OK,     OK,     DENIED, OK,     OK,      OK,     OK),
+    "facilitator":    (MISSING, OK,     DENIED, DENIED, OK,  OK,     OK,     OK,     OK,     MISSING, DENIED, OK),
+    "staff":          (MISSING, OK,     DENIED, DENIED, OK,  DENIED, OK,     DENIED, OK,     OK,      OK,     DENIED),
+    "muted_member":   (MISSING, OK,     DENIED, DENIED, OK,  DENIED, DENIED, DENIED, DENIED, MISSING, DENIED, DENIED),
+    "suspended_member": (MISSING, OK,   DENIED, DENIED, OK,  DENIED, DENIED, DENIED, DENIED, MISSING, DENIED, DENIED),
+    "pending_member": (MISSING, MISSING, MISSING, MISSING, OK, DENIED, MISSING, MISSING, MISSING, MISSING, MISSING, MISSING),
+    "banned_member":  (MISSING, MISSING, MISSING, MISSING, OK, DENIED, MISSING, MISSING, MISSING, MISSING, MISSING, MISSING),
+    "outsider":       (MISSING, MISSING, MISSING, MISSING, OK, DENIED, MISSING, MISSING, MISSING, MISSING, MISSING, MISSING),
 }  # fmt: skip
 
 CASES = [
@@ -83,12 +97,22 @@ def world(space, member, attendee, facilitator, thread):
     proposal = ActionProposal.objects.create(
         session=session, text="Proposed.", created_by=facilitator
     )
+    WatchedWord.objects.create(space=space, word="holdword", action="require_approval")
+    held = make_commitment(member, "Held holdword.", visibility="space", space=space)
     return {
         "owner": member,
         "space": space,
         "private": make_commitment(member, "Private one."),
         "shared": make_commitment(
             member, "Shared one.", visibility="space", space=space, source_thread=thread
+        ),
+        "held": held,
+        "case_study": services.create_case_study(
+            actor=member,
+            space=space,
+            title="Our case",
+            summary="Summary.",
+            sections={"context": "c", "actions": "a", "changed": "x", "did_not_work": "d"},
         ),
         "session": session,
         "proposal": proposal,
@@ -102,6 +126,9 @@ def snapshot() -> tuple:
         ActionProposal.objects.count(),
         Thread.objects.count(),
         CaseStudy.objects.count(),
+        list(CaseStudy.objects.values_list("context", "wres_indicator")),
+        list(Commitment.objects.order_by("pk").values_list("is_pending", flat=True)),
+        Flag.objects.count(),
     )
 
 

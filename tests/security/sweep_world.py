@@ -150,6 +150,18 @@ def build_world() -> World:
         anonymous=True,
         source_thread=thread,
     )
+    case_study = commitment_services.create_case_study(
+        actor=author,
+        space=space,
+        title=f"{SECRET_TITLE} case study",
+        summary=f"{SECRET_BODY} case study.",
+        sections={
+            "context": f"{SECRET_BODY} context.",
+            "actions": "What we did.",
+            "changed": "What changed.",
+            "did_not_work": "What did not work.",
+        },
+    )
     proposal = ActionProposal.objects.create(
         session=session, text=f"{SECRET_BODY} proposed action.", created_by=users["facilitator"]
     )
@@ -190,6 +202,7 @@ def build_world() -> World:
             "pending_membership": pending_membership,
             "notification": notification,
             "commitment": commitment,
+            "case_study": case_study,
             "proposal": proposal,
         },
     )

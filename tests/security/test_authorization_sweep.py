@@ -232,6 +232,17 @@ TABLE: dict[str, Entry] = {
     "post_delete": get(inside("403", moderator="403|ok", staff="403|ok"), post),
     "post_react": posted(inside("redirect", **ACT), post, data={"kind": "thanks"}),
     "post_revisions": get(inside("404", moderator="ok", staff="ok"), post),
+    "space_mark_read": posted(inside("redirect"), slug),
+    "space_email": posted(inside("redirect"), slug, data={"frequency": "weekly"}),
+    "thread_email": posted(inside("redirect"), thread, data={"frequency": "weekly"}),
+    "thread_bookmark": posted(inside("redirect"), thread),
+    "post_bookmark": posted(inside("redirect"), post),
+    "bookmarks": get(outcomes()),
+    "thread_draft": posted(inside("redirect"), thread, data={"body": "Sweep draft"}),
+    "thread_create_draft": posted(inside("redirect"), slug, data={"title": "T", "body": "B"}),
+    # Suggestions name the space's members (the anonymous author among them, as a member).
+    "thread_mentions": get(inside(), thread, query="?q=a", lists_members=True),
+    "space_mentions": get(inside(), slug, query="?q=a", lists_members=True),
     "search": get(outcomes(), query=f"?q={SECRETS[0].split()[0]}"),
     "notifications": get(outcomes()),
     "notifications_read": posted(outcomes("redirect")),
@@ -258,6 +269,7 @@ TABLE: dict[str, Entry] = {
     "transparency_report": get(outcomes()),
     "flag_post": get(inside(**SANCTIONED), lambda w: {"pk": w.first_post.pk}),
     "flag_thread": get(inside(**SANCTIONED), lambda w: {"pk": w.thread.pk}),
+    "flag_commitment": get(inside(**SANCTIONED), lambda w: {"pk": w.commitment.pk}),
     "flag_member": get(
         inside(**SANCTIONED),
         lambda w: {"slug": w.space.slug, "user_id": w.author.pk},
@@ -308,6 +320,9 @@ TABLE: dict[str, Entry] = {
     "live_room": get(inside(suspended_member="ok|403"), session, lists_members=True),
     "live_edit": get(inside("403", moderator="ok", facilitator="ok", staff="ok"), session),
     "live_calendar": get(inside(), session),
+    # The feed's only credential is its token: without one, a 404 for everyone, signed in or not.
+    "live_feed": get(outcomes("404", anonymous="404")),
+    "live_feed_reset": posted(outcomes("redirect")),
     "live_transcript": get(inside("ok|redirect|404"), session),
     "live_register": posted(inside("redirect", suspended_member="redirect|403"), session),
     "live_cancel": posted(inside("redirect"), session),
@@ -325,6 +340,9 @@ TABLE: dict[str, Entry] = {
     ),
     "commitment_reminders": posted(inside("403"), lambda w: {"commitment_id": w.commitment.pk}),
     "space_commitments": get(inside(), slug),
+    "case_study_edit": get(
+        inside("403", moderator="ok", staff="ok"), lambda w: {"thread_id": w.case_study.thread_id}
+    ),
     "live_actions": both(inside(), inside("403"), session, data={"text": "Sweep action"}),
     "proposal_adopt": get(
         inside("redirect", facilitator="ok"),

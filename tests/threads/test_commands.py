@@ -33,11 +33,11 @@ def test_digest_batches_followed_activity_into_one_email(thread, member, facilit
 
 def test_member_who_turned_digests_off_gets_no_email(thread, member, facilitator, login):
     response = login(member).post(
-        "/account/profile/", {"display_name": member.display_name, "email_digests": ""}
+        "/account/profile/", {"display_name": member.display_name, "email_frequency": "never"}
     )
     assert response.status_code == 302
     member.refresh_from_db()
-    assert member.email_digests is False
+    assert member.email_frequency == "never"
     create_reply(actor=facilitator, thread=thread, body="A reply")
     _digests()
     assert mail.outbox == []

@@ -6,7 +6,7 @@ from .models import ActionProposal, CaseStudy, Commitment, CommitmentReminder, C
 class UpdateInline(admin.TabularInline):
     model = CommitmentUpdate
     extra = 0
-    fields = ["created_at", "status", "happened", "report_post"]
+    fields = ["created_at", "status", "happened", "is_pending", "report_post"]
     readonly_fields = fields
     can_delete = False
 
@@ -16,10 +16,19 @@ class CommitmentAdmin(admin.ModelAdmin):
     """Staff see what members shared (a space or everyone), never a private commitment: the
     same ``visible_to`` as every other path."""
 
-    list_display = ["__str__", "owner", "area", "status", "visibility", "space", "due_on"]
+    list_display = [
+        "__str__",
+        "owner",
+        "area",
+        "status",
+        "visibility",
+        "space",
+        "is_pending",
+        "due_on",
+    ]
     # Read-only: the text is rendered by the services when saved, so an edit here would leave
     # the shown HTML stale. Staff may delete a shared commitment.
-    list_filter = ["status", "visibility", "area", "wres_indicator"]
+    list_filter = ["status", "visibility", "is_pending", "area", "wres_indicator"]
     raw_id_fields = ["owner", "space", "source_thread", "source_post", "source_session", "proposal"]
     readonly_fields = ["text_html", "why_html", "closing_note_html", "created_at", "updated_at"]
     inlines = [UpdateInline]

@@ -378,3 +378,23 @@ class CaseStudyForm(forms.Form):
             "contact",
         )
         return {name: self.cleaned_data.get(name, "") for name in names}
+
+
+class CaseStudyEditForm(CaseStudyForm):
+    """Change a case study's title, summary and sections (its space, visibility and anonymity
+    stay as they are). A moderator editing someone else's gives a reason."""
+
+    reason = forms.CharField(
+        label="Reason for the edit",
+        help_text="The author is told this, and the audit log keeps it.",
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"class": "nhsuk-textarea", "rows": 2}),
+    )
+
+    def __init__(self, *args, moderating: bool = False, **kwargs):
+        super().__init__(*args, spaces=[], **kwargs)
+        for name in ("space", "visibility", "content_note", "anonymous"):
+            del self.fields[name]
+        if not moderating:
+            del self.fields["reason"]

@@ -79,14 +79,34 @@ def commitment_visibility_q(user, prefix: str = "") -> Q:
 
     Their own, whatever the visibility; those shared with a space whose inside they may read
     (active members, and staff); those shared with the whole community. A private commitment is
-    its owner's alone: staff and moderators do not see it either.
+    its owner's alone: staff and moderators do not see it either. A shared commitment held for
+    review (a ``require approval`` watched word) is seen only by its owner and those who review
+    it (:func:`reviewer_q`) until a moderator approves it.
     """
     p = prefix
     readable = Space.objects.readable_by(user).values("pk")
-    return (
-        Q(**{f"{p}owner": user})
-        | Q(**{f"{p}visibility": CommitmentVisibility.SPACE, f"{p}space__in": readable})
-        | Q(**{f"{p}visibility": CommitmentVisibility.COMMUNITY})
+    shared = Q(**{f"{p}visibility": CommitmentVisibility.SPACE, f"{p}space__in": readable}) | Q(
+        **{f"{p}visibility": CommitmentVisibility.COMMUNITY}
+    )
+    return Q(**{f"{p}owner": user}) | (
+        shared & (Q(**{f"{p}is_pending": False}) | reviewer_q(user, prefix))
+    )
+
+
+def reviewer_q(user, prefix: str = "") -> Q:
+    """Shared commitments ``user`` reviews: staff all; a space's moderators those whose
+    moderation space (:func:`moderation_space`) is theirs."""
+    p = prefix
+    if user.is_staff:
+        return ~Q(**{f"{p}visibility": CommitmentVisibility.PRIVATE})
+    moderated = Space.objects.moderated_by(user)
+    return Q(
+        **{f"{p}visibility": CommitmentVisibility.SPACE, f"{p}space__in": moderated.values("pk")}
+    ) | Q(
+        **{
+            f"{p}visibility": CommitmentVisibility.COMMUNITY,
+            f"{p}area__in": moderated.values("slug"),
+        }
     )
 
 
@@ -99,6 +119,27 @@ class CommitmentQuerySet(models.QuerySet["Commitment"]):
 
     def open(self) -> CommitmentQuerySet:
         return self.filter(status__in=OPEN_STATUSES)
+
+    def with_area_spaces(self) -> CommitmentQuerySet:
+        """Load the action-area spaces of the results in one more query, for
+        :func:`moderation_space` of commitments shared with everyone (the review queue)."""
+        clone = self._chain()
+        clone.area_spaces_wanted = True
+        return clone
+
+    def _clone(self):
+        clone = super()._clone()
+        clone.area_spaces_wanted = getattr(self, "area_spaces_wanted", False)
+        return clone
+
+    def _fetch_all(self):
+        fresh = self._result_cache is None
+        super()._fetch_all()
+        if fresh and getattr(self, "area_spaces_wanted", False):
+            items = [item for item in self._result_cache if isinstance(item, Commitment)]
+            by_slug = Space.objects.in_bulk({item.area for item in items}, field_name="slug")
+            for item in items:
+                item.__dict__["area_space"] = by_slug.get(item.area)
 
 
 class Commitment(models.Model):
@@ -153,6 +194,9 @@ class Commitment(models.Model):
         default=True,
         help_text="A week before the date, on the date, then once a month while it is open.",
     )
+    # True while a ``require approval`` watched word holds it for the moderators of
+    # :func:`moderation_space`: only its owner sees it (as waiting) until one approves it.
+    is_pending = models.BooleanField(default=False)
     closing_note = models.TextField(max_length=NOTE_MAX, blank=True)
     closing_note_html = models.TextField(editable=False, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
@@ -206,6 +250,11 @@ class Commitment(models.Model):
         return self.text_html.strip() != f"<p>{escape(self.title, quote=False)}</p>"
 
     @property
+    def moderation_space(self) -> Space | None:
+        """Whose moderators look after it (see :func:`moderation_space`)."""
+        return moderation_space(self)
+
+    @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
 
@@ -225,6 +274,36 @@ class Commitment(models.Model):
         return self.owner.display_name
 
 
+def area_space(area: str) -> Space | None:
+    """The space of an action area (the five areas are keyed by their spaces' slugs)."""
+    return Space.objects.filter(slug=area).first()
+
+
+def moderation_space(commitment: Commitment) -> Space | None:
+    """The space whose watched words screen a shared commitment and whose moderators review it:
+    the space it is shared with; for one shared with all members (which has no space), the space
+    of its action area. None for a private one (its owner's alone, never screened)."""
+    if commitment.visibility == CommitmentVisibility.SPACE:
+        return commitment.space
+    if commitment.visibility == CommitmentVisibility.COMMUNITY:
+        if "area_space" in commitment.__dict__:
+            return commitment.__dict__["area_space"]
+        return area_space(commitment.area)
+    return None
+
+
+class CommitmentUpdateQuerySet(models.QuerySet["CommitmentUpdate"]):
+    def visible_to(self, user) -> CommitmentUpdateQuerySet:
+        """Updates of commitments ``user`` may see; one held for review only by its owner and
+        the commitment's reviewers."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(
+            commitment_visibility_q(user, "commitment__"),
+            Q(commitment__owner=user) | Q(is_pending=False) | reviewer_q(user, "commitment__"),
+        )
+
+
 class CommitmentUpdate(models.Model):
     """A dated note on a commitment: what happened, what we learned, what was hard."""
 
@@ -241,7 +320,12 @@ class CommitmentUpdate(models.Model):
     report_post = models.ForeignKey(
         Post, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Held for review by a ``require approval`` watched word: only the owner sees it until a
+    # moderator of the commitment's moderation space approves it.
+    is_pending = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
+
+    objects = CommitmentUpdateQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-pk"]

@@ -12,6 +12,7 @@ from django.http import Http404
 
 from community import policy as community_policy
 from community.models import Space
+from moderation import policy as moderation_policy
 from realtime import policy as realtime_policy
 from realtime.models import LiveEvent, LiveSession, Presence, Registration
 from threads import policy as threads_policy
@@ -65,6 +66,18 @@ def can_see_real_owner(user, commitment: Commitment) -> bool:
     return community_policy.can_moderate_space(user, commitment.space)
 
 
+def can_flag(user, commitment: Commitment) -> bool:
+    """Whether "Flag" is offered: a shared commitment someone else made, that ``user`` sees
+    (so not one held for review) and may flag in its moderation space (not muted there, not
+    suspended). moderation.services.flag_item checks the same again."""
+    if not user.is_authenticated or is_owner(user, commitment) or commitment.is_pending:
+        return False
+    space = commitment.moderation_space
+    if space is None or not can_see_commitment(user, commitment):
+        return False
+    return not _refused(moderation_policy.check_flag, user, space)
+
+
 def check_share(user, *, visibility: str, space: Space | None) -> None:
     """Sharing goes beyond the member's own notes: a suspended member may not share, and a
     space must be one they take part in now (not muted there)."""
@@ -81,6 +94,12 @@ def check_report(user, commitment: Commitment) -> None:
     """Report an update into the thread the commitment came from. threads.services.create_reply
     then applies every rule of a reply (guidelines, mute, lock, slow mode, watched words)."""
     check_change_commitment(user, commitment)
+    if commitment.is_pending:
+        # A report quotes and links it: not before its readers may see it.
+        raise PermissionDenied(
+            "This commitment is waiting for a moderator. You can report on it in its thread "
+            "once it is approved."
+        )
     thread = commitment.source_thread
     if thread is None or not threads_policy.can_see_thread(user, thread):
         raise PermissionDenied("This commitment did not come from a thread you can reply to.")

@@ -16,10 +16,11 @@ import logging
 from datetime import date, timedelta
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.formats import date_format
+
+from community.mail import send_mail
 
 from .models import (
     OPEN_STATUSES,

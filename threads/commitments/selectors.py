@@ -5,17 +5,19 @@ Each page-sized read runs a fixed number of queries whatever the page or data si
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Case, Count, IntegerField, QuerySet, Value, When
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 from django.http import Http404
 from django.utils import timezone
 
 from community.models import Space
 from realtime.models import LiveSession
+from threads import policy as threads_policy
 from threads.models import Post, Thread, ThreadKind
 
 from .models import (
@@ -39,6 +41,12 @@ DUE_FILTERS = {
 }
 LIBRARY_KINDS = (ThreadKind.CASE_STUDY, ThreadKind.RESOURCE)
 LIBRARY_SORTS = {"newest": "Newest first", "adopted": "Most adopted first"}
+
+
+def _listed(qs: QuerySet, user, prefix: str = "") -> QuerySet:
+    """Lists and search leave out what is held for review, except the member's own: moderators
+    see held ones on their page and in the review queue, as with posts."""
+    return qs.filter(Q(**{f"{prefix}owner": user}) | Q(**{f"{prefix}is_pending": False}))
 
 
 def _page(qs, number, per_page: int = PER_PAGE) -> Page:
@@ -101,9 +109,13 @@ def commitment_for(user, commitment_id: int) -> Commitment:
     return commitment
 
 
-def updates_of(commitment: Commitment) -> QuerySet[CommitmentUpdate]:
-    return CommitmentUpdate.objects.filter(commitment=commitment).select_related(
-        "report_post__thread__space"
+def updates_of(user, commitment: Commitment) -> QuerySet[CommitmentUpdate]:
+    """The updates ``user`` may read: all for the owner (held ones marked), published ones for
+    everyone else."""
+    return (
+        CommitmentUpdate.objects.visible_to(user)
+        .filter(commitment=commitment)
+        .select_related("report_post__thread__space")
     )
 
 
@@ -187,7 +199,7 @@ def label_owners(user, commitments) -> None:
 
 def shared_with_space(user, space: Space) -> QuerySet[Commitment]:
     return (
-        Commitment.objects.visible_to(user)
+        _listed(Commitment.objects.visible_to(user), user)
         .filter(visibility=CommitmentVisibility.SPACE, space=space)
         .select_related("owner", "space")
         .order_by("-created_at", "-pk")
@@ -259,9 +271,11 @@ def home_context(user) -> dict[str, Any]:
     for commitment in mine:
         commitment.overdue = commitment.is_overdue(today)
     reports = list(
-        CommitmentUpdate.objects.filter(
+        CommitmentUpdate.objects.visible_to(user)
+        .filter(
+            Q(commitment__owner=user) | Q(is_pending=False),
             report_post__isnull=False,
-            commitment__in=Commitment.objects.visible_to(user).exclude(
+            commitment__in=_listed(Commitment.objects.visible_to(user), user).exclude(
                 visibility=CommitmentVisibility.PRIVATE
             ),
         )
@@ -284,7 +298,7 @@ def session_proposals(user, session: LiveSession) -> list[ActionProposal]:
         .order_by("created_at", "pk")
     )
     shared = list(
-        Commitment.objects.visible_to(user)
+        _listed(Commitment.objects.visible_to(user), user)
         .filter(proposal__session=session)
         .exclude(visibility=CommitmentVisibility.PRIVATE)
         .select_related("owner", "space")
@@ -355,6 +369,77 @@ def case_study_of(thread: Thread) -> CaseStudy | None:
     return CaseStudy.objects.filter(thread=thread).first()
 
 
+def opening_post(thread: Thread) -> Post:
+    return Post.objects.select_related("thread__space", "author").get(
+        thread=thread, is_opening=True
+    )
+
+
+def can_edit_case_study(user, thread: Thread) -> bool:
+    """Whether "Change the case study" is offered on its thread (its author, its moderators)."""
+    if thread.kind != ThreadKind.CASE_STUDY or not CaseStudy.objects.filter(thread=thread).exists():
+        return False
+    post = Post.objects.filter(thread=thread, is_opening=True).select_related("thread__space")
+    opening = post.first()
+    if opening is None or opening.is_deleted:
+        return False
+    return opening.author_id == user.pk or threads_policy.can_moderate(user, thread.space)
+
+
+# Search ---------------------------------------------------------------------------------------
+
+SEARCH_RESULTS = 10
+SEARCH_QUERY_MAX = 200
+SEARCH_SNIPPET = 240
+
+
+def search_terms(query: str) -> list[str]:
+    """The words searched for, as the site's post search takes them (up to ten, two letters or
+    more)."""
+    query = (query or "")[:SEARCH_QUERY_MAX].lower()
+    return [term for term in re.findall(r"\w+", query) if len(term) > 1][:10]
+
+
+def search_commitments(user, query: str, *, space: Space | None = None) -> QuerySet[Commitment]:
+    """Commitments ``user`` may see (the one visibility rule) matching every term of ``query``
+    in what, why, the closing note, or an update ``user`` may read. With ``space``: those shared
+    with it. Newest first."""
+    terms = search_terms(query)
+    if not terms:
+        return Commitment.objects.none()
+    qs = _listed(Commitment.objects.visible_to(user), user)
+    if space is not None:
+        qs = qs.filter(visibility=CommitmentVisibility.SPACE, space=space)
+    readable_updates = CommitmentUpdate.objects.visible_to(user).filter(
+        Q(commitment__owner=user) | Q(is_pending=False)
+    )
+    for term in terms:
+        in_updates = readable_updates.filter(
+            Q(happened__icontains=term) | Q(learned__icontains=term) | Q(hard__icontains=term)
+        ).values("commitment_id")
+        qs = qs.filter(
+            Q(text__icontains=term)
+            | Q(why__icontains=term)
+            | Q(closing_note__icontains=term)
+            | Q(pk__in=in_updates)
+        )
+    return qs.select_related("owner", "space").order_by("-created_at", "-pk")
+
+
+def search_results(user, query: str, *, space: Space | None = None) -> list[Commitment]:
+    """The first :data:`SEARCH_RESULTS` matches, each with ``shown_owner`` (an anonymous one
+    stays anonymous to peers) and ``snippet_html`` (escaped, terms marked). Two queries."""
+    from community.rendering import highlight_snippet
+
+    terms = search_terms(query)
+    results = list(search_commitments(user, query, space=space)[:SEARCH_RESULTS])
+    label_owners(user, results)
+    for commitment in results:
+        words = f"{commitment.text}\n\n{commitment.why}"
+        commitment.snippet_html = highlight_snippet(words, terms, width=SEARCH_SNIPPET)
+    return results
+
+
 # Export ---------------------------------------------------------------------------------------
 
 
@@ -389,6 +474,7 @@ def export_for(user) -> dict[str, Any]:
                 "proposal_id": c.proposal_id,
                 "reminders": c.reminders,
                 "closing_note": c.closing_note,
+                "waiting_for_a_moderator": c.is_pending,
                 "created_at": _iso(c.created_at),
                 "closed_at": _iso(c.closed_at),
                 "updates": [
@@ -398,6 +484,7 @@ def export_for(user) -> dict[str, Any]:
                         "what_was_hard": u.hard,
                         "status": u.status,
                         "report_post_id": u.report_post_id,
+                        "waiting_for_a_moderator": u.is_pending,
                         "created_at": _iso(u.created_at),
                     }
                     for u in c.updates.all()

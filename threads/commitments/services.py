@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -21,6 +22,7 @@ from community.sanctions import required_reason
 from moderation import policy as moderation_policy
 from moderation import screening
 from moderation import services as moderation_services
+from moderation.models import Flag
 from realtime import policy as realtime_policy
 from realtime.models import LiveSession
 from threads import policy as threads_policy
@@ -44,6 +46,8 @@ from .models import (
     CommitmentUpdate,
     CommitmentVisibility,
     WresIndicator,
+    area_space,
+    moderation_space,
 )
 
 # Where each status may go next: forward only; a closed commitment stays closed.
@@ -110,40 +114,57 @@ def _check_choices(*, area: str, wres_indicator, visibility: str, space, anonymo
         raise ValidationError(errors)
 
 
-def _screen_shared(*, actor: User, visibility: str, space: Space | None, text: str) -> str:
-    """A shared commitment is read by others: watched words that block a post block it too.
-    Returns the screening outcome (a private commitment is not screened)."""
+def _screen_shared(
+    *, actor: User, visibility: str, space: Space | None, area: str, text: str, field: str = "text"
+) -> str:
+    """A shared commitment (or an update of one) is read by others, so the watched words of its
+    moderation space apply as to a post there: the community-wide words and those of the space it
+    is shared with, or, shared with all members, of its action area's space. ``block`` refuses
+    (the message keyed ``field``); otherwise the Outcome. A private one is not screened."""
     if visibility == CommitmentVisibility.PRIVATE:
         return screening.Outcome.PUBLISH
+    where = space if visibility == CommitmentVisibility.SPACE else area_space(area)
     try:
-        return screening.screen_text(
-            actor=actor,
-            space=space if visibility == CommitmentVisibility.SPACE else None,
-            text=text,
-        )
+        return screening.screen_text(actor=actor, space=where, text=text)
     except ValidationError as exc:
-        raise ValidationError({"text": exc.messages}) from exc
+        raise ValidationError({field: exc.messages}) from exc
 
 
 def _flag_if_screened(commitment: Commitment, outcome: str) -> None:
-    """After saving: a ``flag`` watched word raises an automatic flag for the moderators of the
-    space it is shared with. A commitment shared with everyone has no space, so no moderators
-    to flag it to; ``require_approval`` words do not hold a commitment back (it has no waiting
-    state). Both are in docs/commitments.md, "Not done yet"."""
+    """After saving: a ``flag`` watched word raises an automatic flag for the moderators of its
+    moderation space (the space it is shared with, or its action area's space)."""
     if outcome != screening.Outcome.FLAG:
         return
-    if commitment.visibility != CommitmentVisibility.SPACE or commitment.space is None:
+    space = moderation_space(commitment)
+    if space is None:
         return
     moderation_services.raise_automatic_flag(
-        target=commitment, space=commitment.space, details=threads_services.WATCHED_WORD_FLAG
+        target=commitment, space=space, details=threads_services.WATCHED_WORD_FLAG
     )
 
 
+def _update_text(update: CommitmentUpdate) -> str:
+    return "\n\n".join(part for part in (update.happened, update.learned, update.hard) if part)
+
+
 def _close_flags_left_behind(commitment: Commitment, space: Space) -> None:
-    """The commitment is no longer shared with ``space``: the flags raised there are moot (its
-    moderators can no longer open it). Flags on commitments are automatic only, so nobody is
-    thanked or told; nothing is audited, as no moderator acted."""
-    moderation_services.resolve_flags_on(actor=None, target=commitment, upheld=False, space=space)
+    """The commitment is no longer shared with ``space`` (its owner made it private, shared it
+    elsewhere, or was erased): the flags raised there are moot, as its moderators can no longer
+    open it. They are closed without a moderator (nothing is audited: nobody acted), and each
+    member who flagged it is told why, not that a moderator reviewed it."""
+    flags = Flag.objects.open().filter(
+        target_type=ContentType.objects.get_for_model(Commitment),
+        target_id=commitment.pk,
+        space=space,
+    )
+    flaggers = {flag.flagger for flag in flags.select_related("flagger") if flag.flagger_id}
+    flags.update(status=Flag.Status.DISMISSED, resolved_by=None, resolved_at=timezone.now())
+    for flagger in flaggers:
+        notices.tell(
+            flagger,
+            "Thank you for your flag. The commitment you flagged is no longer shared with "
+            f"{space.name}, so there is nothing left for its moderators to review.",
+        )
 
 
 def _check_share(actor: User, *, visibility: str, space: Space | None) -> None:
@@ -224,10 +245,11 @@ def create_commitment(
         raise ValidationError(errors)
     _check_share(actor, visibility=visibility, space=space)
     outcome = _screen_shared(
-        actor=actor, visibility=visibility, space=space, text=f"{text}\n\n{why}"
+        actor=actor, visibility=visibility, space=space, area=area, text=f"{text}\n\n{why}"
     )
     now = timezone.now()
     commitment = Commitment(
+        is_pending=outcome == screening.Outcome.REQUIRE_APPROVAL,
         owner=actor,
         text=text,
         why=why,
@@ -298,10 +320,18 @@ def edit_commitment(
     if errors:
         raise ValidationError(errors)
     _check_share(actor, visibility=visibility, space=space)
+    was_in = moderation_space(commitment)
+    now_in = space if visibility == CommitmentVisibility.SPACE else area_space(area)
+    if visibility == CommitmentVisibility.PRIVATE:
+        now_in = None
+    screened = f"{text}\n\n{why}"
+    if now_in is not None and (was_in is None or was_in.pk != now_in.pk):
+        # Newly shared, or shared somewhere else: its updates are read there from now on too.
+        updates = CommitmentUpdate.objects.filter(commitment=commitment)
+        screened += "".join(f"\n\n{_update_text(update)}" for update in updates)
     outcome = _screen_shared(
-        actor=actor, visibility=visibility, space=space, text=f"{text}\n\n{why}"
+        actor=actor, visibility=visibility, space=space, area=area, text=screened
     )
-    was_in = commitment.space if commitment.visibility == CommitmentVisibility.SPACE else None
     new = {
         "text": text,
         "why": why,
@@ -320,10 +350,17 @@ def edit_commitment(
         setattr(commitment, name, new[name])
     _render(commitment)
     commitment.updated_at = timezone.now()
+    if now_in is None:
+        # Private again: its owner's alone, nothing left to review.
+        commitment.is_pending = False
+        CommitmentUpdate.objects.filter(commitment=commitment, is_pending=True).update(
+            is_pending=False
+        )
+    elif outcome == screening.Outcome.REQUIRE_APPROVAL:
+        # Held again, as a post's edit is: nobody else sees it until a moderator approves it.
+        commitment.is_pending = True
     commitment.save()
-    if was_in is not None and (
-        visibility != CommitmentVisibility.SPACE or commitment.space_id != was_in.pk
-    ):
+    if was_in is not None and (now_in is None or now_in.pk != was_in.pk):
         _close_flags_left_behind(commitment, was_in)
     _flag_if_screened(commitment, outcome)
     return True
@@ -334,21 +371,25 @@ UNSHARED_NOTICE = "is no longer shared with {space}; a moderator made it private
 
 @transaction.atomic
 def unshare_commitment(*, actor: User, commitment: Commitment, reason: str) -> bool:
-    """A moderator of the space a commitment is shared with makes it private again (moderation
-    reaches this through the commitment kind). The owner keeps it and is told why; the open
-    flags on it are upheld; the audit log keeps the action. Returns False if it was no longer
-    shared with a space."""
+    """A moderator of a shared commitment's moderation space (the space it is shared with, or
+    its action area's space) makes it private again (moderation reaches this through the
+    commitment kind); it also declines one held for review. The owner keeps it and is told why;
+    the open flags on it are upheld; the audit log keeps the action. Returns False if it was no
+    longer shared."""
     commitment = _locked(commitment)
-    space = commitment.space
-    if commitment.visibility != CommitmentVisibility.SPACE or space is None:
+    space = moderation_space(commitment)
+    if space is None:
         return False
+    policy.check_see_commitment(actor, commitment)
     moderation_policy.check_moderate(actor, space)
     reason = required_reason(reason, "the owner is told why it is no longer shared.")
     commitment.visibility = CommitmentVisibility.PRIVATE
     commitment.space = None
     commitment.anonymous = False
+    commitment.is_pending = False
     commitment.updated_at = timezone.now()
-    commitment.save(update_fields=["visibility", "space", "anonymous", "updated_at"])
+    commitment.save(update_fields=["visibility", "space", "anonymous", "is_pending", "updated_at"])
+    CommitmentUpdate.objects.filter(commitment=commitment, is_pending=True).update(is_pending=False)
     moderation_services.resolve_flags_on(
         actor=actor,
         target=commitment,
@@ -367,6 +408,48 @@ def unshare_commitment(*, actor: User, commitment: Commitment, reason: str) -> b
         commitment.owner,
         f"Your commitment “{commitment.title}” "
         + UNSHARED_NOTICE.format(space=space.name, reason=reason),
+    )
+    return True
+
+
+def held_for_review(commitment: Commitment) -> bool:
+    """Whether the commitment, or one of its updates, waits for a moderator."""
+    return (
+        commitment.is_pending
+        or CommitmentUpdate.objects.filter(commitment=commitment, is_pending=True).exists()
+    )
+
+
+@transaction.atomic
+def approve_commitment(*, actor: User, commitment: Commitment, reason: str = "") -> bool:
+    """A moderator of its moderation space lets a held commitment, and its held updates, be
+    read by those it is shared with. Audited. Returns False if nothing was waiting."""
+    commitment = _locked(commitment)
+    space = moderation_space(commitment)
+    if space is None:
+        return False
+    policy.check_see_commitment(actor, commitment)
+    moderation_policy.check_moderate(actor, space)
+    updates = CommitmentUpdate.objects.filter(commitment=commitment, is_pending=True).update(
+        is_pending=False
+    )
+    if not (commitment.is_pending or updates):
+        return False
+    if commitment.is_pending:
+        commitment.is_pending = False
+        commitment.save(update_fields=["is_pending"])
+    audit.record(
+        actor=actor,
+        action=AuditAction.COMMITMENT_APPROVE,
+        space=space,
+        target=commitment,
+        reason=(reason or "").strip(),
+    )
+    notices.tell(
+        commitment.owner,
+        f"Your commitment “{commitment.title}” was approved by a moderator: members of "
+        f"{space.name if commitment.visibility == CommitmentVisibility.SPACE else 'the forum'} "
+        "can read it now.",
     )
     return True
 
@@ -455,9 +538,20 @@ def add_update(
         raise ValidationError(errors)
     if report:
         policy.check_report(actor, commitment)
+    screened = "\n\n".join(part for part in (happened, learned, hard, closing_note) if part)
+    outcome = _screen_shared(
+        actor=actor,
+        visibility=commitment.visibility,
+        space=commitment.space,
+        area=commitment.area,
+        text=screened,
+        field="happened",
+    )
+    held = outcome == screening.Outcome.REQUIRE_APPROVAL
     now = timezone.now()
     update = CommitmentUpdate(
         commitment=commitment,
+        is_pending=held,
         happened=happened,
         happened_html=render_markdown(happened),
         learned=learned,
@@ -476,6 +570,10 @@ def add_update(
         commitment.closing_note_html = render_markdown(closing_note)
         commitment.closed_at = now
         fields += ["closing_note", "closing_note_html", "closed_at"]
+        if held:
+            # The closing note is shown with the commitment: it waits with the update.
+            commitment.is_pending = True
+            fields.append("is_pending")
     commitment.updated_at = now
     if report:
         thread = commitment.source_thread
@@ -486,9 +584,20 @@ def add_update(
             body=report_body(commitment, update),
             anonymous=commitment.anonymous,
         )
+        if held and post.is_published:
+            # The thread's space would publish words the commitment's moderators hold for
+            # review: refuse the whole update (rolled back) rather than publish them.
+            raise ValidationError(
+                {
+                    "report": "This update has words a moderator reviews first, so it cannot be "
+                    "posted as a report now. Untick “post this as a report” to save it for "
+                    "review; your text is kept below."
+                }
+            )
         update.report_post = post
     commitment.save(update_fields=fields)
     update.save()
+    _flag_if_screened(commitment, outcome)
     return update
 
 
@@ -616,6 +725,71 @@ def create_case_study(
     return case_study
 
 
+def case_study_summary(case_study: CaseStudy, body: str) -> str:
+    """The summary of a case study's opening post: what comes before its first section."""
+    marker = f"\n\n## {CASE_STUDY_SECTIONS[0][1]}\n\n"
+    return body.split(marker, 1)[0] if marker in body else body
+
+
+@transaction.atomic
+def edit_case_study(
+    *,
+    actor: User,
+    case_study: CaseStudy,
+    title: str,
+    summary: str,
+    sections: dict[str, str],
+    wres_indicator: int | None = None,
+    reason: str = "",
+) -> bool:
+    """Change a case study's title, summary and sections: its opening post is edited through
+    threads.services.edit_post, so every rule of a post edit holds (the author, or a moderator
+    with a reason, told to the author and audited; watched words; an edit needing approval
+    waits, readers keeping the published text; the old text kept as a revision). The sections
+    are stored as the author (or moderator) wrote them. Returns False when nothing changed."""
+    thread = Thread.objects.select_related("space").get(pk=case_study.thread_id)
+    post = Post.objects.select_related("thread__space", "author").get(
+        thread=thread, is_opening=True
+    )
+    threads_policy.check_see_post(actor, post)
+    threads_policy.check_edit_post(actor, post)
+    moderating = threads_policy.moderates_post(actor, post)
+    errors: dict[str, list[str]] = {}
+    cleaned = _collect(errors, _clean_sections, sections) or {}
+    summary = _collect(
+        errors, _text, summary, field="body", limit=SUMMARY_MAX, empty="Write a short summary."
+    )
+    if wres_indicator not in (None, "") and int(wres_indicator) not in WresIndicator.values:
+        errors["wres_indicator"] = ["Choose one of the nine WRES indicators, or none."]
+    try:
+        threads_services.clean_title(title)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    if errors:
+        raise ValidationError(errors)
+    if not moderating:
+        community_policy.check_guidelines_accepted(actor, thread.space)
+    edited = threads_services.edit_post(
+        actor=actor,
+        post=post,
+        body=case_study_markdown(summary, cleaned),
+        title=title,
+        reason=reason,
+        moderating=moderating,
+    )
+    case_study = CaseStudy.objects.select_for_update().get(pk=case_study.pk)
+    indicator = int(wres_indicator) if wres_indicator not in (None, "") else None
+    changed = [name for name, value in cleaned.items() if getattr(case_study, name) != value]
+    if not changed and indicator == case_study.wres_indicator:
+        return edited
+    for name in changed:
+        setattr(case_study, name, cleaned[name])
+    case_study.wres_indicator = indicator
+    _render_case_study(case_study)
+    case_study.save()
+    return True
+
+
 def _render_case_study(case_study: CaseStudy) -> None:
     for name, _, _ in CASE_STUDY_SECTIONS:
         text = getattr(case_study, name)
@@ -646,11 +820,15 @@ def erase_member_content(*, user: User, remove_content: bool) -> None:
 __all__ = [
     "add_update",
     "adopt_proposal",
+    "approve_commitment",
     "case_study_markdown",
+    "case_study_summary",
     "create_case_study",
     "create_commitment",
+    "edit_case_study",
     "edit_commitment",
     "erase_member_content",
+    "held_for_review",
     "propose_action",
     "report_body",
     "set_reminders",

@@ -17,6 +17,7 @@ from threads import policy as threads_policy
 
 from . import policy, selectors, services
 from .forms import (
+    CaseStudyEditForm,
     CaseStudyForm,
     CommitmentForm,
     LibraryFilterForm,
@@ -170,9 +171,10 @@ def _detail_context(request: HttpRequest, commitment: Commitment, update_form=No
         update_form = _update_form(commitment, can_report=can_report)
     return {
         "commitment": commitment,
-        "updates": selectors.updates_of(commitment),
+        "updates": selectors.updates_of(user, commitment),
         "source": selectors.shown_source(user, commitment),
         "mine": mine,
+        "can_flag": policy.can_flag(user, commitment),
         "can_report": can_report,
         "report_thread": thread if can_report else None,
         "update_form": update_form,
@@ -502,4 +504,84 @@ def case_study_create(request: HttpRequest) -> HttpResponse:
             "crumbs": [("Home", reverse("home")), ("Library", reverse("library"))],
             **extra,
         },
+    )
+
+
+def case_study_edit(request: HttpRequest, thread_id: int) -> HttpResponse:
+    """Change a case study's title, summary and sections: its author, or a moderator of its
+    space (with a reason). Anyone who cannot read it gets 404; a reader who may not edit, 403."""
+    thread = selectors.visible_thread(request.user, thread_id)
+    case_study = selectors.case_study_of(thread) if thread is not None else None
+    if case_study is None:
+        raise Http404("No such case study.")
+    post = selectors.opening_post(thread)
+    threads_policy.check_edit_post(request.user, post)
+    moderating = threads_policy.moderates_post(request.user, post)
+    extra: dict = {}
+    status = 200
+    if request.method == "POST":
+        form = CaseStudyEditForm(request.POST, moderating=moderating)
+        status = 400
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                changed = services.edit_case_study(
+                    actor=request.user,
+                    case_study=case_study,
+                    title=data["title"],
+                    summary=data["body"],
+                    sections=form.sections(),
+                    wres_indicator=data["wres_indicator"] or None,
+                    reason=data.get("reason", ""),
+                )
+            except (ValidationError, PermissionDenied) as exc:
+                extra = _refusal(request, form, exc)
+            else:
+                post.refresh_from_db()
+                if post.has_pending_edit:
+                    message = (
+                        "Your changes have been saved and will appear once a moderator approves "
+                        "them. Members see the earlier version until then."
+                    )
+                else:
+                    message = "The case study has been updated." if changed else "Nothing changed."
+                messages.success(request, message)
+                return redirect(thread)
+    else:
+        initial = {
+            name: getattr(case_study, name)
+            for name in (
+                "context",
+                "actions",
+                "changed",
+                "measure",
+                "before",
+                "after",
+                "did_not_work",
+                "contact",
+            )
+        }
+        body = post.pending_body if post.has_pending_edit and not moderating else post.body
+        initial.update(
+            title=(post.pending_title if post.has_pending_edit and not moderating else "")
+            or thread.title,
+            body=services.case_study_summary(case_study, body),
+            wres_indicator=str(case_study.wres_indicator or ""),
+        )
+        form = CaseStudyEditForm(initial=initial, moderating=moderating)
+    return render(
+        request,
+        "commitments/case_study_form.html",
+        {
+            "form": form,
+            "editing": thread,
+            "moderating": moderating,
+            "crumbs": [
+                ("Home", reverse("home")),
+                ("Library", reverse("library")),
+                (thread.title, thread.get_absolute_url()),
+            ],
+            **extra,
+        },
+        status=status,
     )

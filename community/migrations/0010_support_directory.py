@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("community", "0007_commitment_unshare_audit_action"),
+        ("community", "0009_commitment_approve_audit_action"),
     ]
 
     operations = [

@@ -53,6 +53,6 @@ def seed(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("community", "0008_support_directory")]
+    dependencies = [("community", "0010_support_directory")]
 
     operations = [migrations.RunPython(seed, migrations.RunPython.noop)]

@@ -1,0 +1,138 @@
+"""@mentions: ``@Display Name`` in a post notifies that member, if they can read the post.
+
+Who can read it is decided by the one visibility rule (``Post.objects.visible_to``), asked for
+each person mentioned: a mention never reaches, or tells anything to, someone who cannot see
+the post. An anonymous post's mention carries no actor (threads.services.announce_post).
+Mentions are read when a post is announced (published or approved), so an edit never notifies.
+"""
+
+from __future__ import annotations
+
+import re
+
+from django.db.models import Q
+from django.db.models.functions import Lower
+
+from community.models import Space, User
+
+from .models import Post, Thread
+
+MAX_MENTIONS = 10
+MAX_WORDS = 4
+SUGGESTIONS = 8
+_CANDIDATES = 20
+
+# "@" not inside a word or an address, then up to four words of a name.
+MENTION_RE = re.compile(
+    r"(?<![\w@])@([^\W\d_][\w'’.-]*(?: [^\W_][\w'’.-]*){0," + str(MAX_WORDS - 1) + "})"
+)
+
+
+def _own_text(body: str) -> str:
+    """The author's own words: quoted lines (another post's mentions) and code are skipped."""
+    kept, fenced = [], False
+    for line in body.splitlines():
+        if line.lstrip().startswith(("```", "~~~")):
+            fenced = not fenced
+            continue
+        if fenced or line.lstrip().startswith(">"):
+            continue
+        kept.append(line)
+    return "\n".join(kept)
+
+
+def _phrases(body: str) -> list[list[str]]:
+    """For each mention, the names it could be, longest first (trailing punctuation dropped)."""
+    found = []
+    for match in MENTION_RE.finditer(_own_text(body)):
+        words = match.group(1).split(" ")
+        options = []
+        for n in range(len(words), 0, -1):
+            options.append(" ".join(words[:n]).rstrip(".,;:!?'’-").casefold())
+        found.append(options)
+        if len(found) >= MAX_MENTIONS:
+            break
+    return found
+
+
+def mentioned_people(body: str) -> list[tuple[str, list[User]]]:
+    """Each mention in ``body`` that names a member (the longest name that fits), with every
+    active member of that name. One query."""
+    phrases = _phrases(body)
+    names = {name for options in phrases for name in options if name}
+    if not names:
+        return []
+    people: dict[str, list[User]] = {}
+    for user in (
+        User.objects.filter(is_active=True, erased_at__isnull=True)
+        .annotate(folded=Lower("display_name"))
+        .filter(folded__in=names)
+    ):
+        people.setdefault(user.display_name.casefold(), []).append(user)
+    result = []
+    for options in phrases:
+        name = next((option for option in options if option in people), None)
+        if name is not None and all(name != seen for seen, _ in result):
+            result.append((name, people[name]))
+    return result
+
+
+def _can_read(user: User, post: Post) -> bool:
+    return Post.objects.visible_to(user).filter(pk=post.pk).exists()
+
+
+def mentions_of(post: Post) -> tuple[set[int], list[str]]:
+    """(ids of members mentioned who can read ``post``, names mentioned who cannot)."""
+    readers: set[int] = set()
+    unreachable: list[str] = []
+    for _name, users in mentioned_people(post.body):
+        reached = [u for u in users if u.pk != post.author_id and _can_read(u, post)]
+        readers.update(u.pk for u in reached)
+        if not reached and not any(u.pk == post.author_id for u in users):
+            unreachable.append(users[0].display_name)
+    return readers, unreachable
+
+
+def mentioned_readers(post: Post) -> set[int]:
+    """For threads.services.announce_post: who to notify of a mention."""
+    return mentions_of(post)[0]
+
+
+def unreachable_mentions(post: Post) -> list[str]:
+    """Names the author mentioned of people who cannot see the post (told to the author only)."""
+    return mentions_of(post)[1]
+
+
+def _suggest(user: User, query: str, can_read) -> list[dict]:
+    query = " ".join((query or "").split())[:80]
+    if not query:
+        return []
+    candidates = (
+        User.objects.filter(is_active=True, erased_at__isnull=True)
+        .filter(Q(display_name__istartswith=query) | Q(display_name__icontains=f" {query}"))
+        .exclude(pk=user.pk)
+        .order_by("display_name", "pk")[:_CANDIDATES]
+    )
+    found = []
+    for candidate in candidates:
+        if can_read(candidate):
+            found.append({"name": candidate.display_name})
+            if len(found) >= SUGGESTIONS:
+                break
+    return found
+
+
+def suggestions(user: User, thread: Thread, query: str) -> list[dict]:
+    """Members whose name starts with (or has a word starting with) ``query`` and who can read
+    ``thread``: at most ``SUGGESTIONS``, a bounded number of queries whatever the number of
+    members."""
+    return _suggest(
+        user, query, lambda c: Thread.objects.visible_to(c).filter(pk=thread.pk).exists()
+    )
+
+
+def space_suggestions(user: User, space: Space, query: str) -> list[dict]:
+    """For a new thread's form: members who can read ``space``'s threads."""
+    return _suggest(
+        user, query, lambda c: Space.objects.readable_by(c).filter(pk=space.pk).exists()
+    )
