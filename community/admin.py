@@ -8,6 +8,7 @@ from .models import (
     Invitation,
     Membership,
     Space,
+    SupportEntry,
     User,
 )
 
@@ -123,3 +124,10 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+@admin.register(SupportEntry)
+class SupportEntryAdmin(admin.ModelAdmin):
+    list_display = ["name", "position", "is_published", "updated_at"]
+    list_editable = ["position", "is_published"]
+    search_fields = ["name", "purpose"]

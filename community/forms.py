@@ -50,6 +50,9 @@ class SignupForm(AllauthSignupForm):
             token = request.session.get(INVITATION_SESSION_KEY)
             if token:
                 self.fields["invitation"].initial = token
+                invitation = Invitation.objects.usable().filter(token=token).first()
+                if invitation is not None and invitation.email:
+                    self.fields["email"].initial = invitation.email
 
     def clean_display_name(self) -> str:
         name = self.cleaned_data["display_name"].strip()

@@ -394,6 +394,8 @@ class AuditAction(models.TextChoices):
     COMMITMENT_UNSHARE = "commitment.unshare", "Stopped sharing a commitment"
     COMMITMENT_APPROVE = "commitment.approve", "Approved commitment"
     FLAG_DISMISS = "flag.dismiss", "Dismissed flags"
+    APPEAL_UPHOLD = "appeal.uphold", "Upheld a decision on appeal"
+    APPEAL_OVERTURN = "appeal.overturn", "Overturned a decision on appeal"
     WORD_ADD = "word.add", "Added watched word"
     WORD_REMOVE = "word.remove", "Removed watched word"
     WORD_EDIT = "word.edit", "Changed watched word"
@@ -466,3 +468,41 @@ class AuditEntry(models.Model):
     @property
     def action_label(self) -> str:
         return self.get_action_display()
+
+
+class SupportEntryQuerySet(models.QuerySet["SupportEntry"]):
+    def visible_to(self, user) -> SupportEntryQuerySet:
+        """Every signed-in member sees the published entries; staff edit them in the admin."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(is_published=True)
+
+
+class SupportEntry(models.Model):
+    """One place a member can turn to for support (a guardian, a helpline), edited by staff."""
+
+    name = models.CharField(max_length=120)
+    purpose = models.TextField("what it is for", max_length=600)
+    how_to_reach = models.TextField(
+        "how to reach it",
+        max_length=600,
+        help_text="A phone number, text number, email address or where to find it. Plain text.",
+    )
+    link = models.URLField(
+        blank=True,
+        help_text="Optional. A plain address, without tracking parameters.",
+    )
+    position = models.PositiveSmallIntegerField(
+        default=0, help_text="Lower numbers are listed first."
+    )
+    is_published = models.BooleanField("shown to members", default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = SupportEntryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["position", "name"]
+        verbose_name_plural = "support entries"
+
+    def __str__(self) -> str:
+        return self.name

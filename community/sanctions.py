@@ -85,7 +85,9 @@ def warn_member(*, actor: User, space: Space, member: User, reason: str) -> bool
     audit.record(
         actor=actor, action=AuditAction.MEMBER_WARN, space=space, target=member, reason=reason
     )
-    notices.tell(member, f"A moderator of {space.name} has warned you: {reason}")
+    notices.tell(
+        member, notices.appealable(f"A moderator of {space.name} has warned you: {reason}")
+    )
     _changed(actor=actor, member=member, space=space, change=signals.WARNED, reason=reason)
     return True
 
@@ -119,7 +121,9 @@ def mute_member(
         target=member,
         reason=f"{reason} (until {when(until)})",
     )
-    notices.tell(member, f"You are muted in {space.name} until {when(until)}: {reason}")
+    notices.tell(
+        member, notices.appealable(f"You are muted in {space.name} until {when(until)}: {reason}")
+    )
     _changed(
         actor=actor, member=member, space=space, change=signals.MUTED, until=until, reason=reason
     )
@@ -182,7 +186,7 @@ def ban_member(*, actor: User, space: Space, member: User, reason: str) -> bool:
     audit.record(
         actor=actor, action=AuditAction.MEMBERSHIP_BAN, space=space, target=member, reason=reason
     )
-    notices.tell(member, f"You have been banned from {space.name}: {reason}")
+    notices.tell(member, notices.appealable(f"You have been banned from {space.name}: {reason}"))
     _changed(actor=actor, member=member, space=space, change=signals.BANNED, reason=reason)
     return True
 
@@ -220,7 +224,9 @@ def suspend_member(*, actor: User, member: User, until: datetime | None, reason:
         target=member,
         reason=f"{reason} (until {when(until)})",
     )
-    notices.tell(member, f"Your account is suspended until {when(until)}: {reason}")
+    notices.tell(
+        member, notices.appealable(f"Your account is suspended until {when(until)}: {reason}")
+    )
     _changed(
         actor=actor, member=member, space=None, change=signals.SUSPENDED, until=until, reason=reason
     )

@@ -83,3 +83,13 @@ def profile_visible_to(viewer, user_id: int) -> User | None:
 
 def usable_invitation(token: str) -> Invitation | None:
     return Invitation.objects.usable().select_related("space").filter(token=token).first()
+
+
+def invitations_made_by(user) -> QuerySet[Invitation]:
+    """The invitations ``user`` made (staff: all of them), with their space and who used them."""
+    if not user.is_authenticated:
+        return Invitation.objects.none()
+    invitations = Invitation.objects.select_related("space", "used_by", "created_by")
+    if user.is_staff:
+        return invitations.order_by("-created_at", "-pk")
+    return invitations.filter(created_by=user).order_by("-created_at", "-pk")

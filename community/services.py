@@ -15,11 +15,13 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
+from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 
 from community.rendering import render_markdown
 
-from . import audit, policy
+from . import audit, notices, policy
 from .models import (
     AuditAction,
     GuidelinesAcceptance,
@@ -134,7 +136,25 @@ def approve_request(*, actor: User, membership: Membership) -> bool:
         space=membership.space,
         target=membership.user,
     )
+    space = membership.space
+    _tell_about_request(
+        membership.user,
+        f"Your request to join {space.name} was approved. Welcome!",
+        link=space.get_absolute_url(),
+        about=space,
+    )
     return True
+
+
+def _tell_about_request(user: User, text: str, *, link: str, about=None) -> None:
+    """A join request's outcome: in the forum and by email (never naming the moderator)."""
+    notices.tell(user, text, about=about)
+    if user.is_active:
+        notices.email(
+            user.email,
+            subject=text.split(".")[0],
+            body=f"Hello {user.display_name},\n\n{text}\n\n{notices.site_url(link)}\n",
+        )
 
 
 @transaction.atomic
@@ -146,6 +166,13 @@ def decline_request(*, actor: User, membership: Membership, reason: str = "") ->
     membership.delete()
     audit.record(
         actor=actor, action=AuditAction.MEMBERSHIP_DECLINE, space=space, target=user, reason=reason
+    )
+    note = (reason or "").strip()
+    _tell_about_request(
+        user,
+        f"Your request to join {space.name} was declined."
+        + (f" The moderators said: {note}" if note else ""),
+        link=reverse("space_list"),
     )
     return True
 
@@ -194,7 +221,35 @@ def create_invitation(
         invitation.expires_at = expires_at
     invitation.full_clean()
     invitation.save()
+    if invitation.email:
+        where = invitation.space.name if invitation.space_id else "the Race Equality Peer Forum"
+        inviter = actor.display_name
+        notices.email(
+            invitation.email,
+            subject=f"You are invited to join {where}",
+            body=(
+                f"Hello,\n\n{inviter} has invited you to join {where}, a private peer-learning "
+                "community for people working on race equality in the NHS.\n\n"
+                f"Accept the invitation (it works once, for this email address, until "
+                f"{invitation.expires_at:%d %B %Y}):\n"
+                f"{notices.site_url(invitation.get_absolute_url())}\n\n"
+                "If you were not expecting this, you can ignore this email.\n"
+            ),
+        )
     return invitation
+
+
+@transaction.atomic
+def revoke_invitation(*, actor: User, invitation: Invitation) -> bool:
+    """Whoever made an invitation (or staff) can revoke it until it is used."""
+    locked = Invitation.objects.select_for_update().filter(pk=invitation.pk).first()
+    if locked is None or not (actor.is_staff or locked.created_by_id == actor.pk):
+        raise Http404("No such invitation.")
+    if locked.revoked or locked.used_at is not None:
+        return False
+    locked.revoked = True
+    locked.save(update_fields=["revoked"])
+    return True
 
 
 @transaction.atomic

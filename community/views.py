@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -23,7 +24,7 @@ from .forms import (
     SpaceSettingsForm,
 )
 from .http import safe_next, space_context, space_or_404
-from .models import Membership, Space, User
+from .models import Membership, Space, SupportEntry, User
 
 
 def space_list(request: HttpRequest) -> HttpResponse:
@@ -258,8 +259,33 @@ def invitation_create(request: HttpRequest, slug: str | None = None) -> HttpResp
         expires_at=form.cleaned_data["expires_at"],
     )
     link = request.build_absolute_uri(invitation.get_absolute_url())
-    messages.success(request, f"Invitation created. Share this single-use link: {link}")
+    if invitation.email:
+        messages.success(
+            request,
+            f"Invitation emailed to {invitation.email}. You can also share this single-use "
+            f"link: {link}",
+        )
+    else:
+        messages.success(request, f"Invitation created. Share this single-use link: {link}")
     return redirect(back)
+
+
+def invitation_list(request: HttpRequest) -> HttpResponse:
+    """The invitations the member made (staff: every invitation), newest first."""
+    invitations = Paginator(selectors.invitations_made_by(request.user), 25).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "community/invitation_list.html", {"page_obj": invitations})
+
+
+@require_POST
+def invitation_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    invitation = get_object_or_404(selectors.invitations_made_by(request.user), pk=pk)
+    if services.revoke_invitation(actor=request.user, invitation=invitation):
+        messages.success(request, "The invitation is revoked: its link no longer works.")
+    else:
+        messages.info(request, "This invitation was already used or revoked.")
+    return redirect("invitation_list")
 
 
 @login_not_required
@@ -337,3 +363,12 @@ def space_create(request: HttpRequest) -> HttpResponse:
         messages.success(request, f"{space.name} has been created. You are its first moderator.")
         return redirect(space)
     return render(request, "community/space_create.html", {"form": form})
+
+
+def support_directory(request: HttpRequest) -> HttpResponse:
+    """Where to turn for support: staff-edited entries, for every signed-in member."""
+    return render(
+        request,
+        "community/support.html",
+        {"entries": SupportEntry.objects.visible_to(request.user)},
+    )

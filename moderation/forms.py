@@ -32,7 +32,13 @@ class FlagForm(forms.Form):
         required=False,
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 4, "class": "nhsuk-textarea"}),
-        help_text="Only the moderators see this.",
+        help_text="Only the moderators see this. The member you report is never told who "
+        "reported them.",
+    )
+    email_outcome = forms.BooleanField(
+        label="Email me the outcome as well",
+        required=False,
+        help_text="You are always told in the forum when a moderator has decided.",
     )
 
 
@@ -53,6 +59,19 @@ class OptionalReasonForm(forms.Form):
         max_length=500,
         required=False,
         widget=forms.TextInput(attrs={"class": "nhsuk-input"}),
+    )
+
+
+class AnswerForm(forms.Form):
+    """Closing reports without action: the members who reported it are told this reason."""
+
+    reason = forms.CharField(
+        label="Why it stays up (optional)",
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "class": "nhsuk-textarea"}),
+        help_text="The members who reported it are told this, without your name. It is kept in "
+        "the audit log.",
     )
 
 
@@ -110,6 +129,7 @@ class MoveForm(OptionalReasonForm):
 ACTION_FORMS: dict[str, type[forms.Form]] = {
     "reason": ReasonForm,
     "note": OptionalReasonForm,
+    "answer": AnswerForm,
     "edit": EditForm,
     "move": MoveForm,
     "until": UntilForm,
@@ -278,4 +298,31 @@ class RotaForm(forms.Form):
             "required": "Choose the last day you are away.",
             "invalid": "Enter a date, such as 2027-01-31.",
         },
+    )
+
+
+class AppealForm(forms.Form):
+    statement = forms.CharField(
+        label="Why should the decision change?",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 8, "class": "nhsuk-textarea"}),
+        help_text="Another moderator reads this. Up to 2,000 characters. You can appeal each "
+        "decision once.",
+        error_messages={"required": "Say why the decision should change."},
+    )
+
+
+class AppealDecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        label="Your decision",
+        choices=[("uphold", "Uphold: keep the decision"), ("overturn", "Overturn: reverse it")],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose whether to uphold or overturn the decision."},
+    )
+    reason = forms.CharField(
+        label="Reason",
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3, "class": "nhsuk-textarea"}),
+        help_text="The member is told this reason. It is kept in the audit log.",
+        error_messages={"required": "Give a reason: the member is told why."},
     )

@@ -10,7 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from community.models import ScopedQuerySet, Space
+from community.models import AuditEntry, ScopedQuerySet, Space
 
 from .text import normalize
 
@@ -18,18 +18,16 @@ from .text import normalize
 class FlagReason(models.TextChoices):
     """The guidelines' categories (SPEC.md "Moderation")."""
 
-    RACIST = "racist", "Racist or discriminatory content"
+    RACIST = "racist", "Racism, discrimination or a microaggression"
     PERSONAL_ATTACK = "personal_attack", "Personal attack"
     CONFIDENTIALITY = "confidentiality", "Breach of confidentiality"
     SPAM = "spam", "Spam"
     OTHER = "other", "Other"
 
 
-#: The report reason counted on a moderator's wellbeing page. The reporting reasons are being
-#: reworked on another branch, which names racism ``racism``; until that lands the existing
-#: ``racist`` value counts too. Reconcile here, and only here.
-RACISM_REASON = "racism"
-RACISM_REASONS = (RACISM_REASON, FlagReason.RACIST.value)
+#: The report reasons counted on a moderator's wellbeing page ("racism, discrimination or a
+#: microaggression").
+RACISM_REASONS = (FlagReason.RACIST.value,)
 
 
 class MatchedIn(models.TextChoices):
@@ -51,6 +49,12 @@ class FlagQuerySet(models.QuerySet["Flag"]):
     def open(self) -> FlagQuerySet:
         return self.filter(status=Flag.Status.OPEN)
 
+    def raised_by(self, user) -> FlagQuerySet:
+        """The reports ``user`` made: the only flags a member who moderates nothing sees."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(flagger=user)
+
     def for_target(self, target) -> FlagQuerySet:
         return self.filter(
             target_type=ContentType.objects.get_for_model(target, for_concrete_model=False),
@@ -65,6 +69,7 @@ class Flag(models.Model):
         OPEN = "open", "Open"
         UPHELD = "upheld", "Action taken"
         DISMISSED = "dismissed", "No action needed"
+        WITHDRAWN = "withdrawn", "Withdrawn"
 
     flagger = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -102,6 +107,12 @@ class Flag(models.Model):
         max_length=100, blank=True, help_text="The watched word of an automatic flag."
     )
     matched_in = models.CharField(max_length=10, choices=MatchedIn.choices, blank=True)
+    outcome_reason = models.TextField(
+        max_length=500, blank=True, help_text="The moderator's reason, told to the reporter."
+    )
+    email_outcome = models.BooleanField(
+        default=False, help_text="The reporter asked to be emailed the outcome too."
+    )
 
     objects = FlagQuerySet.as_manager()
 
@@ -272,3 +283,70 @@ class RotaPause(models.Model):
 
     def __str__(self) -> str:
         return f"{self.moderator} away until {self.until}"
+
+
+class AppealQuerySet(ScopedQuerySet):
+    def visible_to(self, user) -> AppealQuerySet:
+        """Moderators see the appeals of their spaces, staff every appeal (site-wide ones too),
+        a member their own."""
+        return self.scoped_to(
+            user,
+            lambda qs: qs.filter(
+                Q(appellant=user) | Q(space__in=Space.objects.moderated_by(user).values("pk"))
+            ),
+        )
+
+    def to_decide(self, user) -> AppealQuerySet:
+        """The appeals ``user`` reviews as a moderator or staff (not their own)."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_staff:
+            return self.exclude(appellant=user)
+        return self.filter(space__in=Space.objects.moderated_by(user).values("pk")).exclude(
+            appellant=user
+        )
+
+
+class Appeal(models.Model):
+    """A member's one appeal against a moderator's action on them or their content, which
+    another moderator of the space (or staff) decides. ``entry`` is the action, as audited."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Waiting for a decision"
+        UPHELD = "upheld", "Decision upheld"
+        OVERTURNED = "overturned", "Decision overturned"
+
+    entry = models.OneToOneField(
+        AuditEntry,
+        on_delete=models.PROTECT,
+        related_name="appeal",
+        error_messages={"unique": "You have already appealed this decision."},
+    )
+    appellant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="appeals"
+    )
+    space = models.ForeignKey(
+        Space,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="appeals",
+        help_text="Empty for a site-wide action (a suspension): staff decide.",
+    )
+    statement = models.TextField(max_length=2000)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.TextField(max_length=500, blank=True)
+
+    objects = AppealQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["space", "status"])]
+
+    def __str__(self) -> str:
+        return f"Appeal against {self.entry.get_action_display().lower()} ({self.get_status_display()})"

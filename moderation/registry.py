@@ -34,7 +34,7 @@ class ActionSpec:
     """One action a moderator can take on an item of a kind, as the queue and forms offer it.
 
     ``form`` names one of moderation's forms: ``"reason"`` (required reason), ``"note"``
-    (optional reason), ``"edit"`` (body and reason), ``"move"`` (another space and a note),
+    (optional reason), ``"answer"`` (optional reason told to the reporters), ``"edit"`` (body and reason), ``"move"`` (another space and a note),
     ``"until"`` (an end date and time and a reason).
     """
 
@@ -143,6 +143,20 @@ class ModeratableKind:
 
     def restore(self, *, actor: User, item, reason: str = "") -> bool:
         """Bring back a hidden item (used when a moderator dismisses flags on it)."""
+        raise NotImplementedError
+
+    # Appeals (moderation.appeals) --------------------------------------------------------
+
+    #: The audited actions on items of this kind that their author may appeal.
+    appealable_actions: tuple[str, ...] = ()
+
+    def authored_by(self, user: User) -> models.QuerySet | None:
+        """The pks of the items ``user`` wrote (a ``values("pk")`` queryset), or None."""
+        return None
+
+    def undo(self, *, actor: User, item, action: str, done_at, reason: str) -> bool:
+        """Reverse ``action`` (one of ``appealable_actions``, done at ``done_at``) on appeal:
+        unhide, or bring back the text from before a moderator's edit."""
         raise NotImplementedError
 
 

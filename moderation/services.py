@@ -16,16 +16,20 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 
 from community import audit, notices, signals
 from community.models import AuditAction, Membership, Space, User
 
 from . import policy, registry
-from .models import Flag, FlagReason, ModeratorNote, RotaPause, SavedReply, WatchedWord
+from .models import Appeal, Flag, FlagReason, ModeratorNote, RotaPause, SavedReply, WatchedWord
 from .text import normalize
 
-ALREADY_FLAGGED = "You have already flagged this. A moderator will review it."
+ALREADY_FLAGGED = (
+    "You have already flagged this. A moderator will review it; you can withdraw your report "
+    "from Your reports."
+)
 DETAILS_MAX = 1000
 
 
@@ -52,7 +56,13 @@ def _space(kind: registry.ModeratableKind, target, space: Space | None) -> Space
 
 @transaction.atomic
 def flag_item(
-    *, actor: User, target, reason: str, details: str = "", space: Space | None = None
+    *,
+    actor: User,
+    target,
+    reason: str,
+    details: str = "",
+    space: Space | None = None,
+    email_outcome: bool = False,
 ) -> Flag:
     """Report an item to its space's moderators. ``space`` names where a member is flagged
     (content is flagged in its own space)."""
@@ -81,6 +91,7 @@ def flag_item(
         space=space,
         reason=reason,
         details=details,
+        email_outcome=bool(email_outcome),
     )
     flag.full_clean()
     flag.save()
@@ -168,9 +179,19 @@ def _autohide_if_due(kind: registry.ModeratableKind, target, space: Space) -> No
     kind.hide(actor=None, item=target, reason=registry.AUTOHIDE_REASON)
 
 
-def resolve_flags_on(*, actor: User, target, upheld: bool, space: Space | None = None) -> int:
-    """Close the open flags on ``target`` and thank each flagger. Call inside the action's
-    transaction. With ``space``, only the flags raised there are closed (a member's)."""
+def resolve_flags_on(
+    *,
+    actor: User | None,
+    target,
+    upheld: bool,
+    space: Space | None = None,
+    reason: str = "",
+    outcome: str = "",
+) -> int:
+    """Close the open flags on ``target`` and tell each reporter what was decided and why
+    (in-app, and by email to those who asked). Call inside the action's transaction. With
+    ``space``, only the flags raised there are closed (a member's). ``outcome`` says what was
+    done ("We hid it"); ``reason`` is the moderator's, told to the reporter as it is."""
     flags = _open_flags(target)
     if space is not None:
         flags = flags.filter(space=space)
@@ -178,24 +199,64 @@ def resolve_flags_on(*, actor: User, target, upheld: bool, space: Space | None =
     if not flags:
         return 0
     status = Flag.Status.UPHELD if upheld else Flag.Status.DISMISSED
+    reason = (reason or "").strip()[:OUTCOME_REASON_MAX]
     Flag.objects.filter(pk__in=[f.pk for f in flags]).update(
-        status=status, resolved_by=actor, resolved_at=timezone.now()
-    )
-    outcome = (
-        "took action under the guidelines"
-        if upheld
-        else "decided that no action was needed this time"
+        status=status, resolved_by=actor, resolved_at=timezone.now(), outcome_reason=reason
     )
     told = set()
     for flag in flags:
         if flag.flagger_id and flag.flagger_id not in told:
             told.add(flag.flagger_id)
-            notices.tell(
-                flag.flagger,
-                f"Thank you for your flag ({flag.get_reason_display().lower()}). "
-                f"A moderator reviewed it and {outcome}.",
-            )
+            _tell_reporter(flag, outcome_text(upheld=upheld, outcome=outcome, reason=reason))
     return len(flags)
+
+
+OUTCOME_REASON_MAX = 500
+
+
+def outcome_text(*, upheld: bool, outcome: str = "", reason: str = "") -> str:
+    """What a reporter reads: "We hid it: …" or "We left it up, because …"."""
+    if upheld:
+        said = (outcome or "We acted on it").rstrip(".")
+        return f"{said}: {reason}" if reason else f"{said}."
+    if reason:
+        return f"We left it up, because {reason}"
+    return "We left it up: the moderators found it does not break the guidelines."
+
+
+def _tell_reporter(flag: Flag, decision: str) -> None:
+    """The reporter alone hears the decision; nobody else learns who reported."""
+    reporter = flag.flagger
+    text = (
+        f"Thank you for your report ({flag.get_reason_display().lower()}). "
+        f"A moderator reviewed it. {decision}"
+    )
+    notices.tell(reporter, text)
+    if not flag.email_outcome or reporter is None or not reporter.is_active:
+        return
+    notices.email(
+        reporter.email,
+        subject="The outcome of your report",
+        body=(
+            f"Hello {reporter.display_name},\n\n{text}\n\n"
+            "If this has affected you, the forum lists where to find support: "
+            f"{notices.site_url(reverse('support'))}\n"
+        ),
+    )
+
+
+@transaction.atomic
+def withdraw_flag(*, actor: User, flag: Flag) -> bool:
+    """The reporter takes back an open report of theirs; someone else's is missing to them."""
+    locked = Flag.objects.select_for_update().filter(pk=flag.pk).first()
+    if locked is None or not actor.is_authenticated or locked.flagger_id != actor.pk:
+        raise Http404("No such report.")
+    if locked.status != Flag.Status.OPEN:
+        return False
+    locked.status = Flag.Status.WITHDRAWN
+    locked.resolved_at = timezone.now()
+    locked.save(update_fields=["status", "resolved_at"])
+    return True
 
 
 @transaction.atomic
@@ -206,7 +267,7 @@ def dismiss_flags(*, actor: User, target, space: Space | None = None, reason: st
     target = kind.lock(target)
     space = _space(kind, target, space)
     policy.check_moderate(actor, space)
-    closed = resolve_flags_on(actor=actor, target=target, upheld=False, space=space)
+    closed = resolve_flags_on(actor=actor, target=target, upheld=False, space=space, reason=reason)
     if closed:
         audit.record(
             actor=actor, action=AuditAction.FLAG_DISMISS, space=space, target=target, reason=reason
@@ -302,7 +363,8 @@ def close_flags_on_sanctioned_member(
     """A warning, mute or ban answers the flags raised on that member in that space."""
     if space is None or change not in UPHOLDING_CHANGES:
         return
-    resolve_flags_on(actor=actor, target=user, upheld=True, space=space)
+    # The reporters hear that the moderators acted, not the sanction (that is the member's).
+    resolve_flags_on(actor=actor, target=user, upheld=True, space=space, outcome="We took action")
 
 
 # Erasure --------------------------------------------------------------------------------------
@@ -310,16 +372,18 @@ def close_flags_on_sanctioned_member(
 
 @transaction.atomic
 def forget_member(user: User) -> None:
-    """An erased member's flags: those they raised stay (the review queue and the auto-hide
-    threshold count them) without the details they wrote; those about them or their content
-    stay on the item, no longer naming them as its author. Moderators' notes about them are
-    deleted; notes they wrote stay, no longer signed."""
+    """An erased member's flags and appeals: those they raised stay (the review queue and the
+    auto-hide threshold count them) without the details they wrote; those about them or their
+    content stay on the item, no longer naming them as its author. Moderators' notes about them
+    are deleted; notes they wrote stay, no longer signed."""
     Flag.objects.filter(flagger=user).exclude(details="").update(details="")
     Flag.objects.filter(target_user=user).update(target_user=None)
     # Notes about them go with them; notes they wrote stay for the space, unsigned.
     ModeratorNote.objects.filter(member=user).delete()
     ModeratorNote.objects.filter(author=user).update(author=None)
     RotaPause.objects.filter(moderator=user).delete()
+    # Their appeals stay (the transparency report counts them) without what they wrote.
+    Appeal.objects.filter(appellant=user).exclude(statement="").update(statement="")
 
 
 # Watched words --------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import appeal_views, reporting, transparency, views
 
 urlpatterns = [
     path("moderation/", views.queue, name="moderation_queue"),
@@ -26,6 +26,24 @@ urlpatterns = [
         views.watched_word_remove,
         name="moderation_word_remove",
     ),
+    # The reporter's side: confirmation, their reports, withdrawal.
+    path("moderation/reports/sent/", reporting.report_sent, name="report_sent"),
+    path("moderation/reports/mine/", reporting.my_reports, name="my_reports"),
+    path(
+        "moderation/reports/<int:pk>/withdraw/",
+        reporting.withdraw_report,
+        name="withdraw_report",
+    ),
+    path("moderation/report/", transparency.report, name="transparency_report"),
+    # Appeals: the member's decisions and appeals; the moderators' list and decision.
+    path("moderation/appeals/", appeal_views.appeal_list, name="moderation_appeals"),
+    path("moderation/appeals/mine/", appeal_views.my_decisions, name="my_decisions"),
+    path(
+        "moderation/appeals/new/<int:entry_id>/",
+        appeal_views.appeal_create,
+        name="appeal_create",
+    ),
+    path("moderation/appeals/<int:pk>/", appeal_views.appeal_detail, name="appeal_detail"),
     # Flags: one view for every kind that lives in a space; members are flagged in a space.
     path("moderation/flag/post/<int:pk>/", views.flag_item, {"kind": "post"}, name="flag_post"),
     path(

@@ -13,6 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import pluralize
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
 from community import policy as community_policy
@@ -37,7 +38,9 @@ from .models import FlagKind, FlagReason
 from .registry import ActionSpec
 from .selectors import QUEUE_KINDS
 
-DISMISS = ActionSpec("No action needed", "note", "The flags are closed.")
+DISMISS = ActionSpec(
+    "No action needed", "answer", "The flags are closed and the reporters are told."
+)
 ACCOUNT_ACTIONS = {
     "suspend": ActionSpec("Suspend", "until", "The account is suspended.", destructive=True),
     "unsuspend": ActionSpec("Lift suspension", "note", "The suspension is lifted."),
@@ -281,14 +284,13 @@ def _flag_page(request: HttpRequest, *, target, space: Space, label: str, back: 
                 space=space,
                 reason=form.cleaned_data["reason"],
                 details=form.cleaned_data["details"],
+                email_outcome=form.cleaned_data["email_outcome"],
             )
         except ValidationError as exc:
             form.add_error(None, " ".join(exc.messages))
         else:
-            messages.success(
-                request, "Thank you. The moderators will review it and tell you what they decide."
-            )
-            return redirect(back)
+            # The confirmation signposts support (moderation.reporting).
+            return redirect(f"{reverse('report_sent')}?{urlencode({'next': back})}")
     return render(
         request, "moderation/flag_form.html", {"form": form, "label": label, "back": back}
     )

@@ -801,7 +801,9 @@ def hide_message(*, actor: User | None, event: LiveEvent, reason: str) -> bool:
     reason = sanctions.required_reason(reason, "the author is told why their message was removed.")
     if not _remove(session, event):
         return False
-    moderation_services.resolve_flags_on(actor=actor, target=event, upheld=True)
+    moderation_services.resolve_flags_on(
+        actor=actor, target=event, upheld=True, reason=reason, outcome="We removed it"
+    )
     audit.record(
         actor=actor, action=AuditAction.LIVE_HIDE, space=space, target=event, reason=reason
     )

@@ -15,6 +15,7 @@ Templates use the ``content_notes`` tag library; Python code calls these functio
 
 from __future__ import annotations
 
+from django.urls import reverse
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
@@ -30,6 +31,7 @@ _FOLDED = (
     '<summary class="nhsuk-details__summary">'
     '<span class="nhsuk-details__summary-text">Content note: {}</span></summary>'
     '<div class="nhsuk-details__text forum-post-body">{}</div></details>'
+    '<p class="forum-meta"><a href="{}">If this affects you, support is available</a></p>'
 )
 _OPEN = '<div class="forum-post-body">{}</div>'
 
@@ -48,7 +50,7 @@ def fold(note: str, inner_html: str) -> SafeString:
     """``inner_html`` (stored, sanitized HTML) folded under ``note``, or in a plain body div."""
     body = mark_safe(inner_html)  # noqa: S308 - stored HTML from community.rendering
     if note:
-        return format_html(_FOLDED, note, body)
+        return format_html(_FOLDED, note, body, reverse("support"))
     return format_html(_OPEN, body)
 
 

@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
-from community.models import Space, User
+from community.models import AuditAction, Space, User
 from moderation.models import FlagKind
 from moderation.registry import AUTOHIDE_REASON, ActionSpec, ModeratableKind
 
@@ -74,10 +74,11 @@ class PostKind(ModeratableKind):
         return item.is_hidden and item.hidden_reason == AUTOHIDE_REASON
 
     def awaiting_approval(self, space_ids):
-        """The queue's "posts awaiting approval": new posts, and published posts with an edit
-        waiting (a ``require approval`` watched word), oldest first."""
+        """The queue's "posts awaiting approval": new posts, published posts with an edit
+        waiting (a ``require approval`` watched word) and hidden posts their author edited and
+        resubmitted, oldest first."""
         waiting = Q(status=PostStatus.PENDING) | Q(
-            status=PostStatus.PUBLISHED, pending_at__isnull=False
+            status__in=[PostStatus.PUBLISHED, PostStatus.HIDDEN], pending_at__isnull=False
         )
         return (
             self._related()
@@ -103,7 +104,7 @@ class PostKind(ModeratableKind):
     def perform(self, *, actor: User, item: Post, action: str, data: dict) -> bool:
         reason = data.get("reason", "")
         if action == "approve":
-            if item.has_pending_edit and item.is_published:
+            if item.has_pending_edit and (item.is_published or item.is_hidden):
                 return services.approve_edit(actor=actor, post=item, reason=reason)
             return services.approve_post(actor=actor, post=item, reason=reason)
         if action == "decline_edit":
@@ -125,6 +126,24 @@ class PostKind(ModeratableKind):
 
     def restore(self, *, actor: User, item: Post, reason: str = "") -> bool:
         return services.restore_post(actor=actor, post=item, reason=reason)
+
+    appealable_actions = (AuditAction.POST_HIDE, AuditAction.POST_EDIT)
+
+    def authored_by(self, user: User):
+        return Post.objects.filter(author=user).values("pk")
+
+    def undo(self, *, actor: User, item: Post, action: str, done_at, reason: str) -> bool:
+        if action == AuditAction.POST_HIDE:
+            return services.restore_post(actor=actor, post=item, reason=reason)
+        if action == AuditAction.POST_EDIT:
+            before = item.revisions.filter(created_at__lte=done_at).order_by("-created_at", "-pk")
+            revision = before.first()
+            if revision is None:
+                return False
+            return services.edit_post(
+                actor=actor, post=item, body=revision.body, reason=reason, moderating=True
+            )
+        raise Http404("No such action.")
 
 
 class ThreadKind(ModeratableKind):
@@ -198,3 +217,13 @@ class ThreadKind(ModeratableKind):
 
     def restore(self, *, actor: User, item: Thread, reason: str = "") -> bool:
         return services.restore_thread(actor=actor, thread=item, reason=reason)
+
+    appealable_actions = (AuditAction.THREAD_HIDE,)
+
+    def authored_by(self, user: User):
+        return Thread.objects.filter(author=user).values("pk")
+
+    def undo(self, *, actor: User, item: Thread, action: str, done_at, reason: str) -> bool:
+        if action == AuditAction.THREAD_HIDE:
+            return services.restore_thread(actor=actor, thread=item, reason=reason)
+        raise Http404("No such action.")

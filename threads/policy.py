@@ -160,8 +160,7 @@ def check_edit_post(user, post: Post) -> None:
         _check_participate_in(user, space)
         if post.thread.is_locked:
             raise PermissionDenied("This thread is locked, so its posts cannot be edited.")
-        if post.status == PostStatus.HIDDEN:
-            raise PermissionDenied("A moderator hid this post, so it cannot be edited.")
+        # A hidden post can be edited: the edit is resubmitted for a moderator's review.
 
 
 def can_edit_post(user, post: Post) -> bool:

@@ -436,6 +436,13 @@ def edit_post(
     outcome = _screen(
         actor=actor, space=space, text=body, title=new_title if post.is_opening else ""
     )
+    if post.status == PostStatus.HIDDEN and not moderating:
+        # A hidden post, edited by its author, is resubmitted: it stays hidden until a moderator
+        # approves the new text (approve_edit publishes it again) or declines it.
+        post.pending_body, post.pending_title = body, title_changed
+        post.pending_reason, post.pending_at = reason, timezone.now()
+        post.save(update_fields=PENDING_EDIT_FIELDS)
+        return True
     if outcome == screening.Outcome.REQUIRE_APPROVAL and post.status == PostStatus.PUBLISHED:
         # Screened like a new post, but readers keep the published version meanwhile.
         post.pending_body, post.pending_title = body, title_changed
@@ -459,11 +466,13 @@ def edit_post(
         thread.save(update_fields=["title"])
     _flag_if_screened(post, space, outcome)
     if moderating:
-        moderation_services.resolve_flags_on(actor=actor, target=post, upheld=True)
+        moderation_services.resolve_flags_on(
+            actor=actor, target=post, upheld=True, reason=reason, outcome="We edited it"
+        )
         audit.record(
             actor=actor, action=AuditAction.POST_EDIT, space=space, target=post, reason=reason
         )
-        _tell_post_author(post, f"was edited by a moderator: {reason}")
+        _tell_post_author(post, notices.appealable(f"was edited by a moderator: {reason}"))
     _broadcast_changed(post)
     return True
 
@@ -488,7 +497,8 @@ def approve_edit(*, actor: User, post: Post, reason: str = "") -> bool:
     thread = post.thread
     space = thread.space
     moderation_policy.check_moderate(actor, space)
-    if not post.has_pending_edit or not post.is_published:
+    resubmitted = post.is_hidden and not post.is_deleted
+    if not post.has_pending_edit or not (post.is_published or resubmitted):
         return False
     PostRevision.objects.create(
         post=post,
@@ -505,13 +515,19 @@ def approve_edit(*, actor: User, post: Post, reason: str = "") -> bool:
         thread.title = post.pending_title
         thread.save(update_fields=["title"])
     _clear_pending_edit(post)
+    if resubmitted:
+        post.status = PostStatus.PUBLISHED
+        post.hidden_reason = ""
+        post.save(update_fields=["status", "hidden_reason"])
+        recount_thread(thread)
     note = reason.strip()[:REASON_MAX]
+    what = "Resubmitted edit approved" if resubmitted else "Edit approved"
     audit.record(
         actor=actor,
         action=AuditAction.POST_APPROVE,
         space=space,
         target=post,
-        reason=f"Edit approved: {note}" if note else "Edit approved",
+        reason=f"{what}: {note}" if note else what,
     )
     _tell_post_author(post, "was edited: a moderator approved your edit and it is now published.")
     _broadcast_changed(post)
@@ -568,7 +584,9 @@ def delete_post(
     post.save(update_fields=["is_deleted", "deleted_at"])
     recount_thread(post.thread)
     if moderating:
-        moderation_services.resolve_flags_on(actor=actor, target=post, upheld=True)
+        moderation_services.resolve_flags_on(
+            actor=actor, target=post, upheld=True, reason=reason, outcome="We removed it"
+        )
         audit.record(
             actor=actor, action=AuditAction.POST_DELETE, space=space, target=post, reason=reason
         )
@@ -623,9 +641,13 @@ def hide_post(*, actor: User | None, post: Post, reason: str) -> bool:
     if post.is_deleted or (post.status == PostStatus.HIDDEN and not _is_autohidden(post)):
         return False
     _set_post_hidden(post, reason)
-    moderation_services.resolve_flags_on(actor=actor, target=post, upheld=True)
+    # A waiting edit is answered by the hide; the author may edit again to resubmit it.
+    _clear_pending_edit(post)
+    moderation_services.resolve_flags_on(
+        actor=actor, target=post, upheld=True, reason=reason, outcome="We hid it"
+    )
     audit.record(actor=actor, action=AuditAction.POST_HIDE, space=space, target=post, reason=reason)
-    _tell_post_author(post, f"was hidden by a moderator: {reason}")
+    _tell_post_author(post, notices.appealable(f"was hidden by a moderator: {reason}"))
     _broadcast_changed(post)
     return True
 
@@ -754,11 +776,13 @@ def hide_thread(*, actor: User | None, thread: Thread, reason: str) -> bool:
     if thread.is_hidden and not _is_autohidden(thread):
         return False
     _set_thread_hidden(thread, reason)
-    moderation_services.resolve_flags_on(actor=actor, target=thread, upheld=True)
+    moderation_services.resolve_flags_on(
+        actor=actor, target=thread, upheld=True, reason=reason, outcome="We hid it"
+    )
     audit.record(
         actor=actor, action=AuditAction.THREAD_HIDE, space=space, target=thread, reason=reason
     )
-    _tell_thread_author(thread, f"was hidden by a moderator: {reason}")
+    _tell_thread_author(thread, notices.appealable(f"was hidden by a moderator: {reason}"))
     return True
 
 

@@ -229,10 +229,25 @@ def _moderation_export(user: User) -> dict[str, Any]:
                 "reason": f.reason,
                 "details": f.details,
                 "status": f.status,
+                "outcome_reason": f.outcome_reason,
                 "created_at": _iso(f.created_at),
             }
             for f in Flag.objects.filter(flagger=user).select_related("space")
-        ]
+        ],
+        # Their own appeals: what they wrote and what was decided, never who decided it.
+        "appeals": [
+            {
+                "decision": a.entry.get_action_display(),
+                "space": a.space.name if a.space_id else "",
+                "statement": a.statement,
+                "status": a.status,
+                "decision_reason": a.decision_reason,
+                "created_at": _iso(a.created_at),
+            }
+            for a in _model("moderation.Appeal")
+            .objects.filter(appellant=user)
+            .select_related("entry", "space")
+        ],
     }
 
 

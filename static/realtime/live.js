@@ -396,7 +396,17 @@ function start(root) {
     if (Number(item.dataset.authorId) !== me) {
       actions.append(
         actionButton("Flag", ` message ${seq} for moderators`, () => {
-          const reason = prompt("Why are you flagging this message? (for the moderators)");
+          // The guidelines' reasons (moderation.models.FlagReason), racism first; anything
+          // else typed is kept as the details of an "other" report.
+          const reasons = ["racist", "personal_attack", "confidentiality", "spam", "other"];
+          const answer = prompt(
+            "Why are you reporting this message? Type a number, or say why in your own words.\n" +
+              "1 Racism, discrimination or a microaggression\n2 Personal attack\n" +
+              "3 Breach of confidentiality\n4 Spam\n5 Other\n" +
+              "The member is not told who reported it.",
+          );
+          const text = (answer || "").trim();
+          const reason = reasons[Number(text) - 1] || text;
           if (reason) command({ type: "flag", seq, reason }, { place: item });
         }),
       );

@@ -10,7 +10,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 
 from community.models import User
-from moderation.models import RACISM_REASON, Flag, RotaPause
+from moderation.models import Flag, FlagReason, RotaPause
 from moderation.selectors import week_start
 from moderation.services import flag_post
 from tests.conftest import make_member
@@ -42,7 +42,7 @@ def test_moderator_sees_racism_reports_they_reviewed_this_week(space, moderator,
     now = timezone.now()
     second = make_member(space, is_moderator=True)
     _resolved(space, moderator, reason="racist", when=now)
-    _resolved(space, moderator, reason=RACISM_REASON, when=now, status="dismissed")
+    _resolved(space, moderator, reason=FlagReason.RACIST, when=now, status="dismissed")
     _resolved(space, moderator, reason="racist", when=week_start() - timedelta(minutes=1))
     _resolved(space, moderator, reason="spam", when=now)
     _resolved(space, second, reason="racist", when=now)

@@ -172,6 +172,15 @@ def build_world() -> World:
         session=session, text=f"{SECRET_BODY} proposed action.", created_by=users["facilitator"]
     )
     invitation = Invitation.objects.create(space=space, created_by=users["moderator"])
+    from community import sanctions
+    from community.models import AuditAction, AuditEntry
+    from moderation.appeals import submit_appeal
+
+    sanctions.warn_member(
+        actor=users["moderator"], space=space, member=users["member"], reason="Sweep warning"
+    )
+    warning = AuditEntry.objects.filter(action=AuditAction.MEMBER_WARN).latest("pk")
+    appeal = submit_appeal(actor=users["member"], entry=warning, statement="Sweep appeal")
     pending_membership = Membership.objects.get(user=users["pending_member"], space=space)
     notification = Notification.objects.filter(
         recipient=author
@@ -195,6 +204,8 @@ def build_world() -> World:
             "session": session,
             "event": event,
             "invitation": invitation,
+            "warning": warning,
+            "appeal": appeal,
             "pending_membership": pending_membership,
             "notification": notification,
             "commitment": commitment,

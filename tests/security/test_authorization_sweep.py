@@ -185,6 +185,12 @@ TABLE: dict[str, Entry] = {
     "invitation_accept": get(
         outcomes("ok|redirect", anonymous="ok|redirect"), lambda w: {"token": w.invitation.token}
     ),
+    "support": get(outcomes()),
+    "invitation_list": get(outcomes()),
+    "invitation_revoke": posted(
+        outcomes("404", moderator="redirect", staff="redirect"),
+        lambda w: {"pk": w.invitation.pk},
+    ),
     "space_list": get(outcomes()),
     "space_create": get(staff_only()),
     "space_detail": get(outcomes(), slug),
@@ -269,6 +275,18 @@ TABLE: dict[str, Entry] = {
         data={"body": "Sweep note"},
         names_author=True,
     ),
+    # the reporter's side, appeals, the transparency report (moderation)
+    "report_sent": get(outcomes()),
+    "my_reports": get(outcomes()),
+    "withdraw_report": posted(outcomes("404", member="redirect"), lambda w: {"pk": w.flag.pk}),
+    "my_decisions": get(outcomes()),
+    "appeal_create": get(outcomes("404", member="ok"), lambda w: {"entry_id": w.warning.pk}),
+    "moderation_appeals": get(outcomes("403", other_moderator="ok", moderator="ok", staff="ok")),
+    "appeal_detail": get(
+        outcomes("403", other_moderator="404", moderator="ok", staff="ok"),
+        lambda w: {"pk": w.appeal.pk},
+    ),
+    "transparency_report": get(outcomes()),
     "flag_post": get(inside(**SANCTIONED), lambda w: {"pk": w.first_post.pk}),
     "flag_thread": get(inside(**SANCTIONED), lambda w: {"pk": w.thread.pk}),
     "flag_commitment": get(inside(**SANCTIONED), lambda w: {"pk": w.commitment.pk}),

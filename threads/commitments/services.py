@@ -393,7 +393,13 @@ def unshare_commitment(*, actor: User, commitment: Commitment, reason: str) -> b
     commitment.updated_at = timezone.now()
     commitment.save(update_fields=["visibility", "space", "anonymous", "is_pending", "updated_at"])
     CommitmentUpdate.objects.filter(commitment=commitment, is_pending=True).update(is_pending=False)
-    moderation_services.resolve_flags_on(actor=actor, target=commitment, upheld=True)
+    moderation_services.resolve_flags_on(
+        actor=actor,
+        target=commitment,
+        upheld=True,
+        reason=reason,
+        outcome="We stopped sharing it",
+    )
     audit.record(
         actor=actor,
         action=AuditAction.COMMITMENT_UNSHARE,
