@@ -157,3 +157,54 @@ def test_tree_walker_cleans_as_bleach_does():
     raw += ['<table><tr><td>1</td></tr></table><script>x</script><a href="/">x</a>tail']
     for html in rendered + raw:
         assert rendering.sanitize(html) == stock.clean(html)
+
+
+def _both_ways(html: str) -> tuple[str, str]:
+    cleaner = rendering._cleaner()
+    return cleaner.clean(html), cleaner.clean(html, fast=False)
+
+
+@pytest.mark.parametrize("size", [BODY_MAX, 400])
+def test_markdown_output_read_without_html5lib_cleans_to_the_same_html(size):
+    from tests.security.xss_vectors import VECTORS
+
+    bodies = [body for _, body in corpus(max(size, 1000))] + list(VECTORS)
+    for body in bodies:
+        html = rendering._demote_headings(rendering._markdown().render(body))
+        assert rendering._markdown_tokens(html) is not None, body[:60]
+        fast, full = _both_ways(html)
+        assert fast == full, body[:60]
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        "<p>a <script>alert(1)</script></p>",
+        "<p>unclosed <em>emphasis</p>",
+        "<p>a</p></p>",
+        "<p><p>nested</p></p>",
+        "<table><tr><td>no tbody</td></tr></table>",
+        "<p><table><tbody><tr><td>x</td></tr></tbody></table></p>",
+        "<p><a href=x><a href=y>nested</a></a></p>",
+        "<p onclick='x'>single quotes</p>",
+        "<p>a < b</p>",
+        "<br></br>",
+        "<img src=x onerror=alert(1)>",
+    ],
+)
+def test_other_markup_goes_through_the_full_parser_and_is_cleaned(html):
+    """Only markup exactly as markdown-it writes it skips html5lib's parser: anything else (as
+    :func:`rendering.sanitize` may be given) is parsed in full, with the same result."""
+    assert rendering._markdown_tokens(html) is None
+    fast, full = _both_ways(html)
+    assert fast == full
+    assert "<script" not in fast and "javascript:" not in fast and "onerror" not in fast
+
+
+def test_markup_read_without_html5lib_is_still_sanitized():
+    html = '<p><a href="javascript:alert(1)" title="t">x</a><span class="other">y</span></p>'
+    assert rendering._markdown_tokens(html) is not None
+    fast, full = _both_ways(html)
+    assert fast == full
+    assert "javascript:" not in fast and "other" not in fast
+    assert 'rel="nofollow noopener noreferrer ugc"' in fast
