@@ -17,8 +17,11 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
-from contextlib import suppress
-from functools import lru_cache
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from contextvars import ContextVar
+from dataclasses import dataclass
+from functools import lru_cache, wraps
 from html import escape
 from urllib.parse import unquote
 
@@ -548,8 +551,79 @@ def sanitize(html: str) -> str:
     return _cleaner().clean(html)
 
 
+@dataclass(frozen=True)
+class Rendered:
+    """One rendering of a body: the sanitized HTML and the words readers see (plain text)."""
+
+    html: str
+    text: str
+
+
+# Bodies rendered ahead of a write (see :func:`prerendered`), by their exact text.
+_PRERENDERED: ContextVar[dict[str, Rendered] | None] = ContextVar("prerendered", default=None)
+
+
+def _words(source_html: str) -> str:
+    """The text of markdown-it's output, tags removed and entities decoded, spaces collapsed."""
+    tokens = _markdown_tokens(source_html)
+    if tokens is None:
+        text = bleach.clean(source_html, tags=set(), strip=True)
+    else:
+        text = "".join(token["data"] for token in tokens if "Characters" in token["type"])
+    return " ".join(html.unescape(text).split())
+
+
+def _render_now(text: str) -> Rendered:
+    source = _markdown().render(text or "")
+    return Rendered(html=sanitize(_demote_headings(source)).strip(), text=_words(source))
+
+
+@contextmanager
+def prerendered(*texts: str) -> Iterator[None]:
+    """Render ``texts`` now, so that :func:`render_markdown` and :func:`plain_text` of the same
+    text inside the block reuse the result instead of rendering again.
+
+    Write paths wrap their transaction in this: a long body is rendered once, before any row
+    lock is taken (a 20,000-character post holds nobody up while it renders)."""
+    memo = dict(_PRERENDERED.get() or {})
+    for text in texts:
+        if text and text not in memo:
+            memo[text] = _render_now(text)
+    token = _PRERENDERED.set(memo)
+    try:
+        yield
+    finally:
+        _PRERENDERED.reset(token)
+
+
+def rendered_first(*fields: str):
+    """Decorator for a write service taking keyword arguments: the Markdown in ``fields``
+    (stripped, as the services clean it) is rendered before the service runs, so that inside
+    its transaction :func:`render_markdown` and screening's :func:`plain_text` reuse it. Put it
+    above ``@transaction.atomic``."""
+
+    def decorate(function):
+        @wraps(function)
+        def wrapper(*args, **kwargs):
+            texts = [value.strip() for f in fields if isinstance(value := kwargs.get(f), str)]
+            with prerendered(*texts):
+                return function(*args, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
+def _prerendered(text: str) -> Rendered | None:
+    memo = _PRERENDERED.get()
+    return memo.get(text) if memo and text else None
+
+
 def render_markdown(text: str) -> str:
     """Render member-written Markdown to HTML that is safe to print with ``|safe``."""
+    done = _prerendered(text)
+    if done is not None:
+        return done.html
     html = _markdown().render(text or "")
     return sanitize(_demote_headings(html)).strip()
 
@@ -561,8 +635,10 @@ def render_plain(text: str) -> str:
 
 def plain_text(markdown: str) -> str:
     """The words of a post without markup, for snippets and emails (not HTML-escaped)."""
-    text = bleach.clean(_markdown().render(markdown or ""), tags=set(), strip=True)
-    return " ".join(html.unescape(text).split())
+    done = _prerendered(markdown)
+    if done is not None:
+        return done.text
+    return _words(_markdown().render(markdown or ""))
 
 
 def highlight_snippet(markdown: str, terms: list[str], *, width: int = 240) -> str:

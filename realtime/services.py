@@ -23,7 +23,7 @@ from community import audit, notices, sanctions, signals
 from community import policy as community_policy
 from community.formats import when
 from community.models import AuditAction, Membership, Space, User
-from community.rendering import render_markdown
+from community.rendering import render_markdown, rendered_first
 from moderation import policy as moderation_policy
 from moderation import screening
 from moderation import services as moderation_services
@@ -141,6 +141,7 @@ def _screen(actor: User, session: LiveSession, body: str) -> str:
         raise LiveRefusal("forbidden", " ".join(exc.messages)) from exc
 
 
+@rendered_first("body")
 def _post(
     *,
     actor: User,

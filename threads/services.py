@@ -19,7 +19,7 @@ from community import audit, notices
 from community import policy as community_policy
 from community.models import AuditAction, Space, User
 from community.names import names_of, replace_names
-from community.rendering import RENDERER_VERSION, render_markdown, render_plain
+from community.rendering import RENDERER_VERSION, render_markdown, render_plain, rendered_first
 from community.sanctions import required_reason
 from moderation import policy as moderation_policy
 from moderation import screening
@@ -118,6 +118,7 @@ def _broadcast_changed(post: Post) -> None:
     broadcast.thread_post_changed(post)
 
 
+@rendered_first("body")
 @transaction.atomic
 def create_thread(
     *,
@@ -220,6 +221,7 @@ def quote_for_reply(*, actor: User, thread: Thread, post_id: int | None) -> tupl
     return quoted, _quote_markdown(quoted)
 
 
+@rendered_first("body")
 @transaction.atomic
 def create_reply(
     *,
@@ -373,6 +375,7 @@ AUTOHIDDEN_NOTICE = (
 # Posts: edit and delete (authors and moderators), approve, hide, restore --------------------
 
 
+@rendered_first("body")
 @transaction.atomic
 def edit_post(
     *,

@@ -1,0 +1,104 @@
+"""Every write path renders the member's Markdown once, before its transaction: no row lock
+(``select_for_update`` on the thread, the post, the live session) is held while a long body
+renders, and screening reuses the same rendering instead of rendering again."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from community import rendering
+from realtime import services as realtime_services
+from tests.realtime.conftest import make_session
+from threads import services
+from threads.commitments import services as commitment_services
+
+BODY = "A *long* body with a link to https://example.org and **emphasis**."
+
+
+@pytest.fixture
+def renders(db, monkeypatch):
+    """Each markdown-it rendering of member text: (text, inside a transaction the test did not
+    open). The test itself runs in one atomic block, so depth counts from where it starts."""
+    calls: list[tuple[str, bool]] = []
+    baseline = len(connection.atomic_blocks)
+    engine = rendering._markdown()
+    original = type(engine).render
+
+    def spy(self, src, env=None):
+        calls.append((src, len(connection.atomic_blocks) > baseline))
+        return original(self, src, env)
+
+    monkeypatch.setattr(type(engine), "render", spy)
+    return calls
+
+
+def _of(calls, text):
+    return [inside for src, inside in calls if src == text]
+
+
+def test_a_new_thread_is_rendered_once_outside_the_transaction(renders, space, member):
+    services.create_thread(actor=member, space=space, title="Long", body=f"  {BODY}  ")
+    assert _of(renders, BODY) == [False]
+
+
+def test_a_reply_is_rendered_once_before_the_thread_is_locked(renders, thread, other_member):
+    post = services.create_reply(actor=other_member, thread=thread, body=BODY)
+    assert post.body_html.startswith("<p>A <em>long</em>")
+    assert _of(renders, BODY) == [False]
+
+
+def test_an_edit_is_rendered_once_before_the_post_is_locked(renders, thread, member):
+    opening = thread.posts.get(is_opening=True)
+    assert services.edit_post(actor=member, post=opening, body=BODY)
+    assert _of(renders, BODY) == [False]
+
+
+def test_a_screened_reply_still_renders_once(renders, thread, other_member, moderator):
+    from moderation.models import WatchedWord
+
+    WatchedWord.objects.create(word="emphasis", action=WatchedWord.Action.FLAG)
+    services.create_reply(actor=other_member, thread=thread, body=BODY)
+    assert _of(renders, BODY) == [False]
+
+
+def test_a_refused_reply_renders_nothing_inside_the_transaction(renders, thread, outsider):
+    with pytest.raises(Exception):
+        services.create_reply(actor=outsider, thread=thread, body=BODY)
+    assert not any(_of(renders, BODY))
+
+
+def test_a_live_message_is_rendered_once_before_the_session_is_locked(renders, space, facilitator):
+    session = make_session(space, facilitator)
+    event, created = realtime_services.send_live_message(
+        actor=facilitator, session=session, body=BODY, client_msg_id=str(uuid.uuid4())
+    )
+    assert created and "<em>long</em>" in event.body_html
+    assert _of(renders, BODY) == [False]
+
+
+def test_commitments_render_outside_their_transaction(renders, member):
+    due = timezone.localdate() + timedelta(days=30)
+    commitment = commitment_services.create_commitment(
+        actor=member, text=BODY, why="Because *it matters*.", due_on=due, area="allyship"
+    )
+    assert _of(renders, BODY) == [False]
+    assert _of(renders, "Because *it matters*.") == [False]
+    commitment_services.edit_commitment(
+        actor=member, commitment=commitment, text=BODY + " Again.", due_on=due, area="allyship"
+    )
+    assert _of(renders, BODY + " Again.") == [False]
+    commitment_services.add_update(actor=member, commitment=commitment, happened="It *went*.")
+    assert _of(renders, "It *went*.") == [False]
+
+
+def test_a_body_prerendered_for_one_text_is_not_reused_for_another():
+    with rendering.prerendered("first"):
+        assert rendering.render_markdown("second") == "<p>second</p>"
+        assert rendering.render_markdown("first") == "<p>first</p>"
+        assert rendering.plain_text("first") == "first"
+    assert rendering._prerendered("first") is None
