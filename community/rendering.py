@@ -424,6 +424,13 @@ def _parse_link_label(state: StateInline, start: int, disable_nested: bool = Fal
     key = (start, state.posMax, disable_nested)
     if key in labels:
         return labels[key]
+    last_close = labels.get(state.posMax)
+    if last_close is None:
+        last_close = labels[state.posMax] = state.src.rfind("]", 0, state.posMax)
+    if last_close < start:
+        # No "]" after this "[": no label (``[[[[…`` without closers ends here at once).
+        labels[key] = -1
+        return -1
     old_pos = state.pos
     state.pos = start + 1
     level = 1
