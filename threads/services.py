@@ -10,7 +10,7 @@ through :func:`community.notices.tell`, which :mod:`threads.receivers` keeps as 
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max, Q
 from django.http import Http404
 from django.utils import timezone
@@ -180,7 +180,7 @@ def create_thread(
     _render(post)
     post.save()
     ThreadFollow.objects.get_or_create(user=actor, thread=thread)
-    ReadState.objects.update_or_create(user=actor, thread=thread, defaults={"last_read_at": now})
+    _mark_read(actor, thread, now)
     _flag_if_screened(post, space, outcome)
     if status == PostStatus.PUBLISHED:
         announce_post(post)
@@ -860,40 +860,34 @@ def unfollow_space(*, actor: User, space: Space) -> bool:
 
 
 def _mark_read(actor: User, thread: Thread, up_to) -> bool:
-    updated = ReadState.objects.filter(user=actor, thread=thread, last_read_at__lt=up_to).update(
-        last_read_at=up_to
-    )
-    if updated:
-        return True
-    _, created = ReadState.objects.get_or_create(
-        user=actor, thread=thread, defaults={"last_read_at": up_to}
-    )
-    return created
+    """One upsert: the member's read state for ``thread`` moves forward to ``up_to``, created if
+    missing, never moved back. Django's ``bulk_create(update_conflicts=True)`` cannot say "only
+    if later", so this is the one statement SQLite (3.24+) and PostgreSQL both spell the same."""
+    table = connection.ops.quote_name(ReadState._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (user_id, thread_id, last_read_at) VALUES (%s, %s, %s) "  # noqa: S608 (a model's table name, not input)
+            "ON CONFLICT (user_id, thread_id) DO UPDATE SET last_read_at = excluded.last_read_at "
+            f"WHERE {table}.last_read_at < excluded.last_read_at",
+            [actor.pk, thread.pk, connection.ops.adapt_datetimefield_value(up_to)],
+        )
+        return cursor.rowcount > 0
 
 
 def mark_thread_read(*, actor: User, thread: Thread, up_to) -> bool:
-    """Record that ``actor`` has read ``thread`` up to ``up_to`` (never moves backwards).
-
-    When ``thread`` carries ``last_read_at`` (from ``selectors.thread_in_space``) this runs one
-    query at most, and none when nothing new was read.
+    """Record that ``actor`` has read ``thread`` up to ``up_to`` (never moves backwards): one
+    upsert, and no query at all when ``thread`` carries ``last_read_at`` (from
+    ``selectors.thread_in_space``) and nothing new was read.
     """
     if not actor.is_authenticated or up_to is None:
         return False
-    if not hasattr(thread, "last_read_at"):
-        return _mark_read(actor, thread, up_to)
-    if thread.last_read_at is None:
-        ReadState.objects.bulk_create(
-            [ReadState(user=actor, thread=thread, last_read_at=up_to)], ignore_conflicts=True
-        )
-        thread.last_read_at = up_to
-        return True
-    if up_to <= thread.last_read_at:
+    known = getattr(thread, "last_read_at", None)
+    if known is not None and up_to <= known:
         return False
-    ReadState.objects.filter(user=actor, thread=thread, last_read_at__lt=up_to).update(
-        last_read_at=up_to
-    )
-    thread.last_read_at = up_to
-    return True
+    changed = _mark_read(actor, thread, up_to)
+    if hasattr(thread, "last_read_at"):
+        thread.last_read_at = max(up_to, known) if known else up_to
+    return changed
 
 
 def mark_notifications_read(*, actor: User, ids: list[int] | None = None) -> int:
