@@ -15,7 +15,13 @@ bench/render.py). bleach 6.4 is its final release; docs/security.md says how to 
 from __future__ import annotations
 
 import html
+import json
+import os
 import re
+import select
+import subprocess
+import sys
+import threading
 import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -23,6 +29,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import lru_cache, wraps
 from html import escape
+from pathlib import Path
 from urllib.parse import unquote
 
 import bleach
@@ -241,6 +248,10 @@ class _Cleaner(bleach.sanitizer.Cleaner):
         tokens = _markdown_tokens(text) if fast and isinstance(text, str) else None
         if tokens is None:
             return super().clean(text)
+        return self.clean_tokens(tokens)
+
+    def clean_tokens(self, tokens: list[dict]) -> str:
+        """bleach's sanitizer filter, our filters and bleach's serializer over ``tokens``."""
         filtered = bleach.sanitizer.BleachSanitizerFilter(
             source=iter(tokens),
             allowed_tags=self.tags,
@@ -570,9 +581,9 @@ class Rendered:
 _PRERENDERED: ContextVar[dict[str, Rendered] | None] = ContextVar("prerendered", default=None)
 
 
-def _words(source_html: str) -> str:
+def _words(source_html: str, tokens: list[dict] | None = None) -> str:
     """The text of markdown-it's output, tags removed and entities decoded, spaces collapsed."""
-    tokens = _markdown_tokens(source_html)
+    tokens = _markdown_tokens(source_html) if tokens is None else tokens
     if tokens is None:
         text = bleach.clean(source_html, tags=set(), strip=True)
     else:
@@ -581,8 +592,77 @@ def _words(source_html: str) -> str:
 
 
 def _render_now(text: str) -> Rendered:
-    source = _markdown().render(text or "")
-    return Rendered(html=sanitize(_demote_headings(source)).strip(), text=_words(source))
+    source = _demote_headings(_markdown().render(text or ""))
+    tokens = _markdown_tokens(source)
+    if tokens is None:
+        return Rendered(html=sanitize(source).strip(), text=_words(source))
+    # One reading of the markup for both: the sanitizer filter does not change the token dicts'
+    # text, and the words are taken first.
+    words = _words(source, tokens)
+    return Rendered(html=_cleaner().clean_tokens(tokens).strip(), text=words)
+
+
+# A long body is rendered in a worker process when a write path asks (:func:`prerendered`):
+# rendering is pure Python, so in a thread it would hold the interpreter lock and slow every
+# other request of the daphne process; in a worker only a core is shared. The worker is this
+# module run as a program (``python -m community.rendering``), one per process that writes,
+# started on first use: one JSON line in (the text), one out (html and text).
+WORKER_MIN_CHARS = 2_000
+WORKER_TIMEOUT_SECONDS = 30
+
+
+class _Worker:
+    lock = threading.Lock()
+    process: subprocess.Popen | None = None
+
+    @classmethod
+    def _start(cls) -> subprocess.Popen:
+        root = str(Path(__file__).resolve().parent.parent)
+        env = {
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join([root, os.environ.get("PYTHONPATH", "")]),
+        }
+        return subprocess.Popen(
+            [sys.executable, "-m", "community.rendering"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            cwd=root,
+            env=env,
+            text=True,
+            encoding="ascii",
+        )
+
+    @classmethod
+    def render(cls, text: str) -> Rendered:
+        """Render in the worker, or here when the worker fails (it is restarted next time)."""
+        with cls.lock:
+            try:
+                if cls.process is None or cls.process.poll() is not None:
+                    cls.process = cls._start()
+                cls.process.stdin.write(json.dumps(text) + "\n")
+                cls.process.stdin.flush()
+                ready, _, _ = select.select([cls.process.stdout], [], [], WORKER_TIMEOUT_SECONDS)
+                line = cls.process.stdout.readline() if ready else ""
+                answer = json.loads(line)
+                return Rendered(html=answer["html"], text=answer["text"])
+            except (OSError, ValueError, KeyError, TypeError):
+                if cls.process is not None:
+                    cls.process.kill()
+                    cls.process.wait()
+                cls.process = None
+        return _render_now(text)
+
+
+def _serve() -> None:
+    """The worker's loop: render each JSON line of standard input until it closes."""
+    for line in sys.stdin:
+        done = _render_now(json.loads(line))
+        sys.stdout.write(json.dumps({"html": done.html, "text": done.text}) + "\n")
+        sys.stdout.flush()
+
+
+def _render_for_write(text: str) -> Rendered:
+    return _Worker.render(text) if len(text) >= WORKER_MIN_CHARS else _render_now(text)
 
 
 @contextmanager
@@ -595,7 +675,7 @@ def prerendered(*texts: str) -> Iterator[None]:
     memo = dict(_PRERENDERED.get() or {})
     for text in texts:
         if text and text not in memo:
-            memo[text] = _render_now(text)
+            memo[text] = _render_for_write(text)
     token = _PRERENDERED.set(memo)
     try:
         yield
@@ -670,3 +750,7 @@ def highlight_snippet(markdown: str, terms: list[str], *, width: int = 240) -> s
         position = match.end()
     pieces.append(escape(excerpt[position:]))
     return escape(prefix) + "".join(pieces) + escape(suffix)
+
+
+if __name__ == "__main__":
+    _serve()

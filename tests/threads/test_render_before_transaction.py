@@ -102,3 +102,30 @@ def test_a_body_prerendered_for_one_text_is_not_reused_for_another():
         assert rendering.render_markdown("first") == "<p>first</p>"
         assert rendering.plain_text("first") == "first"
     assert rendering._prerendered("first") is None
+
+
+LONG = "A long post with *emphasis* and [a link](https://example.org).\n\n" * 60
+
+
+def test_a_long_reply_renders_in_the_worker_process_with_the_same_result(
+    renders, thread, other_member
+):
+    assert len(LONG.strip()) >= rendering.WORKER_MIN_CHARS
+    post = services.create_reply(actor=other_member, thread=thread, body=LONG)
+    # Rendered once, by the worker: this process's markdown-it never saw the body.
+    assert _of(renders, LONG.strip()) == []
+    assert post.body_html == rendering.render_markdown(LONG.strip())
+    assert rendering._Worker.process is not None
+    assert rendering._Worker.process.poll() is None
+
+
+def test_a_dead_worker_is_replaced_and_the_body_still_renders(monkeypatch):
+    text = LONG.strip() + " dead"
+    first = rendering._render_for_write(text)
+    worker = rendering._Worker.process
+    worker.kill()
+    worker.wait()
+    assert rendering._render_for_write(text) == first == rendering._render_now(text)
+    assert rendering._Worker.process is None or rendering._Worker.process.pid != worker.pid
+    assert rendering._render_for_write(text + "!").html.endswith("dead!</p>")
+    assert rendering._Worker.process.poll() is None
