@@ -683,16 +683,17 @@ def prerendered(*texts: str) -> Iterator[None]:
         _PRERENDERED.reset(token)
 
 
-def rendered_first(*fields: str):
+def rendered_first(*fields):
     """Decorator for a write service taking keyword arguments: the Markdown in ``fields``
-    (stripped, as the services clean it) is rendered before the service runs, so that inside
-    its transaction :func:`render_markdown` and screening's :func:`plain_text` reuse it. Put it
-    above ``@transaction.atomic``."""
+    (keyword names, or functions of the keyword arguments; stripped, as the services clean it)
+    is rendered before the service runs, so that inside its transaction :func:`render_markdown`
+    and screening's :func:`plain_text` reuse it. Put it above ``@transaction.atomic``."""
 
     def decorate(function):
         @wraps(function)
         def wrapper(*args, **kwargs):
-            texts = [value.strip() for f in fields if isinstance(value := kwargs.get(f), str)]
+            values = [f(kwargs) if callable(f) else kwargs.get(f) for f in fields]
+            texts = [value.strip() for value in values if isinstance(value, str)]
             with prerendered(*texts):
                 return function(*args, **kwargs)
 

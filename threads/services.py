@@ -480,6 +480,7 @@ def _clear_pending_edit(post: Post) -> bool:
     return True
 
 
+@rendered_first(lambda kwargs: getattr(kwargs.get("post"), "pending_body", ""))
 @transaction.atomic
 def approve_edit(*, actor: User, post: Post, reason: str = "") -> bool:
     """Publish an author's edit that waited for approval: the text readers saw is kept as a

@@ -129,3 +129,19 @@ def test_a_dead_worker_is_replaced_and_the_body_still_renders(monkeypatch):
     assert rendering._Worker.process is None or rendering._Worker.process.pid != worker.pid
     assert rendering._render_for_write(text + "!").html.endswith("dead!</p>")
     assert rendering._Worker.process.poll() is None
+
+
+def test_an_approved_edit_is_rendered_before_the_post_is_locked(renders, thread, member, moderator):
+    from moderation.models import WatchedWord
+
+    opening = thread.posts.get(is_opening=True)
+    WatchedWord.objects.create(word="approval", action=WatchedWord.Action.REQUIRE_APPROVAL)
+    edited = BODY + " It needs approval."
+    assert services.edit_post(actor=member, post=opening, body=edited)
+    opening.refresh_from_db()
+    assert opening.has_pending_edit
+    renders.clear()
+    assert services.approve_edit(actor=moderator, post=opening)
+    opening.refresh_from_db()
+    assert opening.body == edited and "<em>long</em>" in opening.body_html
+    assert _of(renders, edited) == [False]
