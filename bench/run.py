@@ -523,13 +523,18 @@ def render_interference(args: argparse.Namespace, workdir: Path, started: str) -
     env = server_env(database_url)
     print(f"bench: {vendor} database, work files in {workdir}", file=sys.stderr)
     data, _ = generate(args, env, vendor)
-    port = free_port()
-    daphne = start_daphne(env, port, workdir / "daphne.log")
-    try:
-        result = interference.measure(Client, port, data["member_email"], PASSWORD, data, args)
-    finally:
-        stop(daphne)
-    result |= {"started": started, "label": args.label, "machine": machine(database_url, vendor)}
+    result: dict = {"started": started, "label": args.label, "runs": {}}
+    # The same database and clients, rendering in the request's thread and then in the worker.
+    for mode, worker in (("in_process", "0"), ("worker", "1")):
+        port = free_port()
+        daphne = start_daphne(env | {"RENDER_WORKER": worker}, port, workdir / f"daphne-{mode}.log")
+        try:
+            result["runs"][mode] = interference.measure(
+                Client, port, data["member_email"], PASSWORD, data, args
+            )
+        finally:
+            stop(daphne)
+    result["machine"] = machine(database_url, vendor)
     RESULTS.mkdir(parents=True, exist_ok=True)
     stem = f"{started.replace(':', '')}-{vendor}-interference"
     (RESULTS / f"{stem}.json").write_text(json.dumps(result, indent=2, default=str))

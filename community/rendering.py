@@ -607,6 +607,8 @@ def _render_now(text: str) -> Rendered:
 # other request of the daphne process; in a worker only a core is shared. The worker is this
 # module run as a program (``python -m community.rendering``), one per process that writes,
 # started on first use: one JSON line in (the text), one out (html and text).
+# ``RENDER_WORKER=0`` in the environment renders in process (where a process may not start
+# others; and for bench/interference.py's comparison).
 WORKER_MIN_CHARS = 2_000
 WORKER_TIMEOUT_SECONDS = 30
 
@@ -662,7 +664,9 @@ def _serve() -> None:
 
 
 def _render_for_write(text: str) -> Rendered:
-    return _Worker.render(text) if len(text) >= WORKER_MIN_CHARS else _render_now(text)
+    if len(text) < WORKER_MIN_CHARS or os.environ.get("RENDER_WORKER", "1") == "0":
+        return _render_now(text)
+    return _Worker.render(text)
 
 
 @contextmanager

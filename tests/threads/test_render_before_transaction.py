@@ -145,3 +145,10 @@ def test_an_approved_edit_is_rendered_before_the_post_is_locked(renders, thread,
     opening.refresh_from_db()
     assert opening.body == edited and "<em>long</em>" in opening.body_html
     assert _of(renders, edited) == [False]
+
+
+def test_render_worker_off_renders_long_bodies_in_process(monkeypatch, renders):
+    monkeypatch.setenv("RENDER_WORKER", "0")
+    text = LONG.strip() + " in process"
+    assert rendering._render_for_write(text) == rendering._render_now(text)
+    assert _of(renders, text) == [False, False]
