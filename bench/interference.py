@@ -6,8 +6,8 @@ first page ``--requests`` times alone, then as many times while the poster sends
 slowest body of bench/render_corpus.py back to back (alternating quiet and busy rounds, so both
 see the same machine). Reported: median and p95 of the page view in each, their difference
 (target: at most 100 ms, issue 13) and the poster's own reply times. bench/run.py measures
-twice on the same database: daphne with ``RENDER_WORKER=0`` (long bodies render in the request's
-thread) and with the render worker process (the default).
+twice on the same database: daphne as deployed (``RENDER_WORKER=0``, long bodies render in the
+request's thread) and with ``RENDER_WORKER=1`` (in the opt-in render worker process).
 """
 
 from __future__ import annotations

@@ -602,13 +602,13 @@ def _render_now(text: str) -> Rendered:
     return Rendered(html=_cleaner().clean_tokens(tokens).strip(), text=words)
 
 
-# A long body is rendered in a worker process when a write path asks (:func:`prerendered`):
+# A long body can be rendered in a worker process when a write path asks (:func:`prerendered`):
 # rendering is pure Python, so in a thread it would hold the interpreter lock and slow every
 # other request of the daphne process; in a worker only a core is shared. The worker is this
 # module run as a program (``python -m community.rendering``), one per process that writes,
 # started on first use: one JSON line in (the text), one out (html and text).
-# ``RENDER_WORKER=0`` in the environment renders in process (where a process may not start
-# others; and for bench/interference.py's comparison).
+# Opt-in with ``RENDER_WORKER=1`` in the environment: measured on a loaded 2-core machine it
+# made no difference yet (docs/performance.md); bench/interference.py compares both.
 WORKER_MIN_CHARS = 2_000
 WORKER_TIMEOUT_SECONDS = 30
 
@@ -664,7 +664,7 @@ def _serve() -> None:
 
 
 def _render_for_write(text: str) -> Rendered:
-    if len(text) < WORKER_MIN_CHARS or os.environ.get("RENDER_WORKER", "1") == "0":
+    if len(text) < WORKER_MIN_CHARS or os.environ.get("RENDER_WORKER", "0") != "1":
         return _render_now(text)
     return _Worker.render(text)
 

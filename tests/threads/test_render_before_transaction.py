@@ -108,8 +108,9 @@ LONG = "A long post with *emphasis* and [a link](https://example.org).\n\n" * 60
 
 
 def test_a_long_reply_renders_in_the_worker_process_with_the_same_result(
-    renders, thread, other_member
+    renders, thread, other_member, monkeypatch
 ):
+    monkeypatch.setenv("RENDER_WORKER", "1")
     assert len(LONG.strip()) >= rendering.WORKER_MIN_CHARS
     post = services.create_reply(actor=other_member, thread=thread, body=LONG)
     # Rendered once, by the worker: this process's markdown-it never saw the body.
@@ -120,6 +121,7 @@ def test_a_long_reply_renders_in_the_worker_process_with_the_same_result(
 
 
 def test_a_dead_worker_is_replaced_and_the_body_still_renders(monkeypatch):
+    monkeypatch.setenv("RENDER_WORKER", "1")
     text = LONG.strip() + " dead"
     first = rendering._render_for_write(text)
     worker = rendering._Worker.process
@@ -147,8 +149,12 @@ def test_an_approved_edit_is_rendered_before_the_post_is_locked(renders, thread,
     assert _of(renders, edited) == [False]
 
 
-def test_render_worker_off_renders_long_bodies_in_process(monkeypatch, renders):
-    monkeypatch.setenv("RENDER_WORKER", "0")
+@pytest.mark.parametrize("setting", ["0", None])
+def test_without_the_worker_long_bodies_render_in_process(monkeypatch, renders, setting):
+    if setting is None:
+        monkeypatch.delenv("RENDER_WORKER", raising=False)
+    else:
+        monkeypatch.setenv("RENDER_WORKER", setting)
     text = LONG.strip() + " in process"
     assert rendering._render_for_write(text) == rendering._render_now(text)
     assert _of(renders, text) == [False, False]
