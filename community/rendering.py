@@ -234,6 +234,31 @@ def _markdown_tokens(html: str) -> list[dict] | None:
     return tokens
 
 
+def _copy_token(token):
+    if isinstance(token, dict):
+        return {**token, "data": dict(token["data"])} if "data" in token else dict(token)
+    if isinstance(token, list):
+        return [_copy_token(item) for item in token]
+    return token
+
+
+class _SanitizerFilter(bleach.sanitizer.BleachSanitizerFilter):
+    """bleach's sanitizer filter, deciding once per distinct start tag: sanitizing a tag depends
+    only on its name and attributes, and a body can repeat one link thousands of times."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._decided: dict = {}
+
+    def sanitize_token(self, token):
+        if token["type"] not in {"StartTag", "EmptyTag"} or not token.get("data"):
+            return super().sanitize_token(token)
+        key = (token["type"], token["name"], tuple(token["data"].items()))
+        if key not in self._decided:
+            self._decided[key] = super().sanitize_token(_copy_token(token))
+        return _copy_token(self._decided[key])
+
+
 class _Cleaner(bleach.sanitizer.Cleaner):
     """bleach's cleaner: its sanitizer filter and serializer always run. Markup that is exactly
     what markdown-it writes is read by :func:`_markdown_tokens` (a regular expression) instead of
@@ -252,7 +277,7 @@ class _Cleaner(bleach.sanitizer.Cleaner):
 
     def clean_tokens(self, tokens: list[dict]) -> str:
         """bleach's sanitizer filter, our filters and bleach's serializer over ``tokens``."""
-        filtered = bleach.sanitizer.BleachSanitizerFilter(
+        filtered = _SanitizerFilter(
             source=iter(tokens),
             allowed_tags=self.tags,
             attributes=self.attributes,
@@ -538,6 +563,11 @@ def _markdown() -> MarkdownIt:
         .add("//", None)
     )
     md.helpers = _Helpers
+    # Pure functions of one URL that parse it each time (mdurl): a body repeating one link
+    # thousands of times (bare ``x.co``, a reused reference) parsed it thousands of times.
+    md.normalizeLink = lru_cache(maxsize=1024)(md.normalizeLink)
+    md.normalizeLinkText = lru_cache(maxsize=1024)(md.normalizeLinkText)
+    md.validateLink = lru_cache(maxsize=1024)(md.validateLink)
     md.core.ruler.push("limit_inline_depth", _limit_inline_depth)
     md.block.ruler.at("table", _bounded_table, {"alt": ["paragraph", "reference"]})
     md.core.ruler.push("links", _links)

@@ -208,3 +208,16 @@ def test_markup_read_without_html5lib_is_still_sanitized():
     assert fast == full
     assert "javascript:" not in fast and "other" not in fast
     assert 'rel="nofollow noopener noreferrer ugc"' in fast
+
+
+def test_a_repeated_tag_is_sanitized_the_same_each_time():
+    """The sanitizer decides once per distinct tag: every copy is still cleaned, and each gets
+    its own attributes (``rel`` set on every link, none shared between them)."""
+    bad = '<a href="javascript:alert(1)" title="t">x</a>'
+    good = '<a href="https://example.org">y</a>'
+    html = "<p>" + (bad + good) * 50 + "</p>"
+    fast, full = _both_ways(html)
+    assert fast == full
+    assert "javascript:" not in fast
+    assert fast.count('rel="nofollow noopener noreferrer ugc"') == 100
+    assert fast.count('href="https://example.org"') == 50
