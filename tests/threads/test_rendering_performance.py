@@ -221,3 +221,16 @@ def test_a_repeated_tag_is_sanitized_the_same_each_time():
     assert "javascript:" not in fast
     assert fast.count('rel="nofollow noopener noreferrer ugc"') == 100
     assert fast.count('href="https://example.org"') == 50
+
+
+def test_random_bodies_clean_the_same_with_and_without_html5lib_s_parser():
+    """Seeded fuzz: control characters, form feeds, lone surrogates, entities, markup."""
+    pieces = [*"ab <>&\"'`*_[]()!#-|:~\\\n\t\x0c\x01\x0b\x7f\x85\u2028\ufeff\ud800é.;/="]
+    pieces += ["http://x.co", "&amp;", "&#0;", "&#x110000;", "```", "> ", "1. ", "|-|\n"]
+    pieces += ["[a]: /u\n", "<script>", "javascript:", "[x](javascript:y)", "**", "~~"]
+    rng = random.Random(13)
+    for _ in range(500):
+        body = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 60)))
+        html = rendering._demote_headings(rendering._markdown().render(body))
+        fast, full = _both_ways(html)
+        assert fast == full, repr(body)
