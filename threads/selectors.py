@@ -10,7 +10,8 @@ from dataclasses import dataclass
 
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import Case, Count, Exists, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
@@ -274,7 +275,7 @@ def _terms(query: str) -> list[str]:
 def search_posts(user, query: str, *, space: Space | None = None) -> QuerySet[Post]:
     """Published posts ``user`` may read that match ``query``, best first.
 
-    PostgreSQL: full-text search over body and thread title (GIN indexes from migration 0002).
+    PostgreSQL: full-text search over the stored body vector (migration 0006) and thread titles.
     SQLite: every term must appear in the body or the title, found in the FTS5 index
     (migration 0005) and ranked there.
     """
@@ -290,27 +291,38 @@ def search_posts(user, query: str, *, space: Space | None = None) -> QuerySet[Po
     if space is not None:
         qs = qs.filter(thread__space=space)
     if connection.vendor == "postgresql":
-        from django.contrib.postgres.search import SearchQuery, SearchVector
-
-        search = SearchQuery(query, config="english", search_type="websearch")
-        # Two index-backed subqueries (GIN on post bodies and on thread titles, migration
-        # 0002) instead of one OR across a join, which made PostgreSQL compute every post's
-        # vector. A title match finds the thread's opening post, not each of its replies.
-        body_hits = Post.objects.annotate(v=SearchVector("body", config="english")).filter(v=search)
-        title_hits = Thread.objects.annotate(v=SearchVector("title", config="english")).filter(
-            v=search
-        )
-        in_title = Q(is_opening=True, thread__in=title_hits.values("pk"))
-        # Title matches first, then the newest. A relevance rank would recompute the vector
-        # of every matching body (seconds at 200,000 posts); there is no stored vector to use.
-        return qs.filter(Q(pk__in=body_hits.values("pk")) | in_title).order_by(
-            Case(When(in_title, then=Value(0)), default=Value(1)), "-created_at", "-pk"
-        )
+        return _search_postgresql(qs, query)
     if connection.vendor == "sqlite":
         return _search_sqlite(qs, terms)
     for term in terms:
         qs = qs.filter(Q(body__icontains=term) | Q(is_opening=True, thread__title__icontains=term))
     return qs.order_by("-created_at", "-pk")
+
+
+def _search_postgresql(qs: QuerySet[Post], query: str) -> QuerySet[Post]:
+    """PostgreSQL: the stored, GIN-indexed vector of each body (migration 0006) and the GIN
+    index on thread titles (migration 0002). Title matches (the thread's opening post) first,
+    then by ``ts_rank`` on the stored vector, newest first among equals."""
+    from django.contrib.postgres.search import SearchQuery, SearchVector
+
+    search = SearchQuery(query, config="english", search_type="websearch")
+    tsquery = "websearch_to_tsquery('english'::regconfig, %s)"
+    body_hits = Post.objects.extra(  # noqa: S610 (fixed SQL; the query is a parameter)
+        where=[f"threads_post.search_vector @@ {tsquery}"], params=[query]
+    )
+    title_hits = Thread.objects.annotate(v=SearchVector("title", config="english")).filter(v=search)
+    in_title = Q(is_opening=True, thread__in=title_hits.values("pk"))
+    rank = RawSQL(f"ts_rank(threads_post.search_vector, {tsquery})", [query])  # noqa: S611
+    return (
+        qs.filter(Q(pk__in=body_hits.values("pk")) | in_title)
+        .annotate(search_rank=rank)
+        .order_by(
+            Case(When(in_title, then=Value(0)), default=Value(1)),
+            F("search_rank").desc(),
+            "-created_at",
+            "-pk",
+        )
+    )
 
 
 # A title word counts this many times a body word in SQLite's ranking (bm25 weights per column).
