@@ -325,15 +325,12 @@ def _search_postgresql(qs: QuerySet[Post], query: str) -> QuerySet[Post]:
     )
 
 
-# A title word counts this many times a body word in SQLite's ranking (bm25 weights per column).
-TITLE_WEIGHT = 5.0
-
-
 def _search_sqlite(qs: QuerySet[Post], terms: list[str]) -> QuerySet[Post]:
     """SQLite: the FTS5 index of migration 0005 (trigram: every term of three characters or
-    more is a substring of the body or the opening post's title), ranked inside the index
-    (bm25, title words weighing more), newest first among equals. Two-letter terms, which a
-    trigram index cannot look up, filter as before."""
+    more is a substring of the body or the opening post's title). The index gives the matching
+    posts and those whose title holds every term, each set once (a subquery SQLite runs once,
+    not per row); title matches first, then the newest. Two-letter terms, which a trigram
+    index cannot look up, filter as before."""
     indexed = [term for term in terms if len(term) >= 3]
     for term in terms:
         if len(term) < 3:
@@ -342,13 +339,11 @@ def _search_sqlite(qs: QuerySet[Post], terms: list[str]) -> QuerySet[Post]:
             )
     if not indexed:
         return qs.order_by("-created_at", "-pk")
-    match = " AND ".join('"{}"'.format(term.replace('"', '""')) for term in indexed)
-    return qs.extra(  # noqa: S610 (fixed SQL; the query is a parameter)
-        tables=["threads_post_search"],
-        where=["threads_post_search.rowid = threads_post.id", "threads_post_search MATCH %s"],
-        params=[match],
-        select={"search_rank": f"bm25(threads_post_search, 1.0, {TITLE_WEIGHT})"},
-        order_by=["search_rank", "-created_at", "-pk"],
+    phrases = " AND ".join('"{}"'.format(term.replace('"', '""')) for term in indexed)
+    lookup = "SELECT rowid FROM threads_post_search WHERE threads_post_search MATCH %s"
+    in_title = Q(pk__in=RawSQL(lookup, [f"title : ({phrases})"]))  # noqa: S611
+    return qs.filter(pk__in=RawSQL(lookup, [phrases])).order_by(  # noqa: S611
+        Case(When(in_title, then=Value(0)), default=Value(1)), "-created_at", "-pk"
     )
 
 
