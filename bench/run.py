@@ -84,6 +84,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--render", action="store_true", help="Only the render time of pathological bodies."
     )
     render.add_argument("--render-repeat", type=int, default=5, help="Renders per case (5).")
+    render.add_argument(
+        "--render-interference",
+        action="store_true",
+        help="Only: a page view while another member posts the worst body (bench/interference.py).",
+    )
     live = parser.add_argument_group("live delivery (bench/live.py)")
     live.add_argument("--live", action="store_true", help="Also measure live delivery.")
     live.add_argument("--live-only", action="store_true", help="Only live delivery.")
@@ -508,6 +513,41 @@ def markdown(result: dict) -> str:
     return "\n".join(lines)
 
 
+def render_interference(args: argparse.Namespace, workdir: Path, started: str) -> int:
+    """bench/interference.py on a fresh database and one daphne process."""
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
+    from bench import interference
+
+    database_url, vendor = prepare_database(args, workdir)
+    env = server_env(database_url)
+    print(f"bench: {vendor} database, work files in {workdir}", file=sys.stderr)
+    data, _ = generate(args, env, vendor)
+    result: dict = {"started": started, "label": args.label, "runs": {}}
+    # The same database and clients, rendering in the request's thread and then in the worker.
+    for mode, worker in (("in_process", "0"), ("worker", "1")):
+        port = free_port()
+        daphne = start_daphne(env | {"RENDER_WORKER": worker}, port, workdir / f"daphne-{mode}.log")
+        try:
+            result["runs"][mode] = interference.measure(
+                Client, port, data["member_email"], PASSWORD, data, args
+            )
+        finally:
+            stop(daphne)
+    result["machine"] = machine(database_url, vendor)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    stem = f"{started.replace(':', '')}-{vendor}-interference"
+    (RESULTS / f"{stem}.json").write_text(json.dumps(result, indent=2, default=str))
+    table = interference.markdown(result)
+    (RESULTS / f"{stem}.md").write_text(table)
+    print(table)
+    print(f"bench: results in {RESULTS / stem}.{{json,md}}", file=sys.stderr)
+    if vendor == "sqlite" and not args.keep:
+        for path in workdir.glob("bench.sqlite3*"):
+            path.unlink()
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.render:
@@ -517,6 +557,8 @@ def main(argv: list[str] | None = None) -> int:
         return render.main(["--repeat", str(args.render_repeat)])
     started = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     workdir = Path(tempfile.mkdtemp(prefix="forum-bench-"))
+    if args.render_interference:
+        return render_interference(args, workdir, started)
     result: dict = {"started": started, "label": args.label, "targets": TARGETS}
     vendor = "postgresql"
     database_url = urllib.parse.urlsplit(args.live_database_url)._replace(path="/postgres").geturl()

@@ -15,11 +15,21 @@ bench/render.py). bleach 6.4 is its final release; docs/security.md says how to 
 from __future__ import annotations
 
 import html
+import json
+import os
 import re
+import select
+import subprocess
+import sys
+import threading
 import unicodedata
-from contextlib import suppress
-from functools import lru_cache
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from contextvars import ContextVar
+from dataclasses import dataclass
+from functools import lru_cache, wraps
 from html import escape
+from pathlib import Path
 from urllib.parse import unquote
 
 import bleach
@@ -150,10 +160,135 @@ class _TreeWalker(getTreeWalker("etree")):
         return (parent, parent_key, parents, None) if parents else parent
 
 
+# markdown-it's own output, read without html5lib's parser: with raw HTML off its renderer writes
+# only these tags, attributes in double quotes with ``&<>"`` escaped, and text with ``<`` escaped.
+_NAMESPACE = "http://www.w3.org/1999/xhtml"
+_VOID = frozenset({"br", "hr"})
+_MARKUP = re.compile(r'<(/?)([a-z][a-z0-9]*)((?: [a-z][a-z-]*="[^"<>]*")*)>')
+_ATTRIBUTE = re.compile(r' ([a-z][a-z-]*)="([^"]*)"')
+_SPACES = " \t\n\r\f"
+
+
+def _text_tokens(data: str):
+    """Text as html5lib's walker gives it: leading and trailing whitespace as their own tokens."""
+    middle = data.lstrip(_SPACES)
+    if len(middle) < len(data):
+        yield {"type": "SpaceCharacters", "data": data[: len(data) - len(middle)]}
+    core = middle.rstrip(_SPACES)
+    if core:
+        yield {"type": "Characters", "data": core}
+    if len(core) < len(middle):
+        yield {"type": "SpaceCharacters", "data": middle[len(core) :]}
+
+
+def _markdown_tokens(html: str) -> list[dict] | None:
+    """The token stream html5lib's parser and walker would give for ``html``, when ``html`` is
+    markup markdown-it writes: only allowed tags, balanced, no ``<`` outside a tag, no element
+    html5lib would move (``p``, ``a`` and tables never nest in ways the tree builder repairs).
+    Anything else (``None``) goes through the full parser."""
+    tokens: list[dict] = []
+    stack: list[str] = []
+    position = 0
+    for match in _MARKUP.finditer(html):
+        if match.start() > position:
+            text = html[position : match.start()]
+            if "<" in text:
+                return None
+            tokens.extend(_text_tokens(text))
+        position = match.end()
+        closing, name, attributes = match.groups()
+        if name not in ALLOWED_TAGS:
+            return None
+        if closing:
+            if attributes or not stack or stack.pop() != name or name in _VOID:
+                return None
+            tokens.append({"type": "EndTag", "name": name, "namespace": _NAMESPACE})
+            continue
+        data = {(None, key): value for key, value in _ATTRIBUTE.findall(attributes)}
+        if name in _VOID:
+            tokens.append({"type": "EmptyTag", "name": name, "namespace": _NAMESPACE, "data": data})
+            continue
+        if name in {"p", "a"} and name in stack:
+            return None
+        if name in {"table", "thead", "tbody", "tr", "th", "td"} or (
+            stack and stack[-1] in {"table", "thead", "tbody", "tr"}
+        ):
+            # Tables only as markdown-it builds them: table > thead|tbody > tr > th|td.
+            parent = stack[-1] if stack else None
+            allowed = {
+                "table": parent not in {"table", "thead", "tbody", "tr", "p"},
+                "thead": parent == "table",
+                "tbody": parent == "table",
+                "tr": parent in {"thead", "tbody"},
+                "th": parent == "tr",
+                "td": parent == "tr",
+            }
+            if not allowed.get(name, False):
+                return None
+        tokens.append({"type": "StartTag", "name": name, "namespace": _NAMESPACE, "data": data})
+        stack.append(name)
+    rest = html[position:]
+    if "<" in rest or stack:
+        return None
+    tokens.extend(_text_tokens(rest))
+    return tokens
+
+
+def _copy_token(token):
+    if isinstance(token, dict):
+        return {**token, "data": dict(token["data"])} if "data" in token else dict(token)
+    if isinstance(token, list):
+        return [_copy_token(item) for item in token]
+    return token
+
+
+class _SanitizerFilter(bleach.sanitizer.BleachSanitizerFilter):
+    """bleach's sanitizer filter, deciding once per distinct start tag: sanitizing a tag depends
+    only on its name and attributes, and a body can repeat one link thousands of times."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._decided: dict = {}
+
+    def sanitize_token(self, token):
+        if token["type"] not in {"StartTag", "EmptyTag"} or not token.get("data"):
+            return super().sanitize_token(token)
+        key = (token["type"], token["name"], tuple(token["data"].items()))
+        if key not in self._decided:
+            self._decided[key] = super().sanitize_token(_copy_token(token))
+        return _copy_token(self._decided[key])
+
+
 class _Cleaner(bleach.sanitizer.Cleaner):
+    """bleach's cleaner: its sanitizer filter and serializer always run. Markup that is exactly
+    what markdown-it writes is read by :func:`_markdown_tokens` (a regular expression) instead of
+    html5lib's character-by-character parser, which was half of the time of a long post; the
+    stream is the same (tests/threads/test_rendering_performance.py compares both)."""
+
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.walker = _TreeWalker
+
+    def clean(self, text: str, *, fast: bool = True) -> str:
+        tokens = _markdown_tokens(text) if fast and isinstance(text, str) else None
+        if tokens is None:
+            return super().clean(text)
+        return self.clean_tokens(tokens)
+
+    def clean_tokens(self, tokens: list[dict]) -> str:
+        """bleach's sanitizer filter, our filters and bleach's serializer over ``tokens``."""
+        filtered = _SanitizerFilter(
+            source=iter(tokens),
+            allowed_tags=self.tags,
+            attributes=self.attributes,
+            strip_disallowed_tags=self.strip,
+            strip_html_comments=self.strip_comments,
+            css_sanitizer=self.css_sanitizer,
+            allowed_protocols=self.protocols,
+        )
+        for filter_class in self.filters:
+            filtered = filter_class(source=filtered)
+        return self.serializer.render(filtered)
 
 
 class _LinkRel(Filter):
@@ -191,6 +326,7 @@ def _same_site(shown: str, real: str) -> bool:
     return shown == real
 
 
+@lru_cache(maxsize=512)
 def _href_target(href: str) -> tuple[str, bool] | None:
     """(host, has user info) of an ``http``, ``https``, scheme-relative or ``mailto`` link, read
     the way a browser reads it (``\\`` is ``/``, ``https:host`` has a host); else ``None``."""
@@ -228,6 +364,7 @@ def _detector() -> LinkifyIt:
     )
 
 
+@lru_cache(maxsize=512)
 def _disclosed_host(text: str, href: str) -> str | None:
     """The href's real host, when the link text could make a reader believe it goes elsewhere."""
     target = _href_target(href)
@@ -323,6 +460,13 @@ def _parse_link_label(state: StateInline, start: int, disable_nested: bool = Fal
     key = (start, state.posMax, disable_nested)
     if key in labels:
         return labels[key]
+    last_close = labels.get(state.posMax)
+    if last_close is None:
+        last_close = labels[state.posMax] = state.src.rfind("]", 0, state.posMax)
+    if last_close < start:
+        # No "]" after this "[": no label (``[[[[…`` without closers ends here at once).
+        labels[key] = -1
+        return -1
     old_pos = state.pos
     state.pos = start + 1
     level = 1
@@ -419,6 +563,11 @@ def _markdown() -> MarkdownIt:
         .add("//", None)
     )
     md.helpers = _Helpers
+    # Pure functions of one URL that parse it each time (mdurl): a body repeating one link
+    # thousands of times (bare ``x.co``, a reused reference) parsed it thousands of times.
+    md.normalizeLink = lru_cache(maxsize=1024)(md.normalizeLink)
+    md.normalizeLinkText = lru_cache(maxsize=1024)(md.normalizeLinkText)
+    md.validateLink = lru_cache(maxsize=1024)(md.validateLink)
     md.core.ruler.push("limit_inline_depth", _limit_inline_depth)
     md.block.ruler.at("table", _bounded_table, {"alt": ["paragraph", "reference"]})
     md.core.ruler.push("links", _links)
@@ -450,8 +599,153 @@ def sanitize(html: str) -> str:
     return _cleaner().clean(html)
 
 
+@dataclass(frozen=True)
+class Rendered:
+    """One rendering of a body: the sanitized HTML and the words readers see (plain text)."""
+
+    html: str
+    text: str
+
+
+# Bodies rendered ahead of a write (see :func:`prerendered`), by their exact text.
+_PRERENDERED: ContextVar[dict[str, Rendered] | None] = ContextVar("prerendered", default=None)
+
+
+def _words(source_html: str, tokens: list[dict] | None = None) -> str:
+    """The text of markdown-it's output, tags removed and entities decoded, spaces collapsed."""
+    tokens = _markdown_tokens(source_html) if tokens is None else tokens
+    if tokens is None:
+        text = bleach.clean(source_html, tags=set(), strip=True)
+    else:
+        text = "".join(token["data"] for token in tokens if "Characters" in token["type"])
+    return " ".join(html.unescape(text).split())
+
+
+def _render_now(text: str) -> Rendered:
+    source = _demote_headings(_markdown().render(text or ""))
+    tokens = _markdown_tokens(source)
+    if tokens is None:
+        return Rendered(html=sanitize(source).strip(), text=_words(source))
+    # One reading of the markup for both: the sanitizer filter does not change the token dicts'
+    # text, and the words are taken first.
+    words = _words(source, tokens)
+    return Rendered(html=_cleaner().clean_tokens(tokens).strip(), text=words)
+
+
+# A long body can be rendered in a worker process when a write path asks (:func:`prerendered`):
+# rendering is pure Python, so in a thread it would hold the interpreter lock and slow every
+# other request of the daphne process; in a worker only a core is shared. The worker is this
+# module run as a program (``python -m community.rendering``), one per process that writes,
+# started on first use: one JSON line in (the text), one out (html and text).
+# Opt-in with ``RENDER_WORKER=1`` in the environment: measured on a loaded 2-core machine it
+# made no difference yet (docs/performance.md); bench/interference.py compares both.
+WORKER_MIN_CHARS = 2_000
+WORKER_TIMEOUT_SECONDS = 30
+
+
+class _Worker:
+    lock = threading.Lock()
+    process: subprocess.Popen | None = None
+
+    @classmethod
+    def _start(cls) -> subprocess.Popen:
+        root = str(Path(__file__).resolve().parent.parent)
+        env = {
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join([root, os.environ.get("PYTHONPATH", "")]),
+        }
+        return subprocess.Popen(
+            [sys.executable, "-m", "community.rendering"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            cwd=root,
+            env=env,
+            text=True,
+            encoding="ascii",
+        )
+
+    @classmethod
+    def render(cls, text: str) -> Rendered:
+        """Render in the worker, or here when the worker fails (it is restarted next time)."""
+        with cls.lock:
+            try:
+                if cls.process is None or cls.process.poll() is not None:
+                    cls.process = cls._start()
+                cls.process.stdin.write(json.dumps(text) + "\n")
+                cls.process.stdin.flush()
+                ready, _, _ = select.select([cls.process.stdout], [], [], WORKER_TIMEOUT_SECONDS)
+                line = cls.process.stdout.readline() if ready else ""
+                answer = json.loads(line)
+                return Rendered(html=answer["html"], text=answer["text"])
+            except (OSError, ValueError, KeyError, TypeError):
+                if cls.process is not None:
+                    cls.process.kill()
+                    cls.process.wait()
+                cls.process = None
+        return _render_now(text)
+
+
+def _serve() -> None:
+    """The worker's loop: render each JSON line of standard input until it closes."""
+    for line in sys.stdin:
+        done = _render_now(json.loads(line))
+        sys.stdout.write(json.dumps({"html": done.html, "text": done.text}) + "\n")
+        sys.stdout.flush()
+
+
+def _render_for_write(text: str) -> Rendered:
+    if len(text) < WORKER_MIN_CHARS or os.environ.get("RENDER_WORKER", "0") != "1":
+        return _render_now(text)
+    return _Worker.render(text)
+
+
+@contextmanager
+def prerendered(*texts: str) -> Iterator[None]:
+    """Render ``texts`` now, so that :func:`render_markdown` and :func:`plain_text` of the same
+    text inside the block reuse the result instead of rendering again.
+
+    Write paths wrap their transaction in this: a long body is rendered once, before any row
+    lock is taken (a 20,000-character post holds nobody up while it renders)."""
+    memo = dict(_PRERENDERED.get() or {})
+    for text in texts:
+        if text and text not in memo:
+            memo[text] = _render_for_write(text)
+    token = _PRERENDERED.set(memo)
+    try:
+        yield
+    finally:
+        _PRERENDERED.reset(token)
+
+
+def rendered_first(*fields):
+    """Decorator for a write service taking keyword arguments: the Markdown in ``fields``
+    (keyword names, or functions of the keyword arguments; stripped, as the services clean it)
+    is rendered before the service runs, so that inside its transaction :func:`render_markdown`
+    and screening's :func:`plain_text` reuse it. Put it above ``@transaction.atomic``."""
+
+    def decorate(function):
+        @wraps(function)
+        def wrapper(*args, **kwargs):
+            values = [f(kwargs) if callable(f) else kwargs.get(f) for f in fields]
+            texts = [value.strip() for value in values if isinstance(value, str)]
+            with prerendered(*texts):
+                return function(*args, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
+def _prerendered(text: str) -> Rendered | None:
+    memo = _PRERENDERED.get()
+    return memo.get(text) if memo and text else None
+
+
 def render_markdown(text: str) -> str:
     """Render member-written Markdown to HTML that is safe to print with ``|safe``."""
+    done = _prerendered(text)
+    if done is not None:
+        return done.html
     html = _markdown().render(text or "")
     return sanitize(_demote_headings(html)).strip()
 
@@ -463,8 +757,10 @@ def render_plain(text: str) -> str:
 
 def plain_text(markdown: str) -> str:
     """The words of a post without markup, for snippets and emails (not HTML-escaped)."""
-    text = bleach.clean(_markdown().render(markdown or ""), tags=set(), strip=True)
-    return " ".join(html.unescape(text).split())
+    done = _prerendered(markdown)
+    if done is not None:
+        return done.text
+    return _words(_markdown().render(markdown or ""))
 
 
 def highlight_snippet(markdown: str, terms: list[str], *, width: int = 240) -> str:
@@ -489,3 +785,7 @@ def highlight_snippet(markdown: str, terms: list[str], *, width: int = 240) -> s
         position = match.end()
     pieces.append(escape(excerpt[position:]))
     return escape(prefix) + "".join(pieces) + escape(suffix)
+
+
+if __name__ == "__main__":
+    _serve()

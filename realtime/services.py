@@ -24,7 +24,7 @@ from community import policy as community_policy
 from community.formats import when
 from community.mail import send_mail
 from community.models import AuditAction, Membership, Space, User
-from community.rendering import render_markdown
+from community.rendering import render_markdown, rendered_first
 from moderation import policy as moderation_policy
 from moderation import screening
 from moderation import services as moderation_services
@@ -150,6 +150,7 @@ def _screen(actor: User, session: LiveSession, body: str) -> str:
         raise LiveRefusal("forbidden", " ".join(exc.messages)) from exc
 
 
+@rendered_first("body")
 def _post(
     *,
     actor: User,

@@ -14,6 +14,7 @@ from django.db.models import (
     Case,
     Count,
     Exists,
+    F,
     OuterRef,
     Q,
     QuerySet,
@@ -22,6 +23,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
@@ -330,8 +332,9 @@ def _terms(query: str) -> list[str]:
 def search_posts(user, query: str, *, space: Space | None = None) -> QuerySet[Post]:
     """Published posts ``user`` may read that match ``query``, best first.
 
-    PostgreSQL: full-text search over body and thread title (GIN indexes from migration 0002).
-    SQLite: every term must appear in the body or the title (icontains).
+    PostgreSQL: full-text search over the stored body vector (migration 0006) and thread titles.
+    SQLite: every term must appear in the body or the title, found in the FTS5 index
+    (migration 0005) and ranked there.
     """
     query = (query or "").strip()[:SEARCH_MAX_LENGTH]
     terms = _terms(query)
@@ -345,25 +348,60 @@ def search_posts(user, query: str, *, space: Space | None = None) -> QuerySet[Po
     if space is not None:
         qs = qs.filter(thread__space=space)
     if connection.vendor == "postgresql":
-        from django.contrib.postgres.search import SearchQuery, SearchVector
-
-        search = SearchQuery(query, config="english", search_type="websearch")
-        # Two index-backed subqueries (GIN on post bodies and on thread titles, migration
-        # 0002) instead of one OR across a join, which made PostgreSQL compute every post's
-        # vector. A title match finds the thread's opening post, not each of its replies.
-        body_hits = Post.objects.annotate(v=SearchVector("body", config="english")).filter(v=search)
-        title_hits = Thread.objects.annotate(v=SearchVector("title", config="english")).filter(
-            v=search
-        )
-        in_title = Q(is_opening=True, thread__in=title_hits.values("pk"))
-        # Title matches first, then the newest. A relevance rank would recompute the vector
-        # of every matching body (seconds at 200,000 posts); there is no stored vector to use.
-        return qs.filter(Q(pk__in=body_hits.values("pk")) | in_title).order_by(
-            Case(When(in_title, then=Value(0)), default=Value(1)), "-created_at", "-pk"
-        )
+        return _search_postgresql(qs, query)
+    if connection.vendor == "sqlite":
+        return _search_sqlite(qs, terms)
     for term in terms:
         qs = qs.filter(Q(body__icontains=term) | Q(is_opening=True, thread__title__icontains=term))
     return qs.order_by("-created_at", "-pk")
+
+
+def _search_postgresql(qs: QuerySet[Post], query: str) -> QuerySet[Post]:
+    """PostgreSQL: the stored, GIN-indexed vector of each body (migration 0006) and the GIN
+    index on thread titles (migration 0002). Title matches (the thread's opening post) first,
+    then by ``ts_rank`` on the stored vector, newest first among equals."""
+    from django.contrib.postgres.search import SearchQuery, SearchVector
+
+    search = SearchQuery(query, config="english", search_type="websearch")
+    tsquery = "websearch_to_tsquery('english'::regconfig, %s)"
+    body_hits = Post.objects.extra(  # noqa: S610 (fixed SQL; the query is a parameter)
+        where=[f"threads_post.search_vector @@ {tsquery}"], params=[query]
+    )
+    title_hits = Thread.objects.annotate(v=SearchVector("title", config="english")).filter(v=search)
+    in_title = Q(is_opening=True, thread__in=title_hits.values("pk"))
+    rank = RawSQL(f"ts_rank(threads_post.search_vector, {tsquery})", [query])  # noqa: S611
+    return (
+        qs.filter(Q(pk__in=body_hits.values("pk")) | in_title)
+        .annotate(search_rank=rank)
+        .order_by(
+            Case(When(in_title, then=Value(0)), default=Value(1)),
+            F("search_rank").desc(),
+            "-created_at",
+            "-pk",
+        )
+    )
+
+
+def _search_sqlite(qs: QuerySet[Post], terms: list[str]) -> QuerySet[Post]:
+    """SQLite: the FTS5 index of migration 0005 (trigram: every term of three characters or
+    more is a substring of the body or the opening post's title). The index gives the matching
+    posts and those whose title holds every term, each set once (a subquery SQLite runs once,
+    not per row); title matches first, then the newest. Two-letter terms, which a trigram
+    index cannot look up, filter as before."""
+    indexed = [term for term in terms if len(term) >= 3]
+    for term in terms:
+        if len(term) < 3:
+            qs = qs.filter(
+                Q(body__icontains=term) | Q(is_opening=True, thread__title__icontains=term)
+            )
+    if not indexed:
+        return qs.order_by("-created_at", "-pk")
+    phrases = " AND ".join('"{}"'.format(term.replace('"', '""')) for term in indexed)
+    lookup = "SELECT rowid FROM threads_post_search WHERE threads_post_search MATCH %s"
+    in_title = Q(pk__in=RawSQL(lookup, [f"title : ({phrases})"]))  # noqa: S611
+    return qs.filter(pk__in=RawSQL(lookup, [phrases])).order_by(  # noqa: S611
+        Case(When(in_title, then=Value(0)), default=Value(1)), "-created_at", "-pk"
+    )
 
 
 SEARCH_COUNT_CAP = 1000

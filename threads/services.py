@@ -10,7 +10,7 @@ through :func:`community.notices.tell`, which :mod:`threads.receivers` keeps as 
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Exists, Max, OuterRef, Q
 from django.http import Http404
 from django.utils import timezone
@@ -19,7 +19,7 @@ from community import audit, notices
 from community import policy as community_policy
 from community.models import AuditAction, Space, User
 from community.names import names_of, replace_names
-from community.rendering import RENDERER_VERSION, render_markdown, render_plain
+from community.rendering import RENDERER_VERSION, render_markdown, render_plain, rendered_first
 from community.sanctions import required_reason
 from moderation import policy as moderation_policy
 from moderation import screening
@@ -118,6 +118,7 @@ def _broadcast_changed(post: Post) -> None:
     broadcast.thread_post_changed(post)
 
 
+@rendered_first("body")
 @transaction.atomic
 def create_thread(
     *,
@@ -179,7 +180,7 @@ def create_thread(
     _render(post)
     post.save()
     ThreadFollow.objects.get_or_create(user=actor, thread=thread)
-    ReadState.objects.update_or_create(user=actor, thread=thread, defaults={"last_read_at": now})
+    _mark_read(actor, thread, now)
     _flag_if_screened(post, space, outcome)
     if status == PostStatus.PUBLISHED:
         announce_post(post)
@@ -220,6 +221,7 @@ def quote_for_reply(*, actor: User, thread: Thread, post_id: int | None) -> tupl
     return quoted, _quote_markdown(quoted)
 
 
+@rendered_first("body")
 @transaction.atomic
 def create_reply(
     *,
@@ -376,6 +378,7 @@ AUTOHIDDEN_NOTICE = (
 # Posts: edit and delete (authors and moderators), approve, hide, restore --------------------
 
 
+@rendered_first("body")
 @transaction.atomic
 def edit_post(
     *,
@@ -489,6 +492,7 @@ def _clear_pending_edit(post: Post) -> bool:
     return True
 
 
+@rendered_first(lambda kwargs: getattr(kwargs.get("post"), "pending_body", ""))
 @transaction.atomic
 def approve_edit(*, actor: User, post: Post, reason: str = "") -> bool:
     """Publish an author's edit that waited for approval: the text readers saw is kept as a
@@ -884,40 +888,34 @@ def unfollow_space(*, actor: User, space: Space) -> bool:
 
 
 def _mark_read(actor: User, thread: Thread, up_to) -> bool:
-    updated = ReadState.objects.filter(user=actor, thread=thread, last_read_at__lt=up_to).update(
-        last_read_at=up_to
-    )
-    if updated:
-        return True
-    _, created = ReadState.objects.get_or_create(
-        user=actor, thread=thread, defaults={"last_read_at": up_to}
-    )
-    return created
+    """One upsert: the member's read state for ``thread`` moves forward to ``up_to``, created if
+    missing, never moved back. Django's ``bulk_create(update_conflicts=True)`` cannot say "only
+    if later", so this is the one statement SQLite (3.24+) and PostgreSQL both spell the same."""
+    table = connection.ops.quote_name(ReadState._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (user_id, thread_id, last_read_at) VALUES (%s, %s, %s) "  # noqa: S608 (a model's table name, not input)
+            "ON CONFLICT (user_id, thread_id) DO UPDATE SET last_read_at = excluded.last_read_at "
+            f"WHERE {table}.last_read_at < excluded.last_read_at",
+            [actor.pk, thread.pk, connection.ops.adapt_datetimefield_value(up_to)],
+        )
+        return cursor.rowcount > 0
 
 
 def mark_thread_read(*, actor: User, thread: Thread, up_to) -> bool:
-    """Record that ``actor`` has read ``thread`` up to ``up_to`` (never moves backwards).
-
-    When ``thread`` carries ``last_read_at`` (from ``selectors.thread_in_space``) this runs one
-    query at most, and none when nothing new was read.
+    """Record that ``actor`` has read ``thread`` up to ``up_to`` (never moves backwards): one
+    upsert, and no query at all when ``thread`` carries ``last_read_at`` (from
+    ``selectors.thread_in_space``) and nothing new was read.
     """
     if not actor.is_authenticated or up_to is None:
         return False
-    if not hasattr(thread, "last_read_at"):
-        return _mark_read(actor, thread, up_to)
-    if thread.last_read_at is None:
-        ReadState.objects.bulk_create(
-            [ReadState(user=actor, thread=thread, last_read_at=up_to)], ignore_conflicts=True
-        )
-        thread.last_read_at = up_to
-        return True
-    if up_to <= thread.last_read_at:
+    known = getattr(thread, "last_read_at", None)
+    if known is not None and up_to <= known:
         return False
-    ReadState.objects.filter(user=actor, thread=thread, last_read_at__lt=up_to).update(
-        last_read_at=up_to
-    )
-    thread.last_read_at = up_to
-    return True
+    changed = _mark_read(actor, thread, up_to)
+    if hasattr(thread, "last_read_at"):
+        thread.last_read_at = max(up_to, known) if known else up_to
+    return changed
 
 
 def mark_notifications_read(*, actor: User, ids: list[int] | None = None) -> int:

@@ -157,3 +157,80 @@ def test_tree_walker_cleans_as_bleach_does():
     raw += ['<table><tr><td>1</td></tr></table><script>x</script><a href="/">x</a>tail']
     for html in rendered + raw:
         assert rendering.sanitize(html) == stock.clean(html)
+
+
+def _both_ways(html: str) -> tuple[str, str]:
+    cleaner = rendering._cleaner()
+    return cleaner.clean(html), cleaner.clean(html, fast=False)
+
+
+@pytest.mark.parametrize("size", [BODY_MAX, 400])
+def test_markdown_output_read_without_html5lib_cleans_to_the_same_html(size):
+    from tests.security.xss_vectors import VECTORS
+
+    bodies = [body for _, body in corpus(max(size, 1000))] + list(VECTORS)
+    for body in bodies:
+        html = rendering._demote_headings(rendering._markdown().render(body))
+        assert rendering._markdown_tokens(html) is not None, body[:60]
+        fast, full = _both_ways(html)
+        assert fast == full, body[:60]
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        "<p>a <script>alert(1)</script></p>",
+        "<p>unclosed <em>emphasis</p>",
+        "<p>a</p></p>",
+        "<p><p>nested</p></p>",
+        "<table><tr><td>no tbody</td></tr></table>",
+        "<p><table><tbody><tr><td>x</td></tr></tbody></table></p>",
+        "<p><a href=x><a href=y>nested</a></a></p>",
+        "<p onclick='x'>single quotes</p>",
+        "<p>a < b</p>",
+        "<br></br>",
+        "<img src=x onerror=alert(1)>",
+    ],
+)
+def test_other_markup_goes_through_the_full_parser_and_is_cleaned(html):
+    """Only markup exactly as markdown-it writes it skips html5lib's parser: anything else (as
+    :func:`rendering.sanitize` may be given) is parsed in full, with the same result."""
+    assert rendering._markdown_tokens(html) is None
+    fast, full = _both_ways(html)
+    assert fast == full
+    assert "<script" not in fast and "javascript:" not in fast and "onerror" not in fast
+
+
+def test_markup_read_without_html5lib_is_still_sanitized():
+    html = '<p><a href="javascript:alert(1)" title="t">x</a><span class="other">y</span></p>'
+    assert rendering._markdown_tokens(html) is not None
+    fast, full = _both_ways(html)
+    assert fast == full
+    assert "javascript:" not in fast and "other" not in fast
+    assert 'rel="nofollow noopener noreferrer ugc"' in fast
+
+
+def test_a_repeated_tag_is_sanitized_the_same_each_time():
+    """The sanitizer decides once per distinct tag: every copy is still cleaned, and each gets
+    its own attributes (``rel`` set on every link, none shared between them)."""
+    bad = '<a href="javascript:alert(1)" title="t">x</a>'
+    good = '<a href="https://example.org">y</a>'
+    html = "<p>" + (bad + good) * 50 + "</p>"
+    fast, full = _both_ways(html)
+    assert fast == full
+    assert "javascript:" not in fast
+    assert fast.count('rel="nofollow noopener noreferrer ugc"') == 100
+    assert fast.count('href="https://example.org"') == 50
+
+
+def test_random_bodies_clean_the_same_with_and_without_html5lib_s_parser():
+    """Seeded fuzz: control characters, form feeds, lone surrogates, entities, markup."""
+    pieces = [*"ab <>&\"'`*_[]()!#-|:~\\\n\t\x0c\x01\x0b\x7f\x85\u2028\ufeff\ud800é.;/="]
+    pieces += ["http://x.co", "&amp;", "&#0;", "&#x110000;", "```", "> ", "1. ", "|-|\n"]
+    pieces += ["[a]: /u\n", "<script>", "javascript:", "[x](javascript:y)", "**", "~~"]
+    rng = random.Random(13)
+    for _ in range(500):
+        body = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 60)))
+        html = rendering._demote_headings(rendering._markdown().render(body))
+        fast, full = _both_ways(html)
+        assert fast == full, repr(body)

@@ -17,7 +17,7 @@ from django.utils import timezone
 from community import audit, notices
 from community import policy as community_policy
 from community.models import AuditAction, Space, User
-from community.rendering import render_markdown
+from community.rendering import render_markdown, rendered_first
 from community.sanctions import required_reason
 from moderation import policy as moderation_policy
 from moderation import screening
@@ -188,6 +188,7 @@ def _render(commitment: Commitment) -> None:
 # Commitments ----------------------------------------------------------------------------------
 
 
+@rendered_first("text", "why")
 @transaction.atomic
 def create_commitment(
     *,
@@ -284,6 +285,7 @@ def _locked(commitment: Commitment) -> Commitment:
     )
 
 
+@rendered_first("text", "why")
 @transaction.atomic
 def edit_commitment(
     *,
@@ -493,6 +495,7 @@ def report_body(commitment: Commitment, update: CommitmentUpdate) -> str:
     return "\n\n".join(parts)
 
 
+@rendered_first("happened", "learned", "hard", "closing_note")
 @transaction.atomic
 def add_update(
     *,
