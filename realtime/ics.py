@@ -6,6 +6,11 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import UTC
+from urllib.parse import urlsplit
+
+from django.conf import settings
+
+from community import mail
 
 # Characters that end a line somewhere: in calendar apps, mail clients or Python's splitlines.
 _LINE_BREAKS = "\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
@@ -65,8 +70,12 @@ def utc(moment) -> str:
     return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
-def session_event(session, *, url: str, host: str, stamp, note: str = "") -> list[str]:
-    """The VEVENT lines of one live session: its title, times and a link, nothing said in it."""
+def session_event(session, *, stamp, note: str = "") -> list[str]:
+    """The VEVENT lines of one live session: its title, times and a link, nothing said in it.
+    Links and the UID are on ``SITE_URL`` (calendar files live on outside the browser, like
+    email), never on the host a request named."""
+    url = mail.site_url(session.get_absolute_url())
+    host = urlsplit(settings.SITE_URL).hostname or "localhost"
     description = f"{session.space.name} live session. Join at {url}"
     if note:
         description = f"{note} {description}"
@@ -83,16 +92,17 @@ def session_event(session, *, url: str, host: str, stamp, note: str = "") -> lis
     ]
 
 
-def feed(events: list[list[str]], *, name: str) -> str:
-    """A calendar of several events (each from :func:`session_event`)."""
+def feed(events: list[list[str]], *, name: str = "") -> str:
+    """A calendar of events (each from :func:`session_event`), named when ``name`` is given."""
     lines = [
         "BEGIN:VCALENDAR",
         "VERSION:2.0",
         "PRODID:-//Race Equality Peer Forum//Live sessions//EN",
         "CALSCALE:GREGORIAN",
         "METHOD:PUBLISH",
-        f"X-WR-CALNAME:{text(name)}",
     ]
+    if name:
+        lines.append(f"X-WR-CALNAME:{text(name)}")
     for event in events:
         lines.extend(event)
     lines.append("END:VCALENDAR")

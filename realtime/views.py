@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from django.conf import settings
 from django.contrib import messages
@@ -91,32 +91,11 @@ def room(request: HttpRequest, session_id: int) -> HttpResponse:
     return render(request, "realtime/room.html", context)
 
 
-def _ics_time(moment) -> str:
-    return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
-
-
 def calendar(request: HttpRequest, session_id: int) -> HttpResponse:
     """An RFC 5545 calendar file for one session (the title and a link, nothing said in it)."""
     session = _session_or_404(request, session_id)
-    url = request.build_absolute_uri(session.get_absolute_url())
-    lines = [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        "PRODID:-//Race Equality Peer Forum//Live sessions//EN",
-        "CALSCALE:GREGORIAN",
-        "METHOD:PUBLISH",
-        "BEGIN:VEVENT",
-        f"UID:live-session-{session.pk}@{request.get_host()}",
-        f"DTSTAMP:{_ics_time(timezone.now())}",
-        f"DTSTART:{_ics_time(session.starts_at)}",
-        f"DTEND:{_ics_time(session.ends_at)}",
-        f"SUMMARY:{ics.text(session.title)}",
-        f"DESCRIPTION:{ics.text(f'{session.space.name} live session. Join at {url}')}",
-        f"URL:{url}",
-        "END:VEVENT",
-        "END:VCALENDAR",
-    ]
-    response = HttpResponse(ics.calendar(lines), content_type="text/calendar; charset=utf-8")
+    event = ics.session_event(session, stamp=timezone.now())
+    response = HttpResponse(ics.feed([event]), content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="live-session-{session.pk}.ics"'
     return response
 
@@ -129,12 +108,13 @@ def feed(request: HttpRequest) -> HttpResponse:
     owner = feeds.owner_of(request.GET.get("token", ""))
     if owner is None:
         raise Http404("No such calendar feed.")
-    host, now = request.get_host(), timezone.now()
-    events = []
-    for session in feeds.sessions_in_feed(owner):
-        url = request.build_absolute_uri(session.get_absolute_url())
-        note = "You are registered." if session.is_registered else ""
-        events.append(ics.session_event(session, url=url, host=host, stamp=now, note=note))
+    now = timezone.now()
+    events = [
+        ics.session_event(
+            session, stamp=now, note="You are registered." if session.is_registered else ""
+        )
+        for session in feeds.sessions_in_feed(owner)
+    ]
     response = HttpResponse(
         ics.feed(events, name="Live sessions: Race Equality Peer Forum"),
         content_type="text/calendar; charset=utf-8",

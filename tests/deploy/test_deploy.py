@@ -191,7 +191,7 @@ def test_systemd_units(stack, tmp_path):
     timers = {path.name: deploy.read_unit(path)["Timer"] for path in sorted(units.glob("*.timer"))}
     schedule = {t["Unit"]: t["OnCalendar"] for t in timers.values()}
     assert schedule == {
-        "forum-manage@send_digests.service": "hourly",
+        "forum-manage@send_digests.service": "*:0/5",
         "forum-manage@send_live_reminders.service": "*:0/15",
         "forum-manage@send_commitment_reminders.service": "*-*-* 08:00:00",
         "forum-manage@purge_expired.service": "*-*-* 03:15:00",

@@ -90,3 +90,23 @@ def test_profile_and_live_page_show_the_members_own_feed_address(login, member, 
 def test_reset_needs_post_and_a_sign_in(login, member):
     assert login(member).get("/live/feed/reset/").status_code == 405
     assert Client().post("/live/feed/reset/").status_code == 302  # to sign in
+
+
+def test_calendar_links_and_uids_are_on_site_url_not_the_requests_host(
+    settings, login, space, member, facilitator
+):
+    """Calendar files outlive the request: like email, they link to SITE_URL whatever host the
+    request named (a proxy's, a port the demo ran on once)."""
+    settings.SITE_URL = "https://forum.example.nhs.uk"
+    settings.ALLOWED_HOSTS = ["*"]
+    session = make_session(space, facilitator, status=LiveSession.Status.SCHEDULED)
+    for body in (
+        _feed(feed_for(member).token).content.decode(),
+        login(member)
+        .get(f"/live/{session.pk}/calendar.ics", HTTP_HOST="127.0.0.1:8110")
+        .content.decode(),
+    ):
+        unfolded = body.replace("\r\n ", "")
+        assert f"URL:https://forum.example.nhs.uk/live/{session.pk}/" in unfolded
+        assert f"UID:live-session-{session.pk}@forum.example.nhs.uk" in unfolded
+        assert "127.0.0.1" not in unfolded and "testserver" not in unfolded
