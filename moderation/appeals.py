@@ -23,6 +23,7 @@ from community.models import AuditAction, AuditEntry, Membership, User
 
 from . import registry
 from .models import Appeal
+from .services import moderators_on_rota
 
 APPEAL_WINDOW = timedelta(days=14)
 STATEMENT_MAX = 2000
@@ -167,7 +168,27 @@ def submit_appeal(*, actor: User, entry: AuditEntry, statement: str) -> Appeal:
     appeal = Appeal(entry=entry, appellant=actor, space=entry.space, statement=statement)
     appeal.full_clean()
     appeal.save()
+    transaction.on_commit(lambda: notify_deciders(appeal))
     return appeal
+
+
+def deciders(appeal: Appeal) -> models.QuerySet[User]:
+    """Who is told of a new appeal: the space's moderators on the rota (staff, for a site-wide
+    action), never the one who acted nor the appellant."""
+    if appeal.space is None:
+        people = User.objects.filter(is_active=True, is_staff=True)
+    else:
+        people = moderators_on_rota(appeal.space)
+    return people.exclude(pk__in={appeal.entry.actor_id, appeal.appellant_id} - {None})
+
+
+def notify_deciders(appeal: Appeal) -> int:
+    """Tell those who may decide it that an appeal is waiting; the notice names nobody."""
+    where = f"in {appeal.space.name}" if appeal.space else "against a suspension"
+    people = list(deciders(appeal))
+    for person in people:
+        notices.tell(person, f"An appeal {where} is waiting for a decision on the appeals page.")
+    return len(people)
 
 
 def _reverse(actor: User, appeal: Appeal, reason: str) -> None:

@@ -294,3 +294,32 @@ def test_the_hidden_posts_author_is_told_they_can_appeal(a_post, member, moderat
     assert "Reads as a personal attack. If you think this is wrong, you can appeal" in told
     page = login(member).get(reverse("account_settings")).content.decode()
     assert reverse("my_decisions") in page and reverse("my_reports") in page
+
+
+def test_a_new_appeal_is_told_to_the_other_moderators_never_to_the_one_who_acted(
+    a_post, member, moderator, second_moderator, django_capture_on_commit_callbacks
+):
+    entry = _hidden(a_post, moderator)
+    before = set(Notification.objects.values_list("pk", flat=True))
+    with django_capture_on_commit_callbacks(execute=True):
+        submit_appeal(actor=member, entry=entry, statement="It was about a policy.")
+    told = Notification.objects.exclude(pk__in=before)
+    assert {n.recipient_id for n in told} == {second_moderator.pk}
+    text = told.get().text
+    assert "appeal" in text and member.display_name not in text and "policy" not in text
+
+
+def test_an_appeal_against_a_suspension_is_told_to_staff_other_than_who_suspended(
+    member, staff, moderator, django_capture_on_commit_callbacks
+):
+    other_staff = type(staff).objects.create_user(
+        "s3@example.org", display_name="Sam Staff", is_staff=True
+    )
+    sanctions.suspend_member(
+        actor=staff, member=member, until=timezone.now() + timedelta(days=3), reason="Leak"
+    )
+    before = set(Notification.objects.values_list("pk", flat=True))
+    with django_capture_on_commit_callbacks(execute=True):
+        submit_appeal(actor=member, entry=_entry(AuditAction.MEMBER_SUSPEND), statement="Not me")
+    told = Notification.objects.exclude(pk__in=before)
+    assert {n.recipient_id for n in told} == {other_staff.pk}
