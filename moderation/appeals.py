@@ -154,7 +154,9 @@ def submit_appeal(*, actor: User, entry: AuditEntry, statement: str) -> Appeal:
     """Appeal ``entry`` once, within 14 days, with a statement the deciding moderator reads."""
     if not actor.is_authenticated:
         raise Http404("No such decision.")
-    entry = AuditEntry.objects.select_for_update(of=("self",)).select_related("space").get(pk=entry.pk)
+    entry = (
+        AuditEntry.objects.select_for_update(of=("self",)).select_related("space").get(pk=entry.pk)
+    )
     _check_appellant(actor, entry)
     if Appeal.objects.filter(entry=entry).exists():
         raise ValidationError(ALREADY_APPEALED)
