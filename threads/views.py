@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import wraps
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -718,10 +718,23 @@ def thread_email(request: HttpRequest, slug: str, thread_id: int) -> HttpRespons
 # Posts ----------------------------------------------------------------------------------------
 
 
+def _has_case_study(thread: Thread) -> bool:
+    if thread.kind != ThreadKind.CASE_STUDY:
+        return False
+    try:
+        return thread.case_study is not None
+    except ObjectDoesNotExist:
+        return False
+
+
 @_explains_lost_access
 def post_edit(request: HttpRequest, slug: str, thread_id: int, post_id: int) -> HttpResponse:
     thread = selectors.thread_in_space(request.user, slug, thread_id)
     post = selectors.post_in_thread(request.user, thread, post_id)
+    if post.is_opening and _has_case_study(thread):
+        # A case study's opening post is its sections: changed only in the case study's own
+        # editor (threads/commitments), which edits this post through the same service.
+        return redirect("case_study_edit", thread.pk)
     moderating = policy.moderates_post(request.user, post)
     options = {"with_title": post.is_opening, "with_reason": moderating}
     try:

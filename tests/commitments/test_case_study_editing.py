@@ -160,3 +160,23 @@ def test_a_muted_author_cannot_edit(login, member, space):
     assert response.status_code == 403
     case_study.refresh_from_db()
     assert "kestrelmoor" not in case_study.actions
+
+
+def test_the_ordinary_post_editor_sends_a_case_studys_opening_post_to_its_own_editor(
+    login, member, space
+):
+    """The opening post of a case study is its sections: editing it anywhere else would leave
+    the sections the editor shows behind the text readers see."""
+    case_study = write(member, space)
+    thread = case_study.thread
+    post = opening(case_study)
+    client = login(member)
+    edit = f"/spaces/{space.slug}/threads/{thread.pk}/posts/{post.pk}/edit/"
+    before = post.body
+    response = client.post(edit, {"body": "Replaced wholesale", "title": thread.title})
+    assert response.status_code == 302
+    assert response.url == edit_url(case_study)
+    post.refresh_from_db()
+    assert post.body == before
+    page = client.get(thread.get_absolute_url()).content.decode()
+    assert f'href="/library/case-studies/{thread.pk}/edit/">Edit' in page
