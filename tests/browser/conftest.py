@@ -97,6 +97,7 @@ def live_app() -> Iterator[LiveApp]:
     tmp = Path(tempfile.mkdtemp(prefix="forum-browser-"))
     mail_dir = tmp / "mail"
     mail_dir.mkdir()
+    port = _free_port()
     env = {
         **os.environ,
         "DEBUG": "1",
@@ -105,11 +106,12 @@ def live_app() -> Iterator[LiveApp]:
         "EMAIL_URL": f"file:///{mail_dir}",
         "MFA_REQUIRED_FOR_ROLES": "0",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        # Mail links are built on SITE_URL, never on the request's host: the app's own address.
+        "SITE_URL": f"http://127.0.0.1:{port}",
         "PYTHONUNBUFFERED": "1",
     }
     env.pop("REDIS_URL", None)
     env.pop("DJANGO_SETTINGS_MODULE", None)
-    port = _free_port()
     app = LiveApp(
         url=f"http://127.0.0.1:{port}", env=env, mail_dir=mail_dir, log_path=tmp / "daphne.log"
     )

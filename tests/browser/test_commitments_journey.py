@@ -195,7 +195,7 @@ def test_a_peer_finds_a_shared_commitment_in_search_and_flags_it(new_context, id
     peer.locator("input[name=reason]").last.check()
     peer.locator("textarea[name=details]").fill(details)
     peer.locator("main form button[type=submit]").click()
-    expect(peer.get_by_text("Thank you. The moderators will review it")).to_be_visible()
+    expect(peer.get_by_role("heading", name="Thank you for your report")).to_be_visible()
     owner = new_context("member@example.org").new_page()
     owner.goto(f"/commitments/{ids['commitment']}/")
     expect(owner.get_by_role("link", name=re.compile("^Flag this commitment"))).to_have_count(0)
