@@ -55,13 +55,13 @@ def _phrases(body: str) -> list[list[str]]:
     return found
 
 
-def mentioned_people(body: str) -> list[tuple[str, list[User]]]:
-    """Each mention in ``body`` that names a member (the longest name that fits), with every
-    active member of that name. One query."""
+def _resolve(body: str) -> list[tuple[str, list[User]] | None]:
+    """Each mention in ``body``: the longest name that fits and every active member of that
+    name, or None where no member has any name it could be. One query."""
     phrases = _phrases(body)
     names = {name for options in phrases for name in options if name}
     if not names:
-        return []
+        return [None] * len(phrases)
     people: dict[str, list[User]] = {}
     for user in (
         User.objects.filter(is_active=True, erased_at__isnull=True)
@@ -69,11 +69,20 @@ def mentioned_people(body: str) -> list[tuple[str, list[User]]]:
         .filter(folded__in=names)
     ):
         people.setdefault(user.display_name.casefold(), []).append(user)
-    result = []
+    resolved = []
     for options in phrases:
         name = next((option for option in options if option in people), None)
-        if name is not None and all(name != seen for seen, _ in result):
-            result.append((name, people[name]))
+        resolved.append(None if name is None else (name, people[name]))
+    return resolved
+
+
+def mentioned_people(body: str) -> list[tuple[str, list[User]]]:
+    """Each name mentioned in ``body`` once (the longest that fits), with every active member
+    of that name. One query."""
+    result: list[tuple[str, list[User]]] = []
+    for found in _resolve(body):
+        if found is not None and all(found[0] != seen for seen, _ in result):
+            result.append(found)
     return result
 
 
@@ -81,16 +90,24 @@ def _can_read(user: User, post: Post) -> bool:
     return Post.objects.visible_to(user).filter(pk=post.pk).exists()
 
 
-def mentions_of(post: Post) -> tuple[set[int], list[str]]:
-    """(ids of members mentioned who can read ``post``, names mentioned who cannot)."""
+def mentions_of(post: Post) -> tuple[set[int], bool]:
+    """(ids of members mentioned who can read ``post``, whether any mention reached nobody).
+
+    The second is the same for a name no member has and for a member who cannot read the post,
+    so telling the author never reveals who has an account or who is outside the space."""
     readers: set[int] = set()
-    unreachable: list[str] = []
-    for _name, users in mentioned_people(post.body):
-        reached = [u for u in users if u.pk != post.author_id and _can_read(u, post)]
+    missed = False
+    for found in _resolve(post.body):
+        if found is None:
+            missed = True
+            continue
+        users = found[1]
+        if any(u.pk == post.author_id for u in users):
+            continue
+        reached = [u for u in users if _can_read(u, post)]
         readers.update(u.pk for u in reached)
-        if not reached and not any(u.pk == post.author_id for u in users):
-            unreachable.append(users[0].display_name)
-    return readers, unreachable
+        missed = missed or not reached
+    return readers, missed
 
 
 def mentioned_readers(post: Post) -> set[int]:
@@ -98,8 +115,8 @@ def mentioned_readers(post: Post) -> set[int]:
     return mentions_of(post)[0]
 
 
-def unreachable_mentions(post: Post) -> list[str]:
-    """Names the author mentioned of people who cannot see the post (told to the author only)."""
+def missed_someone(post: Post) -> bool:
+    """Whether a mention in ``post`` notified nobody (told to the author only, naming no one)."""
     return mentions_of(post)[1]
 
 

@@ -172,13 +172,13 @@ def _with_mentions(form, thread: Thread):
 
 
 def _say_unreachable_mentions(request: HttpRequest, post: Post | None) -> None:
-    """Tell the author (only them) which people they mentioned cannot see the post."""
-    names = mentions.unreachable_mentions(post) if post is not None else []
-    if names:
-        who = ", ".join(names)
+    """Tell the author (only them) that a mention notified nobody. It names no one: the same
+    words for a name nobody has and for someone who cannot see the thread."""
+    if post is not None and mentions.missed_someone(post):
         messages.warning(
             request,
-            f"Not notified: {who}. Only people who can see this thread are told of a mention.",
+            "Not everyone you mentioned was notified: only people who can see this thread are "
+            "told of a mention. Check the spelling of the name.",
         )
 
 

@@ -35,7 +35,10 @@ def test_mention_of_someone_who_cannot_see_notifies_nobody_and_tells_the_author(
     )
     assert not Notification.objects.filter(recipient__in=[outsider, elsewhere]).exists()
     page = response.content.decode()
-    assert "Not notified: Oliver Outsider, Ola Elsewhere" in page
+    assert "Not everyone you mentioned was notified" in page
+    # Named nowhere: the author learns nothing of who has an account or is outside the space.
+    assert "Oliver Outsider" not in page.replace("Looping in @Oliver Outsider", "")
+    assert "Ola Elsewhere" not in page.replace("@Ola Elsewhere", "")
 
 
 def test_mention_in_an_anonymous_post_does_not_reveal_its_author(
@@ -94,12 +97,27 @@ def test_quoted_mentions_and_email_addresses_are_not_mentions(thread, member, ot
     assert not _mentions(other_member).exists()
 
 
-def test_self_mention_and_unknown_names_are_quiet(login, thread, member):
+def test_a_self_mention_is_quiet(login, thread, member, other_member):
     response = login(member).post(
-        thread_url(thread, "reply/"), {"body": "@Mel Member and @Nobody Atall"}, follow=True
+        thread_url(thread, "reply/"), {"body": "@Mel Member and @Olu Other"}, follow=True
     )
-    assert not _mentions(member).exists()
-    assert "Not notified" not in response.content.decode()
+    assert not _mentions(member).exists() and _mentions(other_member).exists()
+    assert "Not everyone you mentioned" not in response.content.decode()
+
+
+def test_an_unknown_name_gets_the_same_answer_as_someone_who_cannot_see(
+    login, thread, member, outsider
+):
+    """Whether the name is nobody's or an outsider's, the author reads the same words."""
+    answers = []
+    for name in ("Nobody Atall", "Oliver Outsider"):
+        response = login(member).post(
+            thread_url(thread, "reply/"), {"body": f"Thanks @{name}"}, follow=True
+        )
+        page = response.content.decode()
+        answers.append("Not everyone you mentioned was notified" in page)
+    assert answers == [True, True]
+    assert not Notification.objects.filter(recipient=outsider).exists()
 
 
 def test_suggestions_list_only_people_who_can_see_the_thread(
@@ -146,3 +164,13 @@ def test_mention_in_a_new_thread_notifies_readers_only(space, member, other_memb
     create_thread(actor=member, space=space, title="Hello", body="@Olu Other @Oliver Outsider")
     assert _mentions(other_member).count() == 1
     assert not _mentions(outsider).exists()
+
+
+def test_a_name_mentioned_twice_notifies_once_and_says_nothing_was_missed(
+    login, thread, member, other_member
+):
+    response = login(member).post(
+        thread_url(thread, "reply/"), {"body": "@Olu Other, and again @Olu Other"}, follow=True
+    )
+    assert _mentions(other_member).count() == 1
+    assert "Not everyone you mentioned" not in response.content.decode()
