@@ -110,3 +110,15 @@ class FeedbackForm(forms.Form):
         max_length=2000,
         widget=forms.Textarea(attrs={"class": "nhsuk-textarea", "rows": 4}),
     )
+
+
+class SummaryForm(forms.Form):
+    """The themes; the quotes are checkboxes of the session's messages (``quote`` values are
+    seqs), checked by realtime.summaries."""
+
+    themes = forms.CharField(
+        label="Themes",
+        help_text="What the session talked about, in your words. You can use Markdown.",
+        required=False,
+        widget=forms.Textarea(attrs={"class": "nhsuk-textarea", "rows": 8}),
+    )

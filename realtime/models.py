@@ -400,3 +400,42 @@ class FeedbackAnswer(models.Model):
 
     def __str__(self) -> str:
         return f"Feedback on {self.session_id}"
+
+
+class LiveSummary(models.Model):
+    """A facilitator's summary of an ended session: themes and quotes, published without names
+    once everyone quoted has had 48 hours to withdraw (realtime.summaries)."""
+
+    session = models.OneToOneField(LiveSession, on_delete=models.CASCADE, related_name="summary")
+    themes = models.TextField(max_length=6000)
+    themes_html = models.TextField(editable=False)
+    drafted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    published_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The published thread's id: realtime knows nothing of threads, the publisher stores it.
+    published_thread_id = models.PositiveBigIntegerField(null=True, blank=True, editable=False)
+
+    def __str__(self) -> str:
+        return f"Summary of {self.session_id}"
+
+
+class SummaryQuote(models.Model):
+    """A message of the session picked for its summary; its author may withdraw it for 48 hours
+    from ``added_at``."""
+
+    summary = models.ForeignKey(LiveSummary, on_delete=models.CASCADE, related_name="quotes")
+    event = models.ForeignKey(LiveEvent, on_delete=models.CASCADE, related_name="+")
+    added_at = models.DateTimeField(default=timezone.now)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["event__seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["summary", "event"], name="summary_quote_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"Quote of #{self.event_id} in summary {self.summary_id}"

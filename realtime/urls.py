@@ -20,4 +20,14 @@ urlpatterns = [
         views.feedback_results,
         name="live_feedback_results",
     ),
+    path("live/<int:session_id>/summary/", views.summary_edit, name="live_summary"),
+    path(
+        "live/<int:session_id>/summary/publish/", views.summary_publish, name="live_summary_publish"
+    ),
+    path("live/<int:session_id>/summary/quotes/", views.summary_quotes, name="live_summary_quotes"),
+    path(
+        "live/<int:session_id>/summary/quotes/<int:quote_id>/withdraw/",
+        views.summary_withdraw,
+        name="live_summary_withdraw",
+    ),
 ]

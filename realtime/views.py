@@ -16,8 +16,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from community.http import safe_next
 
-from . import feeds, ics, policy, selectors, services
-from .forms import FeedbackForm, LiveSessionForm
+from . import feeds, ics, policy, selectors, services, summaries
+from .forms import FeedbackForm, LiveSessionForm, SummaryForm
 from .models import LiveSession
 from .policy import LiveRefusal
 
@@ -308,3 +308,120 @@ def feedback_results(request: HttpRequest, session_id: int) -> HttpResponse:
             ],
         },
     )
+
+
+def _summary_crumbs(session: LiveSession) -> list[tuple[str, str]]:
+    return [("Live sessions", reverse("live_list")), (session.title, session.get_absolute_url())]
+
+
+def summary_edit(request: HttpRequest, session_id: int) -> HttpResponse:
+    """A facilitator drafts the summary after the end: themes, and quotes picked from the
+    stream (shown without names)."""
+    session = _session_or_404(request, session_id)
+    summaries.check_draft_summary(request.user, session)
+    summary = summaries.summary_of(session)
+    quotes = list(summaries.summary_quotes(summary)) if summary else []
+    chosen = {str(q.event.seq) for q in quotes if q.withdrawn_at is None}
+    form = SummaryForm(request.POST or None, initial={"themes": summary.themes if summary else ""})
+    status = 200
+    if request.method == "POST":
+        chosen = set(request.POST.getlist("quote"))
+        try:
+            summaries.save_summary_draft(
+                actor=request.user,
+                session=session,
+                themes=request.POST.get("themes", ""),
+                seqs=request.POST.getlist("quote"),
+            )
+        except ValidationError as exc:
+            form.is_valid()
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+            status = 400
+        except PermissionDenied as exc:
+            form.is_valid()
+            form.add_error(None, str(exc))
+            status = 403
+        else:
+            messages.success(
+                request,
+                "The draft is saved. Everyone newly quoted has been told, and has 48 hours to "
+                "withdraw their words.",
+            )
+            return redirect("live_summary", session_id=session.pk)
+    withdrawn = {q.event.seq for q in quotes if q.withdrawn_at is not None}
+    events = [e for e in summaries.quotable_events(session) if e.seq not in withdrawn]
+    ready = summaries.publishable_from(summary) if summary else None
+    return render(
+        request,
+        "realtime/summary_edit.html",
+        {
+            "session": session,
+            "summary": summary,
+            "form": form,
+            "events": events,
+            "chosen": chosen,
+            "quotes": quotes,
+            "max_quotes": summaries.MAX_QUOTES,
+            "ready": ready,
+            "can_publish": bool(summary and not summary.published_at and timezone.now() >= ready),
+            "crumbs": _summary_crumbs(session),
+        },
+        status=status,
+    )
+
+
+@require_POST
+def summary_publish(request: HttpRequest, session_id: int) -> HttpResponse:
+    session = _session_or_404(request, session_id)
+    policy.check_facilitate(request.user, session)
+    summary = summaries.summary_of(session)
+    if summary is None:
+        raise Http404("No summary has been drafted.")
+    try:
+        published = summaries.publish_summary(actor=request.user, summary=summary)
+    except (PermissionDenied, ValidationError) as exc:
+        messages.error(request, exc.messages[0] if isinstance(exc, ValidationError) else str(exc))
+        return redirect("live_summary", session_id=session.pk)
+    if published:
+        messages.success(request, "The summary is published in the space, without names.")
+    return redirect("live_summary", session_id=session.pk)
+
+
+def summary_quotes(request: HttpRequest, session_id: int) -> HttpResponse:
+    """A quoted member's own words in the draft summary, each with Withdraw for 48 hours."""
+    return _quotes_page(request, _session_or_404(request, session_id))
+
+
+def _quotes_page(
+    request: HttpRequest, session: LiveSession, refusal: str = "", status: int = 200
+) -> HttpResponse:
+    quotes = summaries.my_quotes(request.user, session)
+    now = timezone.now()
+    for quote in quotes:
+        quote.until = summaries.withdraw_until(quote)
+        quote.can_withdraw = (
+            quote.withdrawn_at is None and quote.summary.published_at is None and now < quote.until
+        )
+    return render(
+        request,
+        "realtime/summary_quotes.html",
+        {
+            "session": session,
+            "quotes": quotes,
+            "refusal": refusal,
+            "crumbs": _summary_crumbs(session),
+        },
+        status=status,
+    )
+
+
+@require_POST
+def summary_withdraw(request: HttpRequest, session_id: int, quote_id: int) -> HttpResponse:
+    session = _session_or_404(request, session_id)
+    try:
+        summaries.withdraw_quote(actor=request.user, session=session, quote_id=quote_id)
+    except PermissionDenied as exc:
+        return _quotes_page(request, session, refusal=str(exc), status=403)
+    messages.success(request, "Your quote is withdrawn: it will not appear in the summary.")
+    return redirect("live_summary_quotes", session_id=session.pk)

@@ -193,6 +193,7 @@ def test_systemd_units(stack, tmp_path):
     assert schedule == {
         "forum-manage@send_digests.service": "*:0/5",
         "forum-manage@send_live_reminders.service": "*:0/15",
+        "forum-manage@publish_live_summaries.service": "*:7/15",
         "forum-manage@send_commitment_reminders.service": "*-*-* 08:00:00",
         "forum-manage@purge_expired.service": "*-*-* 03:15:00",
         "forum-manage@erase_accounts.service": "*-*-* 03:45:00",

@@ -15,7 +15,10 @@ class CommitmentsConfig(AppConfig):
 
     def ready(self) -> None:
         from moderation import registry
+        from realtime import summaries
 
         from .kinds import CommitmentKind
+        from .live_summaries import publish_as_thread
 
         registry.register(CommitmentKind())
+        summaries.register_publisher(publish_as_thread)

@@ -1,0 +1,36 @@
+"""Publishing a live session's agreed summary (realtime.summaries) as an unattributed
+``resource`` thread in the session's space, with links to the session's proposed actions."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+
+from community.models import User
+from realtime import summaries
+from realtime.models import LiveSummary, SummaryQuote
+from threads import services as thread_services
+from threads.models import TITLE_MAX, ThreadKind
+
+from .models import ActionProposal
+
+
+def publish_as_thread(summary: LiveSummary, quotes: list[SummaryQuote], writer: User) -> int:
+    """Write the thread under ``writer`` as anonymous (the space's anonymous label, never a
+    name). Called by :func:`realtime.summaries.publish_summary` inside its transaction."""
+    session = summary.session
+    body = summaries.summary_markdown(summary, quotes)
+    actions = list(ActionProposal.objects.filter(session=session).order_by("created_at", "pk"))
+    if actions:
+        lines = [f"- {proposal.text}" for proposal in actions]
+        link = reverse("live_actions", args=[session.pk])
+        body += "\n## Proposed actions\n\n" + "\n".join(lines)
+        body += f"\n\n[Adopt an action as your commitment]({link})\n"
+    thread = thread_services.create_thread(
+        actor=writer,
+        space=session.space,
+        title=f"Summary: {session.title}"[:TITLE_MAX],
+        body=body,
+        kind=ThreadKind.RESOURCE,
+        anonymous=True,
+    )
+    return thread.pk
