@@ -73,7 +73,7 @@ def build_world() -> World:
     from moderation import services as moderation_services
     from moderation.models import WatchedWord
     from realtime import services as realtime_services
-    from realtime.models import LiveSession
+    from realtime.models import LiveSession, LiveSummary, SummaryQuote
     from threads import services as thread_services
     from threads.models import Notification
 
@@ -171,6 +171,12 @@ def build_world() -> World:
     proposal = ActionProposal.objects.create(
         session=session, text=f"{SECRET_BODY} proposed action.", created_by=users["facilitator"]
     )
+    # A draft summary quoting the secret author (drafted as if after the end: the sweep's session
+    # is live, so its draft page refuses everyone).
+    summary = LiveSummary.objects.create(
+        session=session, themes=f"{SECRET_BODY} themes.", themes_html="<p>Themes.</p>"
+    )
+    quote = SummaryQuote.objects.create(summary=summary, event=event)
     invitation = Invitation.objects.create(space=space, created_by=users["moderator"])
     from community import sanctions
     from community.models import AuditAction, AuditEntry
@@ -211,5 +217,6 @@ def build_world() -> World:
             "commitment": commitment,
             "case_study": case_study,
             "proposal": proposal,
+            "summary_quote": quote,
         },
     )

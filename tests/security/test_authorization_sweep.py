@@ -351,6 +351,18 @@ TABLE: dict[str, Entry] = {
     "live_feedback_results": get(
         inside("403", moderator="ok", facilitator="ok", staff="ok"), session
     ),
+    # The summary: drafted by facilitators once the session has ended (the sweep's is live, so
+    # all readers are refused); published only after the 48-hour window (facilitators are sent
+    # back with the time it opens); each member withdraws only their own words.
+    "live_summary": both(inside("403"), inside("403"), session, data={"themes": "Sweep"}),
+    "live_summary_publish": posted(
+        inside("403", moderator="redirect", facilitator="redirect", staff="redirect"), session
+    ),
+    "live_summary_quotes": get(inside(), session),
+    "live_summary_withdraw": posted(
+        inside("403"),
+        lambda w: {"session_id": w.session.pk, "quote_id": w.summary_quote.pk},
+    ),
     "live_status": posted(
         inside("403", moderator="redirect", facilitator="redirect", staff="redirect"),
         lambda w: {"session_id": w.session.pk, "action": "end"},
