@@ -356,3 +356,11 @@ def test_a_quote_of_a_message_removed_later_is_dropped(ended, stream, facilitato
     summary = draft(ended, facilitator, [stream[0].seq])
     LiveEvent.objects.filter(pk=stream[0].pk).update(removed=True)
     assert summaries.kept_quotes(summary) == []
+
+
+def test_room_of_an_ended_session_links_facilitators_to_the_summary(
+    login, ended, facilitator, member
+):
+    link = f'href="{edit_url(ended)}"'.encode()
+    assert link in login(facilitator).get(ended.get_absolute_url()).content
+    assert link not in login(member).get(ended.get_absolute_url()).content
