@@ -364,3 +364,34 @@ def test_room_of_an_ended_session_links_facilitators_to_the_summary(
     link = f'href="{edit_url(ended)}"'.encode()
     assert link in login(facilitator).get(ended.get_absolute_url()).content
     assert link not in login(member).get(ended.get_absolute_url()).content
+
+
+def test_muted_member_may_still_withdraw_their_own_words(login, ended, facilitator, muted_member):
+    event = say(ended, muted_member, "Words before the mute")
+    draft(ended, facilitator, [event.seq])
+    quote = SummaryQuote.objects.get()
+    response = login(muted_member).post(reverse("live_summary_withdraw", args=[ended.pk, quote.pk]))
+    assert response.status_code == 302
+    quote.refresh_from_db()
+    assert quote.withdrawn_at is not None
+
+
+def test_withdrawn_words_are_not_offered_again_on_the_draft_page(login, ended, stream, facilitator):
+    draft(ended, facilitator, [stream[0].seq])
+    SummaryQuote.objects.update(withdrawn_at=timezone.now())
+    page = login(facilitator).get(edit_url(ended))
+    assert f'id="quote-{stream[0].seq}"'.encode() not in page.content
+    assert f'id="quote-{stream[1].seq}"'.encode() in page.content
+
+
+def test_scheduled_job_leaves_a_draft_whose_writer_may_no_longer_post(
+    ended, stream, facilitator, caplog
+):
+    summary = draft(ended, facilitator, [stream[0].seq])
+    age(summary)
+    facilitator.suspended_until = timezone.now() + timedelta(days=3)
+    facilitator.save()
+    call_command("publish_live_summaries")
+    summary.refresh_from_db()
+    assert summary.published_at is None and not Thread.objects.exists()
+    assert "could not be published" in caplog.text
