@@ -48,14 +48,6 @@ def register_publisher(publisher: Publisher) -> None:
 # --- who may do what ----------------------------------------------------------------------
 
 
-def can_draft_summary(user, session: LiveSession) -> bool:
-    return (
-        policy.can_facilitate(user, session)
-        and session.status == LiveSession.Status.ENDED
-        and not LiveSummary.objects.filter(session=session, published_at__isnull=False).exists()
-    )
-
-
 def check_draft_summary(user, session: LiveSession) -> None:
     policy.check_facilitate(user, session)
     if session.status != LiveSession.Status.ENDED:
