@@ -57,7 +57,6 @@ from .models import (
     QuestionUpvote,
     RaisedHand,
     Registration,
-    SummaryQuote,
 )
 from .policy import LiveRefusal
 
@@ -857,8 +856,6 @@ def erase_author_messages(*, user: User, remove_text: bool) -> int:
             for event in theirs.filter(removed=False).order_by("seq"):
                 removed += _remove(session, event)
             theirs.update(body="", body_html="")
-    # Their quotes leave every summary, drafted or not yet published.
-    SummaryQuote.objects.filter(event__author=user, summary__published_at__isnull=True).delete()
     HeldQuestion.objects.filter(author=user).delete()
     BackchannelMessage.objects.filter(author=user).delete()
     return removed

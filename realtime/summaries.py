@@ -311,6 +311,11 @@ def summary_markdown(summary: LiveSummary, quotes: list[SummaryQuote]) -> str:
     if quotes:
         parts += ["## In participants’ words", ""]
         for quote in quotes:
-            lines = quote.event.body.strip().splitlines() or [""]
-            parts += ["\n".join(f"> {line}" if line else ">" for line in lines), ""]
+            parts += [quote_markdown(quote.event.body), ""]
     return "\n".join(parts)
+
+
+def quote_markdown(text: str) -> str:
+    """One participant's words as the summary quotes them (a block quote, no name)."""
+    lines = text.strip().splitlines() or [""]
+    return "\n".join(f"> {line}" if line else ">" for line in lines)

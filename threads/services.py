@@ -972,6 +972,38 @@ def open_notification(*, actor: User, notification_id: int) -> Notification:
     return notification
 
 
+@transaction.atomic
+def strip_passages(*, thread_id: int, passages: list[str]) -> bool:
+    """Erasure of words that stand in a post without attribution (a live session's published
+    summary quotes its participants): each passage leaves the opening post's text, its pending
+    edit and its revisions; the post is re-rendered and open pages are told. Returns whether
+    anything changed."""
+    post = Post.objects.select_for_update().filter(thread_id=thread_id, is_opening=True).first()
+    passages = [p for p in passages if p]
+    if post is None or not passages:
+        return False
+
+    def without(text: str) -> str:
+        for passage in passages:
+            text = text.replace(passage, "")
+        return text
+
+    body, pending = without(post.body), without(post.pending_body)
+    changed = (body, pending) != (post.body, post.pending_body)
+    if changed:
+        post.body, post.pending_body = body, pending
+        _render(post)
+        post.save(update_fields=["body", "body_html", "renderer_version", "pending_body"])
+        _broadcast_changed(post)
+    for revision in post.revisions.all():
+        text = without(revision.body)
+        if text != revision.body:
+            revision.body = text
+            revision.save(update_fields=["body"])
+            changed = True
+    return changed
+
+
 def rerender_posts(*, batch_size: int = 500, force: bool = False) -> int:
     """Re-render posts stored by an older renderer (or all with ``force``). Returns the count."""
     qs = Post.objects.all() if force else Post.objects.filter(~Q(renderer_version=RENDERER_VERSION))

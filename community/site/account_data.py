@@ -28,6 +28,7 @@ from threads import bookmarks as threads_bookmarks
 from threads import drafts as threads_drafts
 from threads import email_choices as threads_email_choices
 from threads import services as threads_services
+from threads.commitments import live_summaries
 from threads.commitments import selectors as commitments_selectors
 from threads.commitments import services as commitments_services
 from threads.models import FORMER_MEMBER_LABEL
@@ -341,6 +342,9 @@ def erase_account(user: User) -> None:
     threads_bookmarks.forget_member(user)
     threads_drafts.forget_member(user)
     threads_email_choices.forget_member(user)
+    if remove:
+        # Before realtime empties their messages: a published summary quotes them by text.
+        live_summaries.forget_quotes_of(user)
     realtime_services.erase_author_messages(user=user, remove_text=remove)
     realtime_feeds.forget_member(user)
     moderation_services.forget_member(user)

@@ -11,10 +11,12 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from realtime import services, summaries
+from community.site.account_data import erase_account
+from realtime import summaries
 from realtime.models import LiveEvent, LiveSession, LiveSummary, SummaryQuote
 from threads.commitments.models import ActionProposal
 from threads.models import Notification, Post, Thread, ThreadKind
+from threads.services import edit_post
 
 from ..conftest import make_member
 from .conftest import make_session
@@ -343,13 +345,39 @@ def test_published_summary_can_no_longer_be_edited(login, ended, stream, facilit
 # --- erasure and removal ----------------------------------------------------------------
 
 
+def _erase_with_words(user) -> None:
+    user.delete_content = True
+    user.save(update_fields=["delete_content"])
+    erase_account(user)
+
+
 def test_erased_members_quote_disappears(ended, stream, facilitator, member):
     summary = draft(ended, facilitator, [stream[0].seq, stream[1].seq])
-    services.erase_author_messages(user=member, remove_text=True)
+    _erase_with_words(member)
     age(summary)
     assert [q.event_id for q in summaries.kept_quotes(summary)] == [stream[1].pk]
     summaries.publish_summary(actor=None, summary=summary)
     assert SECRET not in Post.objects.get().body
+
+
+def test_erasure_takes_their_quotes_out_of_a_published_summary_and_its_revisions(
+    login, ended, stream, facilitator, member, other_member, moderator
+):
+    summary = draft(ended, facilitator, [stream[0].seq, stream[1].seq])
+    age(summary)
+    summaries.publish_summary(actor=None, summary=summary)
+    post = Post.objects.get(thread__kind=ThreadKind.RESOURCE)
+    assert SECRET in post.body
+    # A moderator's later edit keeps a revision holding the quote too.
+    edit_post(actor=moderator, post=post, body=post.body + "\n\nTidied.", reason="Typo")
+    _erase_with_words(member)
+    post.refresh_from_db()
+    assert SECRET not in post.body and SECRET not in post.body_html
+    assert "Allyship means acting, not posting" in post.body  # others' words stay
+    assert not any(SECRET in r.body for r in post.revisions.all())
+    assert not SummaryQuote.objects.filter(event__author=member).exists()
+    page = login(other_member).get(post.thread.get_absolute_url()).content.decode()
+    assert SECRET not in page
 
 
 def test_a_quote_of_a_message_removed_later_is_dropped(ended, stream, facilitator):

@@ -34,3 +34,22 @@ def publish_as_thread(summary: LiveSummary, quotes: list[SummaryQuote], writer: 
         anonymous=True,
     )
     return thread.pk
+
+
+def forget_quotes_of(user: User) -> int:
+    """Erasure with the member's words removed: their quotes leave every summary, and a
+    published one's thread loses them (text, pending edit and revisions). Call it before
+    realtime's erasure empties the messages. Returns how many quotes went."""
+    quotes = list(
+        SummaryQuote.objects.filter(event__author=user).select_related("event", "summary")
+    )
+    published: dict[int, list[str]] = {}
+    for quote in quotes:
+        if quote.summary.published_thread_id and quote.event.body.strip():
+            published.setdefault(quote.summary.published_thread_id, []).append(
+                summaries.quote_markdown(quote.event.body)
+            )
+    for thread_id, passages in published.items():
+        thread_services.strip_passages(thread_id=thread_id, passages=passages)
+    SummaryQuote.objects.filter(pk__in=[quote.pk for quote in quotes]).delete()
+    return len(quotes)
