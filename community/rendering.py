@@ -23,6 +23,7 @@ import subprocess
 import sys
 import threading
 import unicodedata
+from bisect import bisect_right
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from contextvars import ContextVar
@@ -39,6 +40,7 @@ from markdown_it import MarkdownIt
 from markdown_it import helpers as markdown_helpers
 from markdown_it.common.utils import unescapeAll as markdown_unescape_all
 from markdown_it.rules_block import StateBlock
+from markdown_it.rules_block import lheading as markdown_lheading
 from markdown_it.rules_block import table as markdown_table
 from markdown_it.rules_core import StateCore
 from markdown_it.rules_inline import StateInline
@@ -585,6 +587,10 @@ def _parse_link_destination(string: str, pos: int, maximum: int):
 
 def _bounded_table(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
     """markdown-it's table rule, told that the table ends after MAX_TABLE_CELLS cells."""
+    if silent:
+        # Only "could a table start here?" (a paragraph asks it of each of its lines): the
+        # header and delimiter rows answer that, wherever the table would end.
+        return markdown_table(state, start_line, end_line, silent)
     if start_line + 2 <= end_line:
         # The second line is the delimiter row (|---|:-:|) if this is a table at all.
         start = state.bMarks[start_line + 1] + state.tShift[start_line + 1]
@@ -594,6 +600,30 @@ def _bounded_table(state: StateBlock, start_line: int, end_line: int, silent: bo
             rows = max(MAX_TABLE_CELLS // columns - 1, 1)
             end_line = min(end_line, start_line + 2 + rows)
     return markdown_table(state, start_line, end_line, silent)
+
+
+# A line that could underline a setext heading: it ends with "-" or "=" (and spaces or tabs).
+_UNDERLINE_END = re.compile(r"[-=][ \t]*$", re.MULTILINE)
+
+
+def _setext_heading(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
+    """markdown-it's ``lheading`` rule, skipped when no later line could be an underline.
+
+    The rule walks the whole paragraph (asking every other block rule at each line) looking for
+    one, then fails and the paragraph rule walks it again: 10,000 short lines were walked twice.
+    Skipped, it leaves the state as its own failure does (``parentType`` set to paragraph)."""
+    ends = state.__dict__.get("_forum_underline_ends")
+    if ends is None:
+        ends = state.__dict__["_forum_underline_ends"] = [
+            match.end() for match in _UNDERLINE_END.finditer(state.src)
+        ]
+    if start_line + 1 < end_line:
+        first = bisect_right(ends, state.eMarks[start_line])
+        if first < len(ends) and ends[first] <= state.eMarks[end_line - 1]:
+            return markdown_lheading(state, start_line, end_line, silent)
+    if not state.is_code_block(start_line):
+        state.parentType = "paragraph"
+    return False
 
 
 class _Helpers:
@@ -660,6 +690,7 @@ def _markdown() -> MarkdownIt:
     md.validateLink = lru_cache(maxsize=1024)(md.validateLink)
     md.core.ruler.push("limit_inline_depth", _limit_inline_depth)
     md.block.ruler.at("table", _bounded_table, {"alt": ["paragraph", "reference"]})
+    md.block.ruler.at("lheading", _setext_heading)
     md.core.ruler.push("links", _links)
     md.add_render_rule("link_host", _render_link_host)
     # Headings in a post start at h3 so they nest under the page's own h1/h2.

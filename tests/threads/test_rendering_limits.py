@@ -8,6 +8,7 @@ import time
 
 import pytest
 from markdown_it import helpers as markdown_helpers
+from markdown_it.rules_block import lheading as markdown_lheading
 
 from community import rendering
 from community.rendering import MAX_NESTING, render_markdown
@@ -141,3 +142,21 @@ def test_escaped_text_cleans_as_bleach_s_full_parse_does(body):
     cleaner = rendering._cleaner()
     assert cleaner.clean(html) == cleaner.clean(html, fast=False)
     assert "<script" not in cleaner.clean(html)
+
+
+def test_setext_headings_parse_as_markdown_it_does():
+    """Skipping the setext rule when no line could underline changes the time, never the HTML
+    (fixed-seed fuzz against markdown-it's own rule, in quotes, lists and tables too)."""
+    ours = rendering._markdown()
+    theirs = rendering._markdown.__wrapped__()
+    theirs.block.ruler.at("lheading", markdown_lheading)
+    pieces = ["a", "b c", "-", "=", "---", "===", " ", "\t", "\n", "\n\n", "> ", "- ", "1. "]
+    pieces += ["    ", "|a|b|\n|-|-|\n", "```\n", "# ", "*", "[a]: /u\n", "a -", "=\t"]
+    generator = random.Random(5)
+    for _ in range(2_000):
+        text = "".join(generator.choice(pieces) for _ in range(generator.randint(1, 30)))
+        assert ours.render(text) == theirs.render(text), repr(text)
+    assert render_markdown("Title\n===\n\n> Quote\n> ---\n\n- item\n  ===") == (
+        "<h3>Title</h3>\n<blockquote>\n<h3>Quote</h3>\n</blockquote>\n<ul>\n<li>\n<h3>item</h3>\n"
+        "</li>\n</ul>"
+    )
