@@ -81,10 +81,11 @@ MAX_TABLE_CELLS = 2_000
 MAX_INLINE_DEPTH = 20
 
 # markdown-it's ``maxNesting`` (its ``default`` preset says 100, ``commonmark`` 20): quotes and
-# lists deeper than this end there (what is deeper is not shown), and brackets or emphasis
-# deeper than this inside a paragraph are shown as their characters (a list level is two: list and
-# item). Every level costs each
-# bracket or line nested inside it (a run of "- " took 57 ms at 100, 22 ms at 40).
+# lists deeper than this end there and what is deeper is not shown (inside a list, nor is the
+# rest of the post: markdown-it's own behaviour), and brackets or emphasis deeper than this
+# inside a paragraph are shown as their characters. A quote is one level, a list two (the list
+# and its item). Every level costs each bracket or line nested inside it (a run of "- " took
+# 57 ms at 100, 22 ms at 40).
 MAX_NESTING = 40
 
 

@@ -160,3 +160,11 @@ def test_setext_headings_parse_as_markdown_it_does():
         "<h3>Title</h3>\n<blockquote>\n<h3>Quote</h3>\n</blockquote>\n<ul>\n<li>\n<h3>item</h3>\n"
         "</li>\n</ul>"
     )
+
+
+def test_a_list_nested_past_the_limit_shows_twenty_levels_and_nothing_unsafe():
+    body = "".join("  " * depth + f"- item {depth}\n" for depth in range(30)) + "\nAfter.\n"
+    html = render_markdown(body)
+    assert html.count("<li>") == MAX_NESTING // 2
+    assert html.count("<ul>") == html.count("</ul>")
+    assert {tag for tag, _ in _parse(html).tags} <= ALLOWED_TAGS
