@@ -255,7 +255,7 @@ def _copy_token(token):
 
 
 # Text as markdown-it escapes it: no "<", and every "&" starts one of its own escapes.
-_ESCAPED_TEXT = re.compile(r"(?:[^&<]|&(?:amp|lt|gt);)*")
+_ESCAPED_TEXT = re.compile(r"[^&<]*(?:&(?:amp|lt|gt);[^&<]*)*")
 
 
 class _SanitizerFilter(bleach.sanitizer.BleachSanitizerFilter):
