@@ -759,8 +759,9 @@ def _render_now(text: str) -> Rendered:
 # other request of the daphne process; in a worker only a core is shared. The worker is this
 # module run as a program (``python -m community.rendering``), one per process that writes,
 # started on first use: one JSON line in (the text), one out (html and text).
-# Opt-in with ``RENDER_WORKER=1`` in the environment: measured on a loaded 2-core machine it
-# made no difference yet (docs/performance.md); bench/interference.py compares both.
+# Opt-in with ``RENDER_WORKER=1`` in the environment: on a 2-core machine at load 2-4 it halved
+# a reader's slowdown during pathological posts (docs/performance.md); bench/interference.py
+# compares both.
 WORKER_MIN_CHARS = 2_000
 WORKER_TIMEOUT_SECONDS = 30
 
