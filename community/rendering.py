@@ -23,6 +23,7 @@ import subprocess
 import sys
 import threading
 import unicodedata
+from bisect import bisect_right
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from contextvars import ContextVar
@@ -37,7 +38,9 @@ from bleach.html5lib_shim import Filter, getTreeWalker
 from linkify_it import LinkifyIt
 from markdown_it import MarkdownIt
 from markdown_it import helpers as markdown_helpers
+from markdown_it.common.utils import unescapeAll as markdown_unescape_all
 from markdown_it.rules_block import StateBlock
+from markdown_it.rules_block import lheading as markdown_lheading
 from markdown_it.rules_block import table as markdown_table
 from markdown_it.rules_core import StateCore
 from markdown_it.rules_inline import StateInline
@@ -45,7 +48,8 @@ from markdown_it.token import Token
 
 # Bump when the pipeline or allow-list changes: `manage.py rerender_posts` re-renders older rows.
 # 2: linkify in markdown-it instead of bleach's LinkifyFilter (linear time); link-host disclosure.
-RENDERER_VERSION = 2
+RENDERER_VERSION = 3
+# 3: blocks and inline markup nest at most MAX_NESTING deep (was markdown-it's default of 100).
 
 ALLOWED_TAGS = frozenset(
     {
@@ -75,6 +79,14 @@ MAX_TABLE_CELLS = 2_000
 # Emphasis and strikethrough deeper than this are shown as their characters: html5lib (in
 # bleach) walks the open formatting elements for every piece of text, so depth costs time.
 MAX_INLINE_DEPTH = 20
+
+# markdown-it's ``maxNesting`` (its ``default`` preset says 100, ``commonmark`` 20): quotes and
+# lists deeper than this end there and what is deeper is not shown (inside a list, nor is the
+# rest of the post: markdown-it's own behaviour), and brackets or emphasis deeper than this
+# inside a paragraph are shown as their characters. A quote is one level, a list two (the list
+# and its item). Every level costs each bracket or line nested inside it (a run of "- " took
+# 57 ms at 100, 22 ms at 40).
+MAX_NESTING = 40
 
 
 class _Linkifier(LinkifyIt):
@@ -242,9 +254,18 @@ def _copy_token(token):
     return token
 
 
+# Text as markdown-it escapes it: no "<", and every "&" starts one of its own escapes.
+_ESCAPED_TEXT = re.compile(r"[^&<]*(?:&(?:amp|lt|gt);[^&<]*)*")
+
+
 class _SanitizerFilter(bleach.sanitizer.BleachSanitizerFilter):
     """bleach's sanitizer filter, deciding once per distinct start tag: sanitizing a tag depends
-    only on its name and attributes, and a body can repeat one link thousands of times."""
+    only on its name and attributes, and a body can repeat one link thousands of times.
+
+    Text that markdown-it escaped (``&amp;``, ``&lt;``, ``&gt;`` and nothing else that starts
+    with ``&``) is handed on as the characters it stands for, which bleach's serializer escapes
+    again to the same bytes: bleach's own entity walk did that one ``&`` at a time (20,000 ``&``
+    took 37 ms). Invisible characters are still replaced as bleach replaces them."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -257,6 +278,16 @@ class _SanitizerFilter(bleach.sanitizer.BleachSanitizerFilter):
         if key not in self._decided:
             self._decided[key] = super().sanitize_token(_copy_token(token))
         return _copy_token(self._decided[key])
+
+    def sanitize_characters(self, token):
+        data = token.get("data", "")
+        if "&" not in data or _ESCAPED_TEXT.fullmatch(data) is None:
+            return super().sanitize_characters(token)
+        data = bleach.sanitizer.INVISIBLE_CHARACTERS_RE.sub(
+            bleach.sanitizer.INVISIBLE_REPLACEMENT_CHAR, data
+        )
+        token["data"] = data.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+        return token
 
 
 class _Cleaner(bleach.sanitizer.Cleaner):
@@ -497,8 +528,70 @@ def _parse_link_label(state: StateInline, start: int, disable_nested: bool = Fal
     return found
 
 
+class _Destination:
+    """What markdown-it's ``parseLinkDestination`` returns: ``ok``, ``pos`` and ``str``."""
+
+    __slots__ = ("ok", "pos", "str")
+
+    def __init__(self) -> None:
+        self.ok = False
+        self.pos = 0
+        self.str = ""
+
+
+# The characters markdown-it's destination walk acts on: the rest it steps over one by one.
+_DESTINATION_STOPS = re.compile(r"[\x00-\x20\x7f\\()]")
+
+
+def _parse_link_destination(string: str, pos: int, maximum: int):
+    """markdown-it's ``parseLinkDestination``, jumping from one space, control character,
+    backslash or parenthesis to the next instead of stepping through every character: each
+    ``[a](b`` of ``[a](b[a](b…`` walked up to 32 ``(`` ahead (20,000 characters: 85 ms)."""
+    if string[pos : pos + 1] == "<":
+        return markdown_helpers.parseLinkDestination(string, pos, maximum)
+    maximum = min(maximum, len(string))
+    start = pos
+    result = _Destination()
+    level = 0
+    stops = _DESTINATION_STOPS
+    while pos < maximum:
+        stop = stops.search(string, pos, maximum)
+        if stop is None:
+            pos = maximum
+            break
+        pos = stop.start()
+        char = string[pos]
+        if char == "\\":
+            if pos + 1 < maximum:
+                if string[pos + 1] == " ":
+                    break
+                pos += 2
+                continue
+        elif char == "(":
+            level += 1
+            if level > 32:
+                return result
+        elif char == ")":
+            if level == 0:
+                break
+            level -= 1
+        else:
+            break  # A space or a control character.
+        pos += 1
+    if start == pos or level != 0:
+        return result
+    result.str = markdown_unescape_all(string[start:pos])
+    result.pos = pos
+    result.ok = True
+    return result
+
+
 def _bounded_table(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
     """markdown-it's table rule, told that the table ends after MAX_TABLE_CELLS cells."""
+    if silent:
+        # Only "could a table start here?" (a paragraph asks it of each of its lines): the
+        # header and delimiter rows answer that, wherever the table would end.
+        return markdown_table(state, start_line, end_line, silent)
     if start_line + 2 <= end_line:
         # The second line is the delimiter row (|---|:-:|) if this is a table at all.
         start = state.bMarks[start_line + 1] + state.tShift[start_line + 1]
@@ -510,10 +603,35 @@ def _bounded_table(state: StateBlock, start_line: int, end_line: int, silent: bo
     return markdown_table(state, start_line, end_line, silent)
 
 
-class _Helpers:
-    """markdown-it's link helpers with the linear ``parseLinkLabel``, for our instance only."""
+# A line that could underline a setext heading: it ends with "-" or "=" (and spaces or tabs).
+_UNDERLINE_END = re.compile(r"[-=][ \t]*$", re.MULTILINE)
 
-    parseLinkDestination = staticmethod(markdown_helpers.parseLinkDestination)
+
+def _setext_heading(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
+    """markdown-it's ``lheading`` rule, skipped when no later line could be an underline.
+
+    The rule walks the whole paragraph (asking every other block rule at each line) looking for
+    one, then fails and the paragraph rule walks it again: 10,000 short lines were walked twice.
+    Skipped, it leaves the state as its own failure does (``parentType`` set to paragraph)."""
+    ends = state.__dict__.get("_forum_underline_ends")
+    if ends is None:
+        ends = state.__dict__["_forum_underline_ends"] = [
+            match.end() for match in _UNDERLINE_END.finditer(state.src)
+        ]
+    if start_line + 1 < end_line:
+        first = bisect_right(ends, state.eMarks[start_line])
+        if first < len(ends) and ends[first] <= state.eMarks[end_line - 1]:
+            return markdown_lheading(state, start_line, end_line, silent)
+    if not state.is_code_block(start_line):
+        state.parentType = "paragraph"
+    return False
+
+
+class _Helpers:
+    """markdown-it's link helpers with the linear ``parseLinkLabel`` and the faster
+    ``parseLinkDestination``, for our instance only."""
+
+    parseLinkDestination = staticmethod(_parse_link_destination)
     parseLinkLabel = staticmethod(_parse_link_label)
     parseLinkTitle = staticmethod(markdown_helpers.parseLinkTitle)
 
@@ -549,7 +667,10 @@ def _limit_inline_depth(state: StateCore) -> None:
 
 @lru_cache(maxsize=1)
 def _markdown() -> MarkdownIt:
-    md = MarkdownIt("js-default", {"html": False, "linkify": True, "typographer": False})
+    md = MarkdownIt(
+        "js-default",
+        {"html": False, "linkify": True, "typographer": False, "maxNesting": MAX_NESTING},
+    )
     md.enable("table").enable("strikethrough")
     # Images are never rendered (no requests to other origins): they fall back to their text.
     # The raw-HTML rules do nothing with ``html`` off; disabled, they cost nothing per ``<``.
@@ -570,6 +691,7 @@ def _markdown() -> MarkdownIt:
     md.validateLink = lru_cache(maxsize=1024)(md.validateLink)
     md.core.ruler.push("limit_inline_depth", _limit_inline_depth)
     md.block.ruler.at("table", _bounded_table, {"alt": ["paragraph", "reference"]})
+    md.block.ruler.at("lheading", _setext_heading)
     md.core.ruler.push("links", _links)
     md.add_render_rule("link_host", _render_link_host)
     # Headings in a post start at h3 so they nest under the page's own h1/h2.
@@ -637,8 +759,9 @@ def _render_now(text: str) -> Rendered:
 # other request of the daphne process; in a worker only a core is shared. The worker is this
 # module run as a program (``python -m community.rendering``), one per process that writes,
 # started on first use: one JSON line in (the text), one out (html and text).
-# Opt-in with ``RENDER_WORKER=1`` in the environment: measured on a loaded 2-core machine it
-# made no difference yet (docs/performance.md); bench/interference.py compares both.
+# Opt-in with ``RENDER_WORKER=1`` in the environment: on a 2-core machine at load 2-4 it halved
+# a reader's slowdown during pathological posts (docs/performance.md); bench/interference.py
+# compares both.
 WORKER_MIN_CHARS = 2_000
 WORKER_TIMEOUT_SECONDS = 30
 
