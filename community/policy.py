@@ -118,12 +118,18 @@ def check_join(user, space: Space) -> None:
     check_not_suspended(user)
 
 
-def can_join(user, space: Space) -> bool:
+def passes(check, *args, **kwargs) -> bool:
+    """Whether ``check(*args, **kwargs)`` lets the action through: each ``can_*`` for
+    templates is its ``check_*`` asked this way, so the two can never disagree."""
     try:
-        check_join(user, space)
+        check(*args, **kwargs)
     except (PermissionDenied, Http404):
         return False
     return True
+
+
+def can_join(user, space: Space) -> bool:
+    return passes(check_join, user, space)
 
 
 def check_leave(user, space: Space) -> Membership:
@@ -155,11 +161,7 @@ def check_participate(user, space: Space) -> None:
 
 
 def can_participate(user, space: Space) -> bool:
-    try:
-        check_participate(user, space)
-    except (PermissionDenied, Http404):
-        return False
-    return True
+    return passes(check_participate, user, space)
 
 
 def check_manage_membership(actor, membership: Membership) -> None:

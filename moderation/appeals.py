@@ -103,11 +103,7 @@ def appeal_or_404(user: User, pk: int) -> Appeal:
 
 
 def can_decide(user: User, appeal: Appeal) -> bool:
-    try:
-        check_decide(user, appeal)
-    except (PermissionDenied, Http404):
-        return False
-    return True
+    return community_policy.passes(check_decide, user, appeal)
 
 
 def check_decide(actor: User, appeal: Appeal) -> None:

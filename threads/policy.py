@@ -20,11 +20,7 @@ from .models import Post, PostStatus, Thread
 
 
 def _refused(check, *args) -> bool:
-    try:
-        check(*args)
-    except (PermissionDenied, Http404):
-        return True
-    return False
+    return not community_policy.passes(check, *args)
 
 
 def _refusal(check, *args) -> str:

@@ -22,11 +22,7 @@ from .models import PROPOSALS_PER_SESSION, ActionProposal, Commitment, Commitmen
 
 
 def _refused(check, *args) -> bool:
-    try:
-        check(*args)
-    except (PermissionDenied, Http404):
-        return True
-    return False
+    return not community_policy.passes(check, *args)
 
 
 # Commitments ----------------------------------------------------------------------------------
@@ -151,11 +147,7 @@ def check_propose_action(user, session: LiveSession, *, existing: int) -> None:
 
 
 def can_propose_action(user, session: LiveSession, *, existing: int) -> bool:
-    try:
-        check_propose_action(user, session, existing=existing)
-    except (PermissionDenied, Http404):
-        return False
-    return True
+    return community_policy.passes(check_propose_action, user, session, existing=existing)
 
 
 def check_adopt(user, proposal: ActionProposal) -> None:
