@@ -27,7 +27,7 @@ from moderation import services as moderation_services
 from moderation.registry import AUTOHIDE_REASON
 from realtime import broadcast
 
-from . import content_notes, mentions, policy
+from . import content_notes, mentions, policy, signals
 from .models import (
     ANONYMOUS_LABEL,
     BODY_MAX,
@@ -432,7 +432,10 @@ def edit_post(
         raise ValidationError(errors)
     if body == post.body and new_title == thread.title:
         # Back to the published text: the author withdraws an edit waiting for approval.
-        return False if moderating else _clear_pending_edit(post)
+        if moderating or not _clear_pending_edit(post):
+            return False
+        signals.send_post_edited(post, signals.WITHDRAWN)
+        return True
     title_changed = new_title if post.is_opening and new_title != thread.title else ""
     if (body, title_changed) == (post.pending_body, post.pending_title) and post.has_pending_edit:
         return False
@@ -445,12 +448,14 @@ def edit_post(
         post.pending_body, post.pending_title = body, title_changed
         post.pending_reason, post.pending_at = reason, timezone.now()
         post.save(update_fields=PENDING_EDIT_FIELDS)
+        signals.send_post_edited(post, signals.HELD)
         return True
     if outcome == screening.Outcome.REQUIRE_APPROVAL and post.status == PostStatus.PUBLISHED:
         # Screened like a new post, but readers keep the published version meanwhile.
         post.pending_body, post.pending_title = body, title_changed
         post.pending_reason, post.pending_at = reason, timezone.now()
         post.save(update_fields=PENDING_EDIT_FIELDS)
+        signals.send_post_edited(post, signals.HELD)
         return True
     PostRevision.objects.create(
         post=post,
@@ -468,6 +473,7 @@ def edit_post(
         thread.title = new_title
         thread.save(update_fields=["title"])
     _flag_if_screened(post, space, outcome)
+    signals.send_post_edited(post, signals.PUBLISHED)
     if moderating:
         moderation_services.resolve_flags_on(
             actor=actor, target=post, upheld=True, reason=reason, outcome="We edited it"
@@ -524,6 +530,7 @@ def approve_edit(*, actor: User, post: Post, reason: str = "") -> bool:
         post.hidden_reason = ""
         post.save(update_fields=["status", "hidden_reason"])
         recount_thread(thread)
+    signals.send_post_edited(post, signals.PUBLISHED)
     note = reason.strip()[:REASON_MAX]
     what = "Resubmitted edit approved" if resubmitted else "Edit approved"
     audit.record(
@@ -548,6 +555,7 @@ def decline_edit(*, actor: User, post: Post, reason: str) -> bool:
     reason = required_reason(reason, "the author is told why their edit was declined.")
     if not _clear_pending_edit(post):
         return False
+    signals.send_post_edited(post, signals.DECLINED)
     audit.record(
         actor=actor,
         action=AuditAction.POST_EDIT,

@@ -7,6 +7,7 @@ Each returns what changed, so a repeated action is harmless.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from django.contrib.contenttypes.models import ContentType
@@ -27,6 +28,7 @@ from realtime import policy as realtime_policy
 from realtime.models import LiveSession
 from threads import policy as threads_policy
 from threads import services as threads_services
+from threads import signals as threads_signals
 from threads.models import Post, Thread, ThreadKind, ThreadVisibility
 
 from . import policy
@@ -665,6 +667,60 @@ def _measure_line(sections: dict[str, str]) -> str:
     return f"**{name}before** {before or 'not measured'}, **after** {after or 'not measured'}."
 
 
+_MEASURE_LINE = re.compile(
+    r"\*\*(?:(?P<measure>.+?): )?before\*\* (?P<before>.*?), \*\*after\*\* (?P<after>.*)\.\Z",
+    re.DOTALL,
+)
+_NOT_MEASURED = "not measured"
+
+
+def sections_from_markdown(body: str) -> dict[str, str]:
+    """The sections of an opening post's Markdown, the reverse of :func:`case_study_markdown`:
+    the text under each section's heading, and the measure line of "what changed". A post
+    edited as a whole (a moderator's edit from the review queue) keeps its sections this way;
+    a section whose heading the edit took out is empty, as it is for readers."""
+    headings = {heading: name for name, heading, _ in CASE_STUDY_SECTIONS}
+    pattern = "|".join(re.escape(heading) for heading in headings)
+    parts = re.split(rf"(?:\A|\n\n)## ({pattern})\n\n", body.replace("\r\n", "\n"))
+    sections = {name: "" for name in (*headings.values(), "measure", "before", "after")}
+    for heading, text in zip(parts[1::2], parts[2::2], strict=True):
+        sections[headings[heading]] = text.strip()
+    changed, _, last = sections["changed"].rpartition("\n\n")
+    match = _MEASURE_LINE.match(last.strip())
+    if match:
+        sections["changed"] = changed.strip()
+        for name in ("measure", "before", "after"):
+            value = (match.group(name) or "").strip()
+            sections[name] = "" if value == _NOT_MEASURED and name != "measure" else value
+    return sections
+
+
+def follow_opening_post(*, post: Post, outcome: str) -> None:
+    """Keep a case study's stored sections with its opening post (``threads.signals.post_edited``,
+    inside the edit's transaction): published text is what the sections say (an approved edit's
+    sections as its author wrote them; any other edit, such as a moderator's from the review
+    queue, read back from the Markdown); a declined or withdrawn edit leaves the sections as they
+    were, and its waiting sections go."""
+    if not post.is_opening or outcome == threads_signals.HELD:
+        return
+    case_study = CaseStudy.objects.select_for_update().filter(thread_id=post.thread_id).first()
+    if case_study is None:
+        return
+    pending, case_study.pending_sections = case_study.pending_sections, None
+    if outcome == threads_signals.PUBLISHED:
+        waiting = {k: v for k, v in (pending or {}).items() if k != "wres_indicator"}
+        summary = case_study_summary(case_study, post.body)
+        if waiting and case_study_markdown(summary, waiting) == post.body:
+            sections = waiting
+            case_study.wres_indicator = pending.get("wres_indicator")
+        else:
+            sections = sections_from_markdown(post.body)
+        for name, value in sections.items():
+            setattr(case_study, name, value)
+        _render_case_study(case_study)
+    case_study.save()
+
+
 def _clean_sections(data: dict[str, str]) -> dict[str, str]:
     errors: dict[str, list[str]] = {}
     cleaned: dict[str, str] = {}
@@ -785,6 +841,12 @@ def edit_case_study(
     )
     case_study = CaseStudy.objects.select_for_update().get(pk=case_study.pk)
     indicator = int(wres_indicator) if wres_indicator not in (None, "") else None
+    if Post.objects.filter(pk=post.pk, pending_at__isnull=False).exists():
+        # The edit waits for a moderator: readers keep the published post, and the stored
+        # sections stay with it; approved, these become the sections (follow_opening_post).
+        case_study.pending_sections = {**cleaned, "wres_indicator": indicator}
+        case_study.save(update_fields=["pending_sections"])
+        return edited
     changed = [name for name, value in cleaned.items() if getattr(case_study, name) != value]
     if not changed and indicator == case_study.wres_indicator:
         return edited
