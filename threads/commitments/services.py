@@ -8,6 +8,8 @@ Each returns what changed, so a repeated action is harmless.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, replace
+from dataclasses import fields as dataclass_fields
 from datetime import date
 
 from django.contrib.contenttypes.models import ContentType
@@ -187,6 +189,62 @@ def _render(commitment: Commitment) -> None:
     commitment.why_html = render_markdown(commitment.why) if commitment.why else ""
 
 
+@dataclass(frozen=True)
+class CommitmentFields:
+    """What a member writes and chooses for a commitment: the one list of keywords that
+    :func:`create_commitment`, :func:`edit_commitment` (and :func:`adopt_proposal`) take, and
+    the form's ``service_fields`` give."""
+
+    text: str
+    due_on: date | None
+    area: str
+    why: str = ""
+    wres_indicator: int | None = None
+    visibility: str = CommitmentVisibility.PRIVATE
+    space: Space | None = None
+    anonymous: bool = False
+    reminders: bool = True
+
+    def cleaned(self, errors: dict[str, list[str]], *, check_due: bool) -> CommitmentFields:
+        """The fields with text and why cleaned; each refusal is added to ``errors``."""
+        text = _collect(
+            errors, _text, self.text, field="text", limit=TEXT_MAX, empty="Write what you will do."
+        )
+        why = _collect(errors, _text, self.why, field="why", limit=WHY_MAX, empty=None) or ""
+        if check_due:
+            _collect(errors, _check_due, self.due_on, today=timezone.localdate())
+        _collect(
+            errors,
+            _check_choices,
+            area=self.area,
+            wres_indicator=self.wres_indicator,
+            visibility=self.visibility,
+            space=self.space,
+            anonymous=self.anonymous,
+        )
+        return replace(self, text=text, why=why)
+
+    def stored(self) -> dict:
+        """The model's values for these fields (a space only for a space share)."""
+        shared = self.visibility == CommitmentVisibility.SPACE
+        return {
+            "text": self.text,
+            "why": self.why,
+            "due_on": self.due_on,
+            "area": self.area,
+            "wres_indicator": (
+                int(self.wres_indicator) if self.wres_indicator not in (None, "") else None
+            ),
+            "visibility": self.visibility,
+            "space": self.space if shared else None,
+            "anonymous": self.anonymous,
+            "reminders": self.reminders,
+        }
+
+
+COMMITMENT_FIELDS = tuple(f.name for f in dataclass_fields(CommitmentFields))
+
+
 # Commitments ----------------------------------------------------------------------------------
 
 
@@ -195,41 +253,22 @@ def _render(commitment: Commitment) -> None:
 def create_commitment(
     *,
     actor: User,
-    text: str,
-    due_on: date | None,
-    area: str,
-    why: str = "",
-    wres_indicator: int | None = None,
-    visibility: str = CommitmentVisibility.PRIVATE,
-    space: Space | None = None,
-    anonymous: bool = False,
     source_thread: Thread | None = None,
     source_post: Post | None = None,
     source_session: LiveSession | None = None,
     proposal: ActionProposal | None = None,
-    reminders: bool = True,
+    **fields,
 ) -> Commitment:
-    """A new commitment, private unless shared. Its source must be visible to ``actor``."""
+    """A new commitment, private unless shared (``fields``: :class:`CommitmentFields`). Its
+    source must be visible to ``actor``."""
+    values = CommitmentFields(**fields)
     if not actor.is_authenticated:
         raise PermissionDenied("Sign in to make a commitment.")
     if proposal is not None:
         policy.check_adopt(actor, proposal)
         source_session = proposal.session
     errors: dict[str, list[str]] = {}
-    text = _collect(
-        errors, _text, text, field="text", limit=TEXT_MAX, empty="Write what you will do."
-    )
-    why = _collect(errors, _text, why, field="why", limit=WHY_MAX, empty=None) or ""
-    _collect(errors, _check_due, due_on, today=timezone.localdate())
-    _collect(
-        errors,
-        _check_choices,
-        area=area,
-        wres_indicator=wres_indicator,
-        visibility=visibility,
-        space=space,
-        anonymous=anonymous,
-    )
+    values = values.cleaned(errors, check_due=True)
     if source_post is not None:
         if not threads_policy.can_see_post(actor, source_post):
             errors.setdefault("__all__", []).append(
@@ -249,27 +288,23 @@ def create_commitment(
         errors.setdefault("__all__", []).append("A commitment comes from one place only.")
     if errors:
         raise ValidationError(errors)
-    _check_share(actor, visibility=visibility, space=space)
+    _check_share(actor, visibility=values.visibility, space=values.space)
     outcome = _screen_shared(
-        actor=actor, visibility=visibility, space=space, area=area, text=f"{text}\n\n{why}"
+        actor=actor,
+        visibility=values.visibility,
+        space=values.space,
+        area=values.area,
+        text=f"{values.text}\n\n{values.why}",
     )
     now = timezone.now()
     commitment = Commitment(
         is_pending=outcome == screening.Outcome.REQUIRE_APPROVAL,
         owner=actor,
-        text=text,
-        why=why,
-        due_on=due_on,
-        area=area,
-        wres_indicator=int(wres_indicator) if wres_indicator not in (None, "") else None,
-        visibility=visibility,
-        space=space if visibility == CommitmentVisibility.SPACE else None,
-        anonymous=anonymous,
+        **values.stored(),
         source_thread=source_thread,
         source_post=source_post,
         source_session=source_session,
         proposal=proposal,
-        reminders=reminders,
         created_at=now,
         updated_at=now,
     )
@@ -289,49 +324,25 @@ def _locked(commitment: Commitment) -> Commitment:
 
 @rendered_first("text", "why")
 @transaction.atomic
-def edit_commitment(
-    *,
-    actor: User,
-    commitment: Commitment,
-    text: str,
-    due_on: date | None,
-    area: str,
-    why: str = "",
-    wres_indicator: int | None = None,
-    visibility: str = CommitmentVisibility.PRIVATE,
-    space: Space | None = None,
-    anonymous: bool = False,
-    reminders: bool = True,
-) -> bool:
-    """Change what, why, when, where and who sees it. Returns False when nothing changed."""
+def edit_commitment(*, actor: User, commitment: Commitment, **fields) -> bool:
+    """Change what, why, when, where and who sees it (``fields``: :class:`CommitmentFields`).
+    Returns False when nothing changed."""
+    values = CommitmentFields(**fields)
     commitment = _locked(commitment)
     policy.check_see_commitment(actor, commitment)
     policy.check_change_commitment(actor, commitment)
     errors: dict[str, list[str]] = {}
-    text = _collect(
-        errors, _text, text, field="text", limit=TEXT_MAX, empty="Write what you will do."
-    )
-    why = _collect(errors, _text, why, field="why", limit=WHY_MAX, empty=None) or ""
-    if due_on != commitment.due_on:
-        # Keeping a date that has passed is fine; moving it into the past is not.
-        _collect(errors, _check_due, due_on, today=timezone.localdate())
-    _collect(
-        errors,
-        _check_choices,
-        area=area,
-        wres_indicator=wres_indicator,
-        visibility=visibility,
-        space=space,
-        anonymous=anonymous,
-    )
+    # Keeping a date that has passed is fine; moving it into the past is not.
+    values = values.cleaned(errors, check_due=values.due_on != commitment.due_on)
     if errors:
         raise ValidationError(errors)
+    visibility, space, area = values.visibility, values.space, values.area
     _check_share(actor, visibility=visibility, space=space)
     was_in = moderation_space(commitment)
     now_in = space if visibility == CommitmentVisibility.SPACE else area_space(area)
     if visibility == CommitmentVisibility.PRIVATE:
         now_in = None
-    screened = f"{text}\n\n{why}"
+    screened = f"{values.text}\n\n{values.why}"
     if now_in is not None and (was_in is None or was_in.pk != now_in.pk):
         # Newly shared, or shared somewhere else: its updates are read there from now on too.
         updates = CommitmentUpdate.objects.filter(commitment=commitment)
@@ -339,17 +350,7 @@ def edit_commitment(
     outcome = _screen_shared(
         actor=actor, visibility=visibility, space=space, area=area, text=screened
     )
-    new = {
-        "text": text,
-        "why": why,
-        "due_on": due_on,
-        "area": area,
-        "wres_indicator": int(wres_indicator) if wres_indicator not in (None, "") else None,
-        "visibility": visibility,
-        "space_id": space.pk if visibility == CommitmentVisibility.SPACE else None,
-        "anonymous": anonymous,
-        "reminders": reminders,
-    }
+    new = values.stored()
     changed = [name for name, value in new.items() if getattr(commitment, name) != value]
     if not changed:
         return False
@@ -886,6 +887,8 @@ def erase_member_content(*, user: User, remove_content: bool) -> None:
 
 
 __all__ = [
+    "COMMITMENT_FIELDS",
+    "CommitmentFields",
     "add_update",
     "adopt_proposal",
     "approve_commitment",
@@ -896,9 +899,11 @@ __all__ = [
     "edit_case_study",
     "edit_commitment",
     "erase_member_content",
+    "follow_opening_post",
     "held_for_review",
     "propose_action",
     "report_body",
+    "sections_from_markdown",
     "set_reminders",
     "unshare_commitment",
 ]
