@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Exists, Max, OuterRef, Q
+from django.db.models import Exists, F, Max, OuterRef, Q
 from django.http import Http404
 from django.utils import timezone
 
@@ -325,6 +325,28 @@ def store_notice(*, recipient: User, text: str, about=None) -> Notification:
         post=post,
         text=text[:500],
     )
+    broadcast.notifications_changed([recipient.pk])
+    return notification
+
+
+@transaction.atomic
+def gather_notice(*, recipient: User, gather: str, text_for) -> Notification:
+    """One more of a gathered notice (community.notices.tell_gathered): the member's unread
+    notice of ``gather`` counts it and says ``text_for(count)``, or a new one is added (one
+    unread per member and key, a database constraint). It keeps its first time, so a digest's
+    wait is not pushed back by each new one."""
+    notification, created = Notification.objects.get_or_create(
+        recipient=recipient,
+        kind=NotificationKind.MODERATION,
+        gather=gather,
+        read_at=None,
+        defaults={"text": text_for(1)[:500]},
+    )
+    if not created:
+        Notification.objects.filter(pk=notification.pk).update(gathered=F("gathered") + 1)
+        notification.refresh_from_db(fields=["gathered"])
+        notification.text = text_for(notification.gathered)[:500]
+        notification.save(update_fields=["text"])
     broadcast.notifications_changed([recipient.pk])
     return notification
 
