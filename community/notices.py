@@ -8,6 +8,7 @@ moderator who acted.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from django.db import transaction
 
@@ -36,6 +37,17 @@ def tell(recipient: User | None, text: str, *, about=None) -> None:
     if recipient is None or not recipient.is_active:
         return
     member_notified.send(sender=User, recipient=recipient, text=text, about=about)
+
+
+def tell_gathered(recipient: User | None, gather: str, text_for: Callable[[int], str]) -> None:
+    """Tell ``recipient`` of one more of something that comes in numbers (new reports): while
+    their notice of ``gather`` is unread it is updated to ``text_for(count)`` instead of a new
+    notice being added; once read, the next one starts again at ``text_for(1)``."""
+    if recipient is None or not recipient.is_active:
+        return
+    member_notified.send(
+        sender=User, recipient=recipient, text=text_for(1), gather=gather, text_for=text_for
+    )
 
 
 def site_url(path: str) -> str:

@@ -39,6 +39,8 @@ STANDING_CHANGES = (
 )
 
 # A notice for one member from the moderators or the forum: ``recipient`` (User), ``text``
-# (str, never naming a moderator), ``about`` (the object it concerns, or None). The threads app
-# stores it as an in-app notification.
+# (str, never naming a moderator), ``about`` (the object it concerns, or None); for a gathered
+# notice (community.notices.tell_gathered) also ``gather`` (a key) and ``text_for`` (count ->
+# text), so one unread notice per key is kept up to date. The threads app stores it as an
+# in-app notification.
 member_notified = Signal()

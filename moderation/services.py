@@ -115,17 +115,25 @@ def moderators_on_rota(space: Space) -> models.QuerySet[User]:
     )
 
 
+REPORTS_NOTICE = "new-reports"
+
+
 def notify_moderators(flag: Flag) -> int:
     """Tell the moderators on the rota of a new report, never the reporter or the member it is
-    about (a moderator can be either). The notice names neither."""
+    about (a moderator can be either). The notice names neither. Gathered: a moderator has one
+    unread "N new reports to review" notice, updated by each new report, not one per report
+    (a busy live room would bury everything else)."""
     left_out = {flag.flagger_id, flag.target_user_id} - {None}
     moderators = list(moderators_on_rota(flag.space).exclude(pk__in=left_out))
+    latest = f"({flag.get_reason_display().lower()}) is waiting in {flag.space.name}'s review queue"
+
+    def text_for(count: int) -> str:
+        if count == 1:
+            return f"A new report {latest}."
+        return f"{count} new reports to review: the latest {latest}."
+
     for moderator in moderators:
-        notices.tell(
-            moderator,
-            f"A new report ({flag.get_reason_display().lower()}) is waiting in "
-            f"{flag.space.name}'s review queue.",
-        )
+        notices.tell_gathered(moderator, REPORTS_NOTICE, text_for)
     return len(moderators)
 
 

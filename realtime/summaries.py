@@ -100,6 +100,23 @@ def my_quotes(user, session: LiveSession) -> list[SummaryQuote]:
     )
 
 
+def session_quoting(user, session_id) -> LiveSession | None:
+    """The session, for a member quoted in its summary who may no longer see it (banned,
+    removed, left): their own quotes stay theirs to withdraw, and nothing else of the room is
+    reached this way. None when none of their words are quoted there."""
+    if not user.is_authenticated:
+        return None
+    return (
+        LiveSession.objects.filter(
+            pk=session_id,
+            summary__quotes__event__author=user,
+            summary__quotes__event__removed=False,
+        )
+        .distinct()
+        .first()
+    )
+
+
 def withdraw_until(quote: SummaryQuote) -> datetime:
     return quote.added_at + WITHDRAW_WINDOW
 
@@ -221,13 +238,11 @@ def save_summary_draft(*, actor: User, session: LiveSession, themes, seqs) -> Li
     return summary
 
 
-def _quote_or_404(session: LiveSession, quote_id) -> SummaryQuote:
-    quote = (
-        SummaryQuote.objects.select_for_update()
-        .select_related("event", "summary")
-        .filter(pk=quote_id, summary__session=session, event__removed=False)
-        .first()
-    )
+def _quote_or_404(session: LiveSession, quote_id, *, author: User | None = None) -> SummaryQuote:
+    quotes = SummaryQuote.objects.select_for_update().select_related("event", "summary")
+    if author is not None:
+        quotes = quotes.filter(event__author=author)
+    quote = quotes.filter(pk=quote_id, summary__session=session, event__removed=False).first()
     if quote is None:
         raise Http404("No such quote.")
     return quote
@@ -236,9 +251,10 @@ def _quote_or_404(session: LiveSession, quote_id) -> SummaryQuote:
 @transaction.atomic
 def withdraw_quote(*, actor: User, session: LiveSession, quote_id) -> bool:
     """The quoted member takes their words out of the summary, within 48 hours of being quoted.
-    Returns False if already withdrawn."""
-    policy.check_see_session(actor, session)
-    quote = _quote_or_404(session, quote_id)
+    Returns False if already withdrawn. A member who can no longer see the session (banned,
+    removed) still reaches their own quotes, and only those: any other is a 404 to them."""
+    sees = policy.can_see_session(actor, session)
+    quote = _quote_or_404(session, quote_id, author=None if sees else actor)
     if quote.event.author_id != actor.pk:
         raise PermissionDenied("You can withdraw only your own words.")
     if quote.withdrawn_at is not None:

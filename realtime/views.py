@@ -388,15 +388,27 @@ def summary_publish(request: HttpRequest, session_id: int) -> HttpResponse:
     return redirect("live_summary", session_id=session.pk)
 
 
+def _quoted_session_or_404(request: HttpRequest, session_id: int) -> LiveSession:
+    """The session for its summary's quotes page: visible to the member, or one whose summary
+    quotes them though they can no longer see it (only their own quotes are shown)."""
+    session = selectors.visible_session(request.user, session_id)
+    if session is None:
+        session = summaries.session_quoting(request.user, session_id)
+    if session is None:
+        raise Http404("No such live session.")
+    return session
+
+
 def summary_quotes(request: HttpRequest, session_id: int) -> HttpResponse:
     """A quoted member's own words in the draft summary, each with Withdraw for 48 hours."""
-    return _quotes_page(request, _session_or_404(request, session_id))
+    return _quotes_page(request, _quoted_session_or_404(request, session_id))
 
 
 def _quotes_page(
     request: HttpRequest, session: LiveSession, refusal: str = "", status: int = 200
 ) -> HttpResponse:
     quotes = summaries.my_quotes(request.user, session)
+    sees = policy.can_see_session(request.user, session)
     now = timezone.now()
     for quote in quotes:
         quote.until = summaries.withdraw_until(quote)
@@ -410,7 +422,8 @@ def _quotes_page(
             "session": session,
             "quotes": quotes,
             "refusal": refusal,
-            "crumbs": _summary_crumbs(session),
+            "crumbs": _summary_crumbs(session) if sees else [],
+            "sees_session": sees,
         },
         status=status,
     )
@@ -418,7 +431,7 @@ def _quotes_page(
 
 @require_POST
 def summary_withdraw(request: HttpRequest, session_id: int, quote_id: int) -> HttpResponse:
-    session = _session_or_404(request, session_id)
+    session = _quoted_session_or_404(request, session_id)
     try:
         summaries.withdraw_quote(actor=request.user, session=session, quote_id=quote_id)
     except PermissionDenied as exc:

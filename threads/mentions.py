@@ -1,7 +1,7 @@
 """@mentions: ``@Display Name`` in a post notifies that member, if they can read the post.
 
 Who can read it is decided by the one visibility rule (``Post.objects.visible_to``), asked for
-each person mentioned: a mention never reaches, or tells anything to, someone who cannot see
+each person mentioned (all of them in one query, :func:`_passing`): a mention never reaches, or tells anything to, someone who cannot see
 the post. An anonymous post's mention carries no actor (threads.services.announce_post).
 Mentions are read when a post is announced (published or approved), so an edit never notifies.
 """
@@ -9,8 +9,9 @@ Mentions are read when a post is announced (published or approved), so an edit n
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet, Value
 from django.db.models.functions import Lower
 
 from community.models import Space, User
@@ -86,26 +87,37 @@ def mentioned_people(body: str) -> list[tuple[str, list[User]]]:
     return result
 
 
-def _can_read(user: User, post: Post) -> bool:
-    return Post.objects.visible_to(user).filter(pk=post.pk).exists()
+def _passing(candidates: Iterable[User], visible: Callable[[User], QuerySet]) -> set[int]:
+    """The ids of ``candidates`` for whom ``visible(candidate)`` (the model's one ``visible_to``
+    queryset, narrowed to the object) finds a row: one query, a UNION ALL of each candidate's
+    own queryset tagged with their id, whatever the number of candidates."""
+    parts = [
+        visible(c).order_by().annotate(reader=Value(c.pk)).values_list("reader", flat=True)
+        for c in {c.pk: c for c in candidates}.values()
+    ]
+    if not parts:
+        return set()
+    first, *rest = parts
+    return set(first.union(*rest, all=True))
 
 
 def mentions_of(post: Post) -> tuple[set[int], bool]:
     """(ids of members mentioned who can read ``post``, whether any mention reached nobody).
 
     The second is the same for a name no member has and for a member who cannot read the post,
-    so telling the author never reveals who has an account or who is outside the space."""
+    so telling the author never reveals who has an account or who is outside the space.
+    Two queries, whatever the number of mentions: the names, then who of them can read it."""
+    found = list(_resolve(post.body))
+    asked = [f[1] for f in found if f and not any(u.pk == post.author_id for u in f[1])]
+    can_read = _passing(
+        (u for users in asked for u in users),
+        lambda u: Post.objects.visible_to(u).filter(pk=post.pk),
+    )
     readers: set[int] = set()
-    missed = False
-    for found in _resolve(post.body):
-        if found is None:
-            missed = True
-            continue
-        users = found[1]
-        if any(u.pk == post.author_id for u in users):
-            continue
-        reached = [u for u in users if _can_read(u, post)]
-        readers.update(u.pk for u in reached)
+    missed = any(f is None for f in found)
+    for users in asked:
+        reached = [u.pk for u in users if u.pk in can_read]
+        readers.update(reached)
         missed = missed or not reached
     return readers, missed
 
@@ -120,36 +132,29 @@ def missed_someone(post: Post) -> bool:
     return mentions_of(post)[1]
 
 
-def _suggest(user: User, query: str, can_read) -> list[dict]:
+def _suggest(user: User, query: str, visible: Callable[[User], QuerySet]) -> list[dict]:
+    """Two queries: up to ``_CANDIDATES`` names, then which of them can read (:func:`_passing`)."""
     query = " ".join((query or "").split())[:80]
     if not query:
         return []
-    candidates = (
+    candidates = list(
         User.objects.filter(is_active=True, erased_at__isnull=True)
         .filter(Q(display_name__istartswith=query) | Q(display_name__icontains=f" {query}"))
         .exclude(pk=user.pk)
         .order_by("display_name", "pk")[:_CANDIDATES]
     )
-    found = []
-    for candidate in candidates:
-        if can_read(candidate):
-            found.append({"name": candidate.display_name})
-            if len(found) >= SUGGESTIONS:
-                break
-    return found
+    can_read = _passing(candidates, visible)
+    found = [{"name": c.display_name} for c in candidates if c.pk in can_read]
+    return found[:SUGGESTIONS]
 
 
 def suggestions(user: User, thread: Thread, query: str) -> list[dict]:
     """Members whose name starts with (or has a word starting with) ``query`` and who can read
-    ``thread``: at most ``SUGGESTIONS``, a bounded number of queries whatever the number of
-    members."""
-    return _suggest(
-        user, query, lambda c: Thread.objects.visible_to(c).filter(pk=thread.pk).exists()
-    )
+    ``thread``: at most ``SUGGESTIONS``, the same number of queries whatever the number of
+    members or candidates."""
+    return _suggest(user, query, lambda c: Thread.objects.visible_to(c).filter(pk=thread.pk))
 
 
 def space_suggestions(user: User, space: Space, query: str) -> list[dict]:
     """For a new thread's form: members who can read ``space``'s threads."""
-    return _suggest(
-        user, query, lambda c: Space.objects.readable_by(c).filter(pk=space.pk).exists()
-    )
+    return _suggest(user, query, lambda c: Space.objects.readable_by(c).filter(pk=space.pk))

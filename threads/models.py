@@ -359,6 +359,10 @@ class Notification(models.Model):
         Post, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
     )
     text = models.CharField(max_length=500, blank=True)
+    # A gathered notice (community.notices.tell_gathered, e.g. new reports for a moderator):
+    # its key, and how many it counts while unread.
+    gather = models.CharField(max_length=40, blank=True, default="", editable=False)
+    gathered = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
     emailed_at = models.DateTimeField(null=True, blank=True)
@@ -370,6 +374,13 @@ class Notification(models.Model):
         indexes = [
             models.Index(fields=["recipient", "read_at"], name="notification_unread"),
             models.Index(fields=["emailed_at", "created_at"], name="notification_email"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "gather"],
+                condition=models.Q(read_at__isnull=True) & ~models.Q(gather=""),
+                name="one_unread_gathered_notice",
+            )
         ]
 
     def __str__(self) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Exists, Max, OuterRef, Q
+from django.db.models import Exists, F, Max, OuterRef, Q
 from django.http import Http404
 from django.utils import timezone
 
@@ -27,7 +27,7 @@ from moderation import services as moderation_services
 from moderation.registry import AUTOHIDE_REASON
 from realtime import broadcast
 
-from . import content_notes, mentions, policy
+from . import content_notes, mentions, policy, signals
 from .models import (
     ANONYMOUS_LABEL,
     BODY_MAX,
@@ -329,6 +329,28 @@ def store_notice(*, recipient: User, text: str, about=None) -> Notification:
     return notification
 
 
+@transaction.atomic
+def gather_notice(*, recipient: User, gather: str, text_for) -> Notification:
+    """One more of a gathered notice (community.notices.tell_gathered): the member's unread
+    notice of ``gather`` counts it and says ``text_for(count)``, or a new one is added (one
+    unread per member and key, a database constraint). It keeps its first time, so a digest's
+    wait is not pushed back by each new one."""
+    notification, created = Notification.objects.get_or_create(
+        recipient=recipient,
+        kind=NotificationKind.MODERATION,
+        gather=gather,
+        read_at=None,
+        defaults={"text": text_for(1)[:500]},
+    )
+    if not created:
+        Notification.objects.filter(pk=notification.pk).update(gathered=F("gathered") + 1)
+        notification.refresh_from_db(fields=["gathered"])
+        notification.text = text_for(notification.gathered)[:500]
+        notification.save(update_fields=["text"])
+    broadcast.notifications_changed([recipient.pk])
+    return notification
+
+
 def recount_thread(thread: Thread) -> None:
     """Recompute a thread's counters and pending flag from its posts (after any status change)."""
     published = Post.objects.filter(thread=thread, status=PostStatus.PUBLISHED, is_deleted=False)
@@ -432,7 +454,10 @@ def edit_post(
         raise ValidationError(errors)
     if body == post.body and new_title == thread.title:
         # Back to the published text: the author withdraws an edit waiting for approval.
-        return False if moderating else _clear_pending_edit(post)
+        if moderating or not _clear_pending_edit(post):
+            return False
+        signals.send_post_edited(post, signals.WITHDRAWN)
+        return True
     title_changed = new_title if post.is_opening and new_title != thread.title else ""
     if (body, title_changed) == (post.pending_body, post.pending_title) and post.has_pending_edit:
         return False
@@ -445,12 +470,14 @@ def edit_post(
         post.pending_body, post.pending_title = body, title_changed
         post.pending_reason, post.pending_at = reason, timezone.now()
         post.save(update_fields=PENDING_EDIT_FIELDS)
+        signals.send_post_edited(post, signals.HELD)
         return True
     if outcome == screening.Outcome.REQUIRE_APPROVAL and post.status == PostStatus.PUBLISHED:
         # Screened like a new post, but readers keep the published version meanwhile.
         post.pending_body, post.pending_title = body, title_changed
         post.pending_reason, post.pending_at = reason, timezone.now()
         post.save(update_fields=PENDING_EDIT_FIELDS)
+        signals.send_post_edited(post, signals.HELD)
         return True
     PostRevision.objects.create(
         post=post,
@@ -468,6 +495,7 @@ def edit_post(
         thread.title = new_title
         thread.save(update_fields=["title"])
     _flag_if_screened(post, space, outcome)
+    signals.send_post_edited(post, signals.PUBLISHED)
     if moderating:
         moderation_services.resolve_flags_on(
             actor=actor, target=post, upheld=True, reason=reason, outcome="We edited it"
@@ -524,6 +552,7 @@ def approve_edit(*, actor: User, post: Post, reason: str = "") -> bool:
         post.hidden_reason = ""
         post.save(update_fields=["status", "hidden_reason"])
         recount_thread(thread)
+    signals.send_post_edited(post, signals.PUBLISHED)
     note = reason.strip()[:REASON_MAX]
     what = "Resubmitted edit approved" if resubmitted else "Edit approved"
     audit.record(
@@ -548,6 +577,7 @@ def decline_edit(*, actor: User, post: Post, reason: str) -> bool:
     reason = required_reason(reason, "the author is told why their edit was declined.")
     if not _clear_pending_edit(post):
         return False
+    signals.send_post_edited(post, signals.DECLINED)
     audit.record(
         actor=actor,
         action=AuditAction.POST_EDIT,

@@ -22,6 +22,7 @@ from community import services as community_services
 from community.models import User
 from community.names import names_of, replace_names
 from moderation import services as moderation_services
+from realtime import exports as realtime_exports
 from realtime import feeds as realtime_feeds
 from realtime import services as realtime_services
 from threads import bookmarks as threads_bookmarks
@@ -112,7 +113,7 @@ def build_export(user: User) -> dict[str, Any]:
     data["bookmarks"] = threads_bookmarks.export_for(user)
     data["drafts"] = threads_drafts.export_for(user)
     data.update(_moderation_export(user))
-    data.update(_live_export(user))
+    data.update(realtime_exports.export_for(user))
     data.update(commitments_selectors.export_for(user))
     return data
 
@@ -250,50 +251,6 @@ def _moderation_export(user: User) -> dict[str, Any]:
             .select_related("entry", "space")
         ],
     }
-
-
-def _live_export(user: User) -> dict[str, Any]:
-    LiveEvent, Registration = _model("realtime.LiveEvent"), _model("realtime.Registration")
-    if LiveEvent is None:
-        return {}
-    out: dict[str, Any] = {
-        "live_messages": [
-            {
-                "session": e.session.title,
-                "kind": e.kind,
-                "anonymous": e.anonymous,
-                "body": e.body,
-                "created": _iso(e.created),
-            }
-            for e in LiveEvent.objects.filter(author=user, kind__in=["message", "question"])
-            .select_related("session")
-            .order_by("created")
-        ]
-    }
-    QuestionUpvote = _model("realtime.QuestionUpvote")
-    if QuestionUpvote is not None:
-        # Which question, not its text or asker: those are another member's.
-        out["live_question_upvotes"] = [
-            {
-                "session": u.question.session.title,
-                "question_seq": u.question.seq,
-                "created": _iso(u.created),
-            }
-            for u in QuestionUpvote.objects.filter(user=user)
-            .select_related("question__session")
-            .order_by("created")
-        ]
-    if Registration is not None:
-        out["live_registrations"] = [
-            {
-                "session": r.session.title,
-                "registered_at": _iso(
-                    getattr(r, "created", None) or getattr(r, "created_at", None)
-                ),
-            }
-            for r in Registration.objects.filter(user=user).select_related("session")
-        ]
-    return out
 
 
 @transaction.atomic

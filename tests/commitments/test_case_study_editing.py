@@ -180,3 +180,107 @@ def test_the_ordinary_post_editor_sends_a_case_studys_opening_post_to_its_own_ed
     assert post.body == before
     page = client.get(thread.get_absolute_url()).content.decode()
     assert f'href="/library/case-studies/{thread.pk}/edit/">Edit' in page
+
+
+# --- the sections follow the post on every path (threads.signals.post_edited) ------------------
+
+
+def test_a_moderators_edit_from_the_review_queue_carries_the_sections_with_it(
+    login, member, moderator, space
+):
+    case_study = write(member, space)
+    post = opening(case_study)
+    body = post.body.replace(SECTIONS["actions"], "Trained panels; [name removed] led it.")
+    body = body.replace(f"\n\n## Who to talk to\n\n{SECTIONS['contact']}", "")
+    assert body != post.body
+    response = login(moderator).post(
+        f"/moderation/posts/{post.pk}/edit/", {"body": body, "reason": "Named a colleague"}
+    )
+    assert response.status_code == 302
+    post.refresh_from_db()
+    assert post.body == body
+    case_study.refresh_from_db()
+    assert case_study.actions == "Trained panels; [name removed] led it."
+    assert "[name removed]" in case_study.actions_html
+    assert case_study.contact == "" and case_study.contact_html == ""  # taken out with the post
+    # Untouched sections, the measure and the indicator are as they were.
+    assert case_study.context == SECTIONS["context"]
+    assert case_study.changed == SECTIONS["changed"]
+    assert (case_study.measure, case_study.before, case_study.after) == (
+        "Relative likelihood",
+        "1.9",
+        "1.3",
+    )
+    assert case_study.wres_indicator == 2
+    # The author's next edit form starts from what readers now see.
+    form = login(member).get(edit_url(case_study)).content.decode()
+    assert "[name removed] led it." in form
+    assert SECTIONS["contact"] not in form
+
+
+def test_sections_read_back_from_the_markdown_match_what_was_written():
+    from threads.commitments.services import case_study_markdown, sections_from_markdown
+
+    for sections in (
+        SECTIONS,
+        {**SECTIONS, "measure": "", "before": "", "after": "0.8"},
+        {**SECTIONS, "measure": "", "before": "", "after": "", "contact": ""},
+        {**SECTIONS, "changed": "Two paragraphs.\n\nThe second one."},
+    ):
+        assert sections_from_markdown(case_study_markdown("Summary.", sections)) == sections
+
+
+def test_a_declined_case_study_edit_leaves_the_sections_as_published(
+    login, member, moderator, space
+):
+    case_study = write(member, space)
+    WatchedWord.objects.create(space=space, word="kestrelmoor", action="require_approval")
+    assert login(member).post(edit_url(case_study), edit_form()).status_code == 302
+    case_study.refresh_from_db()
+    # Waiting: readers' sections stay; the author's waiting sections are kept apart.
+    assert "kestrelmoor" not in case_study.actions and case_study.wres_indicator == 2
+    assert "kestrelmoor" in case_study.pending_sections["actions"]
+    post = opening(case_study)
+    response = login(moderator).post(
+        f"/moderation/posts/{post.pk}/decline_edit/", {"reason": "Names a scheme's client"}
+    )
+    assert response.status_code == 302
+    post.refresh_from_db()
+    assert not post.has_pending_edit
+    case_study.refresh_from_db()
+    assert case_study.actions == SECTIONS["actions"] and case_study.wres_indicator == 2
+    assert case_study.pending_sections is None
+    # Neither the author's next form nor their export has the declined sections.
+    assert b"kestrelmoor" not in login(member).get(edit_url(case_study)).content
+    export = login(member).get("/account/export/").content
+    assert b"kestrelmoor" not in export
+
+
+def test_an_approved_case_study_edit_brings_its_sections(login, member, moderator, space):
+    case_study = write(member, space)
+    WatchedWord.objects.create(space=space, word="kestrelmoor", action="require_approval")
+    login(member).post(edit_url(case_study), edit_form(measure="", before="", after=""))
+    post = opening(case_study)
+    response = login(moderator).post(f"/moderation/posts/{post.pk}/approve/", {"reason": ""})
+    assert response.status_code == 302
+    case_study.refresh_from_db()
+    assert "kestrelmoor" in case_study.actions and "kestrelmoor" in case_study.actions_html
+    assert (case_study.measure, case_study.before, case_study.after) == ("", "", "")
+    assert case_study.wres_indicator == 3 and case_study.pending_sections is None
+
+
+def test_withdrawing_a_waiting_edit_drops_its_sections(login, member, space):
+    case_study = write(member, space)
+    WatchedWord.objects.create(space=space, word="kestrelmoor", action="require_approval")
+    client = login(member)
+    client.post(edit_url(case_study), edit_form())
+    back = edit_form(
+        title="Diverse panels",
+        body="How we changed interview panels.",
+        actions=SECTIONS["actions"],
+        wres_indicator="2",
+    )
+    assert client.post(edit_url(case_study), back).status_code == 302
+    assert not opening(case_study).has_pending_edit
+    case_study.refresh_from_db()
+    assert case_study.pending_sections is None and case_study.actions == SECTIONS["actions"]

@@ -263,3 +263,28 @@ def test_staff_see_shared_commitments_in_the_admin_but_never_a_private_one(
         f"/admin/commitments/commitment/{commitment.pk}/change/"
     ).status_code in (302, 404)
     assert login(staff).get(f"/admin/commitments/commitment/{shared.pk}/change/").status_code == 200
+
+
+def test_making_and_changing_a_commitment_take_one_list_of_fields(member):
+    """create_commitment, edit_commitment and the form share CommitmentFields: a keyword
+    outside it is refused by both, before anything is stored."""
+    import inspect
+
+    from threads.commitments.forms import CommitmentForm
+    from threads.commitments.models import Commitment
+    from threads.commitments.services import (
+        COMMITMENT_FIELDS,
+        CommitmentFields,
+        create_commitment,
+        edit_commitment,
+    )
+
+    assert tuple(inspect.signature(CommitmentFields).parameters) == COMMITMENT_FIELDS
+    assert set(COMMITMENT_FIELDS) <= set(CommitmentForm.base_fields)
+    with pytest.raises(TypeError, match="colour"):
+        create_commitment(actor=member, text="x", due_on=None, area="allyship", colour="red")
+    assert not Commitment.objects.exists()
+    with pytest.raises(TypeError, match="colour"):
+        edit_commitment(
+            actor=member, commitment=None, text="x", due_on=None, area="allyship", colour="red"
+        )

@@ -111,3 +111,24 @@ def test_the_search_runs_the_same_number_of_queries_for_1_or_12_matches(
         make_commitment(member, f"Mentor colleague {number}.", visibility="space", space=space)
     with django_assert_max_num_queries(len(few.captured_queries)):
         search(client, "mentor")
+
+
+def test_only_commitments_matching_says_no_no_results(login, member, commitment):
+    page = search(login(member), "network chair")
+    assert commitment.title in page
+    assert "Commitments matching" in page
+    assert "No results for" not in page
+
+
+def test_nothing_matching_says_no_results_once(login, member, commitment):
+    page = search(login(member), "zanzibarrota")
+    assert page.count("No results for") == 1
+    assert "Commitments matching" not in page
+
+
+def test_posts_and_commitments_matching_show_both(login, member, space, thread):
+    make_commitment(member, "Reverse mentoring for the board.", visibility="space", space=space)
+    page = search(login(member), "reverse mentoring")
+    assert "result" in page and "Commitments matching" in page
+    assert "No results for" not in page
+    assert page.index("for “reverse mentoring”") < page.index("Commitments matching")

@@ -118,3 +118,68 @@ def test_report_is_not_routed_to_the_reported_moderator_or_the_reporting_one(spa
     assert _told_of_reports(reported) == 0
     assert _told_of_reports(reporter) == 0
     assert _told_of_reports(bystander) == 1
+
+
+# --- report notices are gathered: one unread notice per moderator ----------------------------
+
+
+def test_many_reports_make_one_unread_notice_per_moderator_that_counts_them(
+    login, space, moderator, member, other_member
+):
+    second = make_member(space, "Second Moderator", is_moderator=True)
+    thread = make_thread(space, member)
+    for reason in ("spam", "confidentiality", "racist"):
+        flag_post(actor=other_member, post=make_post(thread, member), reason=reason)
+    for person in (moderator, second):
+        notice = Notification.objects.get(recipient=person)
+        assert notice.read_at is None and notice.gathered == 3
+        assert notice.text.startswith("3 new reports to review: the latest (")
+        assert space.name in notice.text and other_member.display_name not in notice.text
+    # The header counts one notice, not three.
+    client = login(moderator)
+    assert client.get("/notifications/").status_code == 200
+    assert Notification.objects.filter(recipient=moderator, read_at__isnull=True).count() == 1
+
+
+def test_once_read_the_next_report_starts_a_new_notice(space, moderator, member, other_member):
+    from threads.services import mark_notifications_read
+
+    thread = make_thread(space, member)
+    flag_post(actor=other_member, post=make_post(thread, member), reason="spam")
+    flag_post(actor=other_member, post=make_post(thread, member), reason="spam")
+    mark_notifications_read(actor=moderator)
+    flag_post(actor=other_member, post=make_post(thread, member), reason="spam")
+    read, unread = Notification.objects.filter(recipient=moderator).order_by("pk")
+    assert read.read_at is not None and read.gathered == 2
+    assert read.text.startswith("2 new reports to review")
+    assert unread.read_at is None and unread.gathered == 1
+    assert unread.text.startswith("A new report (spam) is waiting in")
+
+
+def test_reports_in_two_spaces_gather_into_one_notice_naming_the_latest(
+    space, other_space, member, other_member
+):
+    both = make_member(space, "Moderates Both", is_moderator=True)
+    from community.models import Membership
+
+    Membership.objects.create(user=both, space=other_space, is_moderator=True)
+    there = make_member(other_space, "Member There")
+    flag_post(actor=other_member, post=make_post(make_thread(space, member), member), reason="spam")
+    flag_post(
+        actor=make_member(other_space),
+        post=make_post(make_thread(other_space, there), there),
+        reason="spam",
+    )
+    notice = Notification.objects.get(recipient=both)
+    assert notice.gathered == 2 and other_space.name in notice.text
+
+
+def test_a_gathered_notice_is_one_unread_row_per_key_in_the_database(moderator):
+    from django.db import IntegrityError, transaction
+
+    Notification.objects.create(recipient=moderator, kind="moderation", gather="new-reports")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Notification.objects.create(recipient=moderator, kind="moderation", gather="new-reports")
+    # Ordinary notices are not gathered.
+    Notification.objects.create(recipient=moderator, kind="moderation", text="One")
+    Notification.objects.create(recipient=moderator, kind="moderation", text="Two")

@@ -423,3 +423,76 @@ def test_scheduled_job_leaves_a_draft_whose_writer_may_no_longer_post(
     summary.refresh_from_db()
     assert summary.published_at is None and not Thread.objects.exists()
     assert "could not be published" in caplog.text
+
+
+# --- a quoted member who can no longer see the space ---------------------------------------
+
+
+def lose_the_space(user, space, how: str) -> None:
+    from community.models import Membership
+
+    if how == "banned":
+        Membership.objects.filter(user=user, space=space).update(
+            status=Membership.Status.BANNED, ban_reason="Personal attacks"
+        )
+    else:
+        Membership.objects.filter(user=user, space=space).delete()
+
+
+@pytest.mark.parametrize("how", ["banned", "removed"])
+def test_a_quoted_member_who_lost_the_space_still_withdraws_their_own_quote(
+    login, ended, stream, facilitator, member, space, how
+):
+    draft(ended, facilitator, [stream[0].seq, stream[1].seq], themes="Private themes of the room")
+    lose_the_space(member, space, how)
+    client = login(member)
+    assert client.get(ended.get_absolute_url()).status_code == 404  # the room stays closed
+    page = client.get(quotes_url(ended))
+    assert page.status_code == 200
+    assert SECRET.encode() in page.content
+    # Nothing else of the room: not the others' words, not the themes, no link into it.
+    assert b"Allyship means acting" not in page.content
+    assert b"Private themes" not in page.content
+    assert f'href="{ended.get_absolute_url()}"'.encode() not in page.content
+    mine = SummaryQuote.objects.get(event=stream[0])
+    response = client.post(reverse("live_summary_withdraw", args=[ended.pk, mine.pk]))
+    assert response.status_code == 302
+    mine.refresh_from_db()
+    assert mine.withdrawn_at is not None
+
+
+def test_a_banned_member_cannot_withdraw_someone_elses_quote(
+    login, ended, stream, facilitator, member, space
+):
+    draft(ended, facilitator, [stream[0].seq, stream[1].seq])
+    lose_the_space(member, space, "banned")
+    theirs = SummaryQuote.objects.get(event=stream[1])
+    response = login(member).post(reverse("live_summary_withdraw", args=[ended.pk, theirs.pk]))
+    assert response.status_code == 404
+    assert b"Allyship means acting" not in response.content
+    theirs.refresh_from_db()
+    assert theirs.withdrawn_at is None
+
+
+def test_a_banned_member_not_quoted_gets_404(login, ended, stream, facilitator, banned_member):
+    draft(ended, facilitator, [stream[0].seq])
+    quote = SummaryQuote.objects.get()
+    client = login(banned_member)
+    assert client.get(quotes_url(ended)).status_code == 404
+    response = client.post(reverse("live_summary_withdraw", args=[ended.pk, quote.pk]))
+    assert response.status_code == 404
+    quote.refresh_from_db()
+    assert quote.withdrawn_at is None
+
+
+def test_a_banned_member_is_held_to_the_48_hours_too(
+    login, ended, stream, facilitator, member, space
+):
+    summary = draft(ended, facilitator, [stream[0].seq])
+    age(summary)
+    lose_the_space(member, space, "banned")
+    mine = SummaryQuote.objects.get()
+    response = login(member).post(reverse("live_summary_withdraw", args=[ended.pk, mine.pk]))
+    assert response.status_code == 403 and b"48 hours to withdraw" in response.content
+    mine.refresh_from_db()
+    assert mine.withdrawn_at is None

@@ -174,3 +174,55 @@ def test_a_name_mentioned_twice_notifies_once_and_says_nothing_was_missed(
     )
     assert _mentions(other_member).count() == 1
     assert "Not everyone you mentioned" not in response.content.decode()
+
+
+# --- constant queries: one visibility query over every candidate ---------------------------
+
+NAMES = ["Ada", "Bea", "Cal", "Dee", "Eve", "Fox", "Gus", "Hal", "Ivy", "Jo"]
+
+
+@pytest.mark.parametrize("count", [1, 10])
+def test_mentions_check_visibility_in_one_query_for_1_or_10_names(
+    thread, member, space, other_space, count, django_assert_max_num_queries
+):
+    from threads import mentions
+
+    readers = [make_member(space, f"{name} Reader") for name in NAMES[:count]]
+    # Every other one also has a namesake who cannot read the thread.
+    for name in NAMES[:count:2]:
+        make_member(other_space, f"{name} Reader")
+    post = create_reply(
+        actor=member,
+        thread=thread,
+        body=" ".join(f"@{name} Reader" for name in NAMES[:count]),
+    )
+    with django_assert_max_num_queries(2):  # the names, then who of them can read the post
+        found, missed = mentions.mentions_of(post)
+    assert found == {r.pk for r in readers}
+    assert not missed  # each name reached its reader, though a namesake cannot read it
+
+
+def test_a_namesake_outside_the_space_alone_is_a_miss(thread, member, other_space):
+    from threads import mentions
+
+    make_member(other_space, "Zed Outside")
+    post = create_reply(actor=member, thread=thread, body="Thanks @Zed Outside")
+    assert mentions.mentions_of(post) == (set(), True)
+
+
+@pytest.mark.parametrize("count", [1, 20])
+def test_suggestions_check_visibility_in_one_query_for_1_or_20_candidates(
+    thread, member, space, other_space, count, django_assert_max_num_queries
+):
+    from threads import mentions
+
+    for n in range(count):
+        # Alternately readers of the thread and members elsewhere.
+        make_member(space if n % 2 == 0 else other_space, f"Quin {chr(ord('a') + n)}")
+    with django_assert_max_num_queries(2):  # the candidates, then who of them can read it
+        found = mentions.suggestions(member, thread, "Quin")
+    expected = [f"Quin {chr(ord('a') + n)}" for n in range(0, count, 2)][: mentions.SUGGESTIONS]
+    assert [f["name"] for f in found] == expected
+    with django_assert_max_num_queries(2):
+        in_space = mentions.space_suggestions(member, space, "Quin")
+    assert [f["name"] for f in in_space] == expected

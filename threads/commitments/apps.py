@@ -16,9 +16,19 @@ class CommitmentsConfig(AppConfig):
     def ready(self) -> None:
         from moderation import registry
         from realtime import summaries
+        from threads import signals as threads_signals
 
         from .kinds import CommitmentKind
         from .live_summaries import publish_as_thread
 
         registry.register(CommitmentKind())
         summaries.register_publisher(publish_as_thread)
+        threads_signals.post_edited.connect(
+            _follow_opening_post, dispatch_uid="commitments.follow_opening_post"
+        )
+
+
+def _follow_opening_post(sender, *, post, outcome, **kwargs) -> None:
+    from .services import follow_opening_post
+
+    follow_opening_post(post=post, outcome=outcome)

@@ -24,6 +24,7 @@ from .models import (
     WresIndicator,
 )
 from .selectors import DUE_FILTERS, LIBRARY_SORTS
+from .services import COMMITMENT_FIELDS
 
 MARKDOWN_HELP = "You can use Markdown: **bold**, *italic*, - list, [link text](https://…)."
 
@@ -186,18 +187,10 @@ class CommitmentForm(forms.Form):
         return date_parts(self, "due_on")
 
     def service_fields(self) -> dict:
-        data = self.cleaned_data
-        return {
-            "text": data["text"],
-            "why": data["why"],
-            "due_on": data["due_on"],
-            "area": data["area"],
-            "wres_indicator": data["wres_indicator"],
-            "visibility": data["visibility"] or CommitmentVisibility.PRIVATE,
-            "space": data["space"],
-            "anonymous": data["anonymous"],
-            "reminders": data["reminders"],
-        }
+        """The keywords of services.create_commitment / edit_commitment (COMMITMENT_FIELDS)."""
+        fields = {name: self.cleaned_data[name] for name in COMMITMENT_FIELDS}
+        fields["visibility"] = fields["visibility"] or CommitmentVisibility.PRIVATE
+        return fields
 
 
 class UpdateForm(forms.Form):

@@ -398,6 +398,9 @@ class CaseStudy(models.Model):
     wres_indicator = models.PositiveSmallIntegerField(
         "WRES indicator", choices=WresIndicator.choices, null=True, blank=True
     )
+    # The sections (and indicator) of an edit waiting for a moderator, as the author wrote them:
+    # the fields above stay with the published post until it is approved; declined, they go.
+    pending_sections = models.JSONField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -508,6 +508,8 @@ def export_for(user) -> dict[str, Any]:
                 "what_did_not_work": cs.did_not_work,
                 "who_to_talk_to": cs.contact,
                 "wres_indicator": cs.wres_indicator,
+                # Their edit waiting for a moderator (readers see the sections above).
+                "waiting_for_approval": cs.pending_sections,
             }
             for cs in CaseStudy.objects.filter(thread__author=user).order_by("created_at")
         ],

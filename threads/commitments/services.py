@@ -7,6 +7,9 @@ Each returns what changed, so a repeated action is harmless.
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass, replace
+from dataclasses import fields as dataclass_fields
 from datetime import date
 
 from django.contrib.contenttypes.models import ContentType
@@ -27,6 +30,7 @@ from realtime import policy as realtime_policy
 from realtime.models import LiveSession
 from threads import policy as threads_policy
 from threads import services as threads_services
+from threads import signals as threads_signals
 from threads.models import Post, Thread, ThreadKind, ThreadVisibility
 
 from . import policy
@@ -185,6 +189,62 @@ def _render(commitment: Commitment) -> None:
     commitment.why_html = render_markdown(commitment.why) if commitment.why else ""
 
 
+@dataclass(frozen=True)
+class CommitmentFields:
+    """What a member writes and chooses for a commitment: the one list of keywords that
+    :func:`create_commitment`, :func:`edit_commitment` (and :func:`adopt_proposal`) take, and
+    the form's ``service_fields`` give."""
+
+    text: str
+    due_on: date | None
+    area: str
+    why: str = ""
+    wres_indicator: int | None = None
+    visibility: str = CommitmentVisibility.PRIVATE
+    space: Space | None = None
+    anonymous: bool = False
+    reminders: bool = True
+
+    def cleaned(self, errors: dict[str, list[str]], *, check_due: bool) -> CommitmentFields:
+        """The fields with text and why cleaned; each refusal is added to ``errors``."""
+        text = _collect(
+            errors, _text, self.text, field="text", limit=TEXT_MAX, empty="Write what you will do."
+        )
+        why = _collect(errors, _text, self.why, field="why", limit=WHY_MAX, empty=None) or ""
+        if check_due:
+            _collect(errors, _check_due, self.due_on, today=timezone.localdate())
+        _collect(
+            errors,
+            _check_choices,
+            area=self.area,
+            wres_indicator=self.wres_indicator,
+            visibility=self.visibility,
+            space=self.space,
+            anonymous=self.anonymous,
+        )
+        return replace(self, text=text, why=why)
+
+    def stored(self) -> dict:
+        """The model's values for these fields (a space only for a space share)."""
+        shared = self.visibility == CommitmentVisibility.SPACE
+        return {
+            "text": self.text,
+            "why": self.why,
+            "due_on": self.due_on,
+            "area": self.area,
+            "wres_indicator": (
+                int(self.wres_indicator) if self.wres_indicator not in (None, "") else None
+            ),
+            "visibility": self.visibility,
+            "space": self.space if shared else None,
+            "anonymous": self.anonymous,
+            "reminders": self.reminders,
+        }
+
+
+COMMITMENT_FIELDS = tuple(f.name for f in dataclass_fields(CommitmentFields))
+
+
 # Commitments ----------------------------------------------------------------------------------
 
 
@@ -193,41 +253,22 @@ def _render(commitment: Commitment) -> None:
 def create_commitment(
     *,
     actor: User,
-    text: str,
-    due_on: date | None,
-    area: str,
-    why: str = "",
-    wres_indicator: int | None = None,
-    visibility: str = CommitmentVisibility.PRIVATE,
-    space: Space | None = None,
-    anonymous: bool = False,
     source_thread: Thread | None = None,
     source_post: Post | None = None,
     source_session: LiveSession | None = None,
     proposal: ActionProposal | None = None,
-    reminders: bool = True,
+    **fields,
 ) -> Commitment:
-    """A new commitment, private unless shared. Its source must be visible to ``actor``."""
+    """A new commitment, private unless shared (``fields``: :class:`CommitmentFields`). Its
+    source must be visible to ``actor``."""
+    values = CommitmentFields(**fields)
     if not actor.is_authenticated:
         raise PermissionDenied("Sign in to make a commitment.")
     if proposal is not None:
         policy.check_adopt(actor, proposal)
         source_session = proposal.session
     errors: dict[str, list[str]] = {}
-    text = _collect(
-        errors, _text, text, field="text", limit=TEXT_MAX, empty="Write what you will do."
-    )
-    why = _collect(errors, _text, why, field="why", limit=WHY_MAX, empty=None) or ""
-    _collect(errors, _check_due, due_on, today=timezone.localdate())
-    _collect(
-        errors,
-        _check_choices,
-        area=area,
-        wres_indicator=wres_indicator,
-        visibility=visibility,
-        space=space,
-        anonymous=anonymous,
-    )
+    values = values.cleaned(errors, check_due=True)
     if source_post is not None:
         if not threads_policy.can_see_post(actor, source_post):
             errors.setdefault("__all__", []).append(
@@ -247,27 +288,23 @@ def create_commitment(
         errors.setdefault("__all__", []).append("A commitment comes from one place only.")
     if errors:
         raise ValidationError(errors)
-    _check_share(actor, visibility=visibility, space=space)
+    _check_share(actor, visibility=values.visibility, space=values.space)
     outcome = _screen_shared(
-        actor=actor, visibility=visibility, space=space, area=area, text=f"{text}\n\n{why}"
+        actor=actor,
+        visibility=values.visibility,
+        space=values.space,
+        area=values.area,
+        text=f"{values.text}\n\n{values.why}",
     )
     now = timezone.now()
     commitment = Commitment(
         is_pending=outcome == screening.Outcome.REQUIRE_APPROVAL,
         owner=actor,
-        text=text,
-        why=why,
-        due_on=due_on,
-        area=area,
-        wres_indicator=int(wres_indicator) if wres_indicator not in (None, "") else None,
-        visibility=visibility,
-        space=space if visibility == CommitmentVisibility.SPACE else None,
-        anonymous=anonymous,
+        **values.stored(),
         source_thread=source_thread,
         source_post=source_post,
         source_session=source_session,
         proposal=proposal,
-        reminders=reminders,
         created_at=now,
         updated_at=now,
     )
@@ -287,49 +324,25 @@ def _locked(commitment: Commitment) -> Commitment:
 
 @rendered_first("text", "why")
 @transaction.atomic
-def edit_commitment(
-    *,
-    actor: User,
-    commitment: Commitment,
-    text: str,
-    due_on: date | None,
-    area: str,
-    why: str = "",
-    wres_indicator: int | None = None,
-    visibility: str = CommitmentVisibility.PRIVATE,
-    space: Space | None = None,
-    anonymous: bool = False,
-    reminders: bool = True,
-) -> bool:
-    """Change what, why, when, where and who sees it. Returns False when nothing changed."""
+def edit_commitment(*, actor: User, commitment: Commitment, **fields) -> bool:
+    """Change what, why, when, where and who sees it (``fields``: :class:`CommitmentFields`).
+    Returns False when nothing changed."""
+    values = CommitmentFields(**fields)
     commitment = _locked(commitment)
     policy.check_see_commitment(actor, commitment)
     policy.check_change_commitment(actor, commitment)
     errors: dict[str, list[str]] = {}
-    text = _collect(
-        errors, _text, text, field="text", limit=TEXT_MAX, empty="Write what you will do."
-    )
-    why = _collect(errors, _text, why, field="why", limit=WHY_MAX, empty=None) or ""
-    if due_on != commitment.due_on:
-        # Keeping a date that has passed is fine; moving it into the past is not.
-        _collect(errors, _check_due, due_on, today=timezone.localdate())
-    _collect(
-        errors,
-        _check_choices,
-        area=area,
-        wres_indicator=wres_indicator,
-        visibility=visibility,
-        space=space,
-        anonymous=anonymous,
-    )
+    # Keeping a date that has passed is fine; moving it into the past is not.
+    values = values.cleaned(errors, check_due=values.due_on != commitment.due_on)
     if errors:
         raise ValidationError(errors)
+    visibility, space, area = values.visibility, values.space, values.area
     _check_share(actor, visibility=visibility, space=space)
     was_in = moderation_space(commitment)
     now_in = space if visibility == CommitmentVisibility.SPACE else area_space(area)
     if visibility == CommitmentVisibility.PRIVATE:
         now_in = None
-    screened = f"{text}\n\n{why}"
+    screened = f"{values.text}\n\n{values.why}"
     if now_in is not None and (was_in is None or was_in.pk != now_in.pk):
         # Newly shared, or shared somewhere else: its updates are read there from now on too.
         updates = CommitmentUpdate.objects.filter(commitment=commitment)
@@ -337,17 +350,7 @@ def edit_commitment(
     outcome = _screen_shared(
         actor=actor, visibility=visibility, space=space, area=area, text=screened
     )
-    new = {
-        "text": text,
-        "why": why,
-        "due_on": due_on,
-        "area": area,
-        "wres_indicator": int(wres_indicator) if wres_indicator not in (None, "") else None,
-        "visibility": visibility,
-        "space_id": space.pk if visibility == CommitmentVisibility.SPACE else None,
-        "anonymous": anonymous,
-        "reminders": reminders,
-    }
+    new = values.stored()
     changed = [name for name, value in new.items() if getattr(commitment, name) != value]
     if not changed:
         return False
@@ -665,6 +668,60 @@ def _measure_line(sections: dict[str, str]) -> str:
     return f"**{name}before** {before or 'not measured'}, **after** {after or 'not measured'}."
 
 
+_MEASURE_LINE = re.compile(
+    r"\*\*(?:(?P<measure>.+?): )?before\*\* (?P<before>.*?), \*\*after\*\* (?P<after>.*)\.\Z",
+    re.DOTALL,
+)
+_NOT_MEASURED = "not measured"
+
+
+def sections_from_markdown(body: str) -> dict[str, str]:
+    """The sections of an opening post's Markdown, the reverse of :func:`case_study_markdown`:
+    the text under each section's heading, and the measure line of "what changed". A post
+    edited as a whole (a moderator's edit from the review queue) keeps its sections this way;
+    a section whose heading the edit took out is empty, as it is for readers."""
+    headings = {heading: name for name, heading, _ in CASE_STUDY_SECTIONS}
+    pattern = "|".join(re.escape(heading) for heading in headings)
+    parts = re.split(rf"(?:\A|\n\n)## ({pattern})\n\n", body.replace("\r\n", "\n"))
+    sections = {name: "" for name in (*headings.values(), "measure", "before", "after")}
+    for heading, text in zip(parts[1::2], parts[2::2], strict=True):
+        sections[headings[heading]] = text.strip()
+    changed, _, last = sections["changed"].rpartition("\n\n")
+    match = _MEASURE_LINE.match(last.strip())
+    if match:
+        sections["changed"] = changed.strip()
+        for name in ("measure", "before", "after"):
+            value = (match.group(name) or "").strip()
+            sections[name] = "" if value == _NOT_MEASURED and name != "measure" else value
+    return sections
+
+
+def follow_opening_post(*, post: Post, outcome: str) -> None:
+    """Keep a case study's stored sections with its opening post (``threads.signals.post_edited``,
+    inside the edit's transaction): published text is what the sections say (an approved edit's
+    sections as its author wrote them; any other edit, such as a moderator's from the review
+    queue, read back from the Markdown); a declined or withdrawn edit leaves the sections as they
+    were, and its waiting sections go."""
+    if not post.is_opening or outcome == threads_signals.HELD:
+        return
+    case_study = CaseStudy.objects.select_for_update().filter(thread_id=post.thread_id).first()
+    if case_study is None:
+        return
+    pending, case_study.pending_sections = case_study.pending_sections, None
+    if outcome == threads_signals.PUBLISHED:
+        waiting = {k: v for k, v in (pending or {}).items() if k != "wres_indicator"}
+        summary = case_study_summary(case_study, post.body)
+        if waiting and case_study_markdown(summary, waiting) == post.body:
+            sections = waiting
+            case_study.wres_indicator = pending.get("wres_indicator")
+        else:
+            sections = sections_from_markdown(post.body)
+        for name, value in sections.items():
+            setattr(case_study, name, value)
+        _render_case_study(case_study)
+    case_study.save()
+
+
 def _clean_sections(data: dict[str, str]) -> dict[str, str]:
     errors: dict[str, list[str]] = {}
     cleaned: dict[str, str] = {}
@@ -785,6 +842,12 @@ def edit_case_study(
     )
     case_study = CaseStudy.objects.select_for_update().get(pk=case_study.pk)
     indicator = int(wres_indicator) if wres_indicator not in (None, "") else None
+    if Post.objects.filter(pk=post.pk, pending_at__isnull=False).exists():
+        # The edit waits for a moderator: readers keep the published post, and the stored
+        # sections stay with it; approved, these become the sections (follow_opening_post).
+        case_study.pending_sections = {**cleaned, "wres_indicator": indicator}
+        case_study.save(update_fields=["pending_sections"])
+        return edited
     changed = [name for name, value in cleaned.items() if getattr(case_study, name) != value]
     if not changed and indicator == case_study.wres_indicator:
         return edited
@@ -824,6 +887,8 @@ def erase_member_content(*, user: User, remove_content: bool) -> None:
 
 
 __all__ = [
+    "COMMITMENT_FIELDS",
+    "CommitmentFields",
     "add_update",
     "adopt_proposal",
     "approve_commitment",
@@ -834,9 +899,11 @@ __all__ = [
     "edit_case_study",
     "edit_commitment",
     "erase_member_content",
+    "follow_opening_post",
     "held_for_review",
     "propose_action",
     "report_body",
+    "sections_from_markdown",
     "set_reminders",
     "unshare_commitment",
 ]

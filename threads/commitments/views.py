@@ -561,12 +561,19 @@ def case_study_edit(request: HttpRequest, thread_id: int) -> HttpResponse:
                 "contact",
             )
         }
-        body = post.pending_body if post.has_pending_edit and not moderating else post.body
+        waiting = post.has_pending_edit and not moderating
+        indicator = case_study.wres_indicator
+        if waiting and case_study.pending_sections:
+            # The author sees the sections of their edit that waits for a moderator.
+            pending = case_study.pending_sections
+            initial.update({k: v for k, v in pending.items() if k in initial})
+            indicator = pending.get("wres_indicator")
+        body = post.pending_body if waiting else post.body
         initial.update(
             title=(post.pending_title if post.has_pending_edit and not moderating else "")
             or thread.title,
             body=services.case_study_summary(case_study, body),
-            wres_indicator=str(case_study.wres_indicator or ""),
+            wres_indicator=str(indicator or ""),
         )
         form = CaseStudyEditForm(initial=initial, moderating=moderating)
     return render(

@@ -1,5 +1,7 @@
-"""The site search's commitments section: ``{% commitment_search_results query %}`` in
-templates/threads/search.html. A template tag, so threads' search view does not import this app
+"""The site search's commitments section, in templates/threads/search.html:
+``{% commitment_search query as found %}`` finds them (before the posts' "No results", which is
+said only when nothing at all matched), ``{% include "commitments/_search_results.html" with
+found=found %}`` lists them. A template tag, so threads' search view does not import this app
 (pyproject's import contracts); the query is :func:`threads.commitments.selectors.search_results`,
 on the one visibility rule."""
 
@@ -14,8 +16,8 @@ from .. import selectors
 register = template.Library()
 
 
-@register.inclusion_tag("commitments/_search_results.html", takes_context=True)
-def commitment_search_results(context, query: str) -> dict:
+@register.simple_tag(takes_context=True)
+def commitment_search(context, query: str) -> dict:
     request = context["request"]
     user = request.user
     slug = request.GET.get("space") or ""
