@@ -196,6 +196,17 @@ if REDIS_URL:
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Rendered post cards (threads.cards): keyed on their content, so entries never go stale, only
+# unused. Shared through Redis when there is one; else this process's memory, a few MB.
+CACHES["cards"] = {
+    **CACHES["default"],
+    "TIMEOUT": 24 * 3600,
+    **(
+        {"KEY_PREFIX": CACHES["default"]["KEY_PREFIX"] + ":cards"}
+        if REDIS_URL
+        else {"LOCATION": "cards", "OPTIONS": {"MAX_ENTRIES": 5000}}
+    ),
+}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
