@@ -14,8 +14,10 @@ import argparse
 import cProfile
 import io
 import json
+import math
 import os
 import pstats
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -37,6 +39,11 @@ def main(argv=None) -> int:
     parser.add_argument("--page", choices=["first", "last", "home", "search", "space"])
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--top", type=int, default=35)
+    parser.add_argument(
+        "--no-profile", action="store_true", help="Only time the requests (p50 / p95)."
+    )
+    parser.add_argument("--query", default=None, help="The search query (generate_data's).")
+    parser.add_argument("--sql", action="store_true", help="Also each query's time (last run).")
     parser.add_argument("--no-cache", action="store_true", help="Clear the card cache each time.")
     args = parser.parse_args(argv)
 
@@ -57,7 +64,8 @@ def main(argv=None) -> int:
         "first": data["big_thread_path"],
         "last": f"{data['big_thread_path']}?page={data['big_thread_last_page']}",
         "home": "/",
-        "search": "/search/?q=" + data.get("search_query", "reverse mentoring").replace(" ", "+"),
+        "search": "/search/?q="
+        + (args.query or data.get("search_query", "reverse mentoring")).replace(" ", "+"),
         "space": data.get("space_path", "/spaces/safe-spaces/"),
     }[args.page]
     client = Client()
@@ -73,15 +81,19 @@ def main(argv=None) -> int:
     profiler = cProfile.Profile()
     wall = cpu = sql = 0.0
     queries = 0
+    walls = []
     for _ in range(args.repeat):
         clear()
         reset_queries()
         with CaptureQueriesContext(connection) as captured:
             w, c = time.perf_counter(), time.process_time()
-            profiler.enable()
+            if not args.no_profile:
+                profiler.enable()
             response = client.get(path)
-            profiler.disable()
-            wall += time.perf_counter() - w
+            if not args.no_profile:
+                profiler.disable()
+            walls.append(time.perf_counter() - w)
+            wall += walls[-1]
             cpu += time.process_time() - c
         assert response.status_code == 200
         queries = len(captured.captured_queries)
@@ -92,6 +104,15 @@ def main(argv=None) -> int:
         f"sql {sql * 1000 / n:.1f} ms in {queries} queries per request "
         f"(loadavg {Path('/proc/loadavg').read_text().split()[:3]})"
     )
+    walls.sort()
+    p95 = walls[max(math.ceil(0.95 * n) - 1, 0)]
+    print(f"wall p50 {statistics.median(walls) * 1000:.1f} ms, p95 {p95 * 1000:.1f} ms")
+    if args.sql:
+        for q in sorted(captured.captured_queries, key=lambda q: -float(q["time"])):
+            print(f"{float(q['time']) * 1000:8.1f} ms  {q['sql'][:2000]}")
+        print()
+    if args.no_profile:
+        return 0
     for key in ("cumulative", "tottime"):
         out = io.StringIO()
         pstats.Stats(profiler, stream=out).sort_stats(key).print_stats(args.top)

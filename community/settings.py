@@ -155,6 +155,10 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     if TESTING:
         # The test runner recreates the database; a pool would hold connections to the old one.
         DATABASES["default"]["OPTIONS"] = {}
+    # No JIT: the forum's queries are short, and PostgreSQL's cost estimate for a page's larger
+    # ones (the home page's thread lists) crossed jit_above_cost, spending ~390 ms compiling
+    # a query that runs in 10 (docs/performance.md, "Pages, round two").
+    DATABASES["default"]["OPTIONS"]["options"] = "-c jit=off"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "community.User"
