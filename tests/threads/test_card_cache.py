@@ -119,6 +119,27 @@ def test_the_cached_card_holds_no_csrf_token_and_no_path(login, thread, other_me
         assert token not in html and "?page=1" not in html
 
 
+def test_a_cached_card_is_the_card_the_live_fragment_renders(
+    login, thread, other_member, moderator
+):
+    """The live module's fragment renders _post.html directly: a cached card (placeholders
+    filled) must be the same bytes, but for the CSRF token."""
+    from .helpers import post_url
+
+    reply = create_reply(actor=other_member, thread=thread, body="Same *bytes*", anonymous=True)
+    for user in (make_member(thread.space, "Rita Reader"), moderator, other_member):
+        client = login(user)
+        _page(client, thread)
+        cached = _card(_page(client, thread), reply)
+        response = client.get(post_url(reply, "fragment/"), headers={"referer": ""})
+        fragment = _card(response.content.decode(), reply)
+        # The fragment's next fields carry its own path: compare the page's path in both.
+        fragment = fragment.replace(
+            post_url(reply, "fragment/").replace("/", "%2F"), thread_url(thread).replace("/", "%2F")
+        ).replace(post_url(reply, "fragment/"), thread_url(thread))
+        assert CSRF_TOKEN.sub("", cached) == CSRF_TOKEN.sub("", fragment)
+
+
 # Every change to what a card shows ---------------------------------------------------------
 
 
