@@ -70,6 +70,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     for name, value in FULL.items():
         parser.add_argument(f"--{name.replace('_', '-')}", type=int, default=None, help=f"{value}")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--port", type=int, default=0, help="daphne's port (default: a free one).")
     parser.add_argument("--requests", type=int, default=None, help="Measured requests per page.")
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument(
@@ -78,6 +79,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="PostgreSQL server to use (a dedicated <name>_bench database is created there).",
     )
     parser.add_argument("--keep", action="store_true", help="Keep the SQLite file afterwards.")
+    parser.add_argument(
+        "--reuse",
+        default="",
+        metavar="DATABASE_URL=JSON",
+        help="Measure an already generated database: its URL, '=', a file holding the JSON line "
+        "generate_data printed (skips building; migrations are applied).",
+    )
     parser.add_argument("--label", default="", help="A note stored with the results.")
     render = parser.add_argument_group("render time (bench/render.py)")
     render.add_argument(
@@ -562,12 +570,21 @@ def main(argv: list[str] | None = None) -> int:
     result: dict = {"started": started, "label": args.label, "targets": TARGETS}
     vendor = "postgresql"
     database_url = urllib.parse.urlsplit(args.live_database_url)._replace(path="/postgres").geturl()
-    if not args.live_only:
+    if not args.live_only and args.reuse:
+        database_url, _, data_file = args.reuse.rpartition("=")
+        vendor = "sqlite" if database_url.startswith("sqlite") else "postgresql"
+        env = server_env(database_url)
+        manage(env, "migrate", "--noinput", "-v", "0")
+        data = json.loads(Path(data_file).read_text().strip().splitlines()[-1])
+        timings = {"generate_data_s": "reused"}
+        args.keep = True
+    elif not args.live_only:
         database_url, vendor = prepare_database(args, workdir)
         env = server_env(database_url)
         print(f"bench: {vendor} database, work files in {workdir}", file=sys.stderr)
         data, timings = generate(args, env, vendor)
-        port = free_port()
+    if not args.live_only:
+        port = args.port or free_port()
         daphne = start_daphne(env, port, workdir / "daphne.log")
         try:
             client = Client(port)

@@ -155,6 +155,10 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     if TESTING:
         # The test runner recreates the database; a pool would hold connections to the old one.
         DATABASES["default"]["OPTIONS"] = {}
+    # No JIT: the forum's queries are short, and PostgreSQL's cost estimate for a page's larger
+    # ones (the home page's thread lists) crossed jit_above_cost, spending ~390 ms compiling
+    # a query that runs in 10 (docs/performance.md, "Pages, round two").
+    DATABASES["default"]["OPTIONS"]["options"] = "-c jit=off"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "community.User"
@@ -196,6 +200,17 @@ if REDIS_URL:
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Rendered post cards (threads.cards): keyed on their content, so entries never go stale, only
+# unused. Shared through Redis when there is one; else this process's memory, a few MB.
+CACHES["cards"] = {
+    **CACHES["default"],
+    "TIMEOUT": 24 * 3600,
+    **(
+        {"KEY_PREFIX": CACHES["default"]["KEY_PREFIX"] + ":cards"}
+        if REDIS_URL
+        else {"LOCATION": "cards", "OPTIONS": {"MAX_ENTRIES": 5000}}
+    ),
+}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import (
+    BooleanField,
     Case,
     Count,
     Exists,
@@ -356,6 +357,11 @@ def search_posts(user, query: str, *, space: Space | None = None) -> QuerySet[Po
     return qs.order_by("-created_at", "-pk")
 
 
+# How many of the newest matching posts search ranks (PostgreSQL): one more than the count
+# shown ("more than 1,000").
+SEARCH_CANDIDATES = 1001
+
+
 def _search_postgresql(qs: QuerySet[Post], query: str) -> QuerySet[Post]:
     """PostgreSQL: the stored, GIN-indexed vector of each body (migration 0006) and the GIN
     index on thread titles (migration 0002). Title matches (the thread's opening post) first,
@@ -364,14 +370,24 @@ def _search_postgresql(qs: QuerySet[Post], query: str) -> QuerySet[Post]:
 
     search = SearchQuery(query, config="english", search_type="websearch")
     tsquery = "websearch_to_tsquery('english'::regconfig, %s)"
-    body_hits = Post.objects.extra(  # noqa: S610 (fixed SQL; the query is a parameter)
-        where=[f"threads_post.search_vector @@ {tsquery}"], params=[query]
-    )
     title_hits = Thread.objects.annotate(v=SearchVector("title", config="english")).filter(v=search)
     in_title = Q(is_opening=True, thread__in=title_hits.values("pk"))
+    body_match = RawSQL(  # noqa: S611 (fixed SQL; the query is a parameter)
+        f"threads_post.search_vector @@ {tsquery}", [query], output_field=BooleanField()
+    )
+    # The candidates: the newest SEARCH_CANDIDATES matching posts this reader may see (the same
+    # visible queryset), walked newest first and stopped there, so a common word does not rank
+    # tens of thousands of rows. Fetched as ids: inside an ORM subquery the table is aliased
+    # and ``threads_post.search_vector`` would mean the outer row's.
+    candidates = list(
+        qs.annotate(body_match=body_match)
+        .filter(Q(body_match=True) | in_title)
+        .order_by("-pk")
+        .values_list("pk", flat=True)[:SEARCH_CANDIDATES]
+    )
     rank = RawSQL(f"ts_rank(threads_post.search_vector, {tsquery})", [query])  # noqa: S611
     return (
-        qs.filter(Q(pk__in=body_hits.values("pk")) | in_title)
+        qs.filter(pk__in=candidates)
         .annotate(search_rank=rank)
         .order_by(
             Case(When(in_title, then=Value(0)), default=Value(1)),

@@ -26,6 +26,7 @@ from community.policy import GuidelinesRequired
 
 from . import (
     bookmarks,
+    cards,
     content_notes,
     drafts,
     email_choices,
@@ -350,6 +351,16 @@ def thread_detail(request: HttpRequest, slug: str, thread_id: int) -> HttpRespon
         post.is_bookmarked = post.pk in bookmarked
     draft = _saved_draft(request) or _server_draft(user, space, thread)
     reply_refusal = policy.reply_refusal(user, thread)
+    can_reply = not reply_refusal and policy.can_reply(user, thread)
+    can_flag = policy.can_flag(user, space)
+    cards.attach_cards(
+        request,
+        posts,
+        thread=thread,
+        can_moderate=can_moderate,
+        can_reply=can_reply,
+        can_flag=can_flag,
+    )
     return render(
         request,
         "threads/thread_detail.html",
@@ -359,11 +370,11 @@ def thread_detail(request: HttpRequest, slug: str, thread_id: int) -> HttpRespon
             "page_obj": page,
             "posts": posts,
             "can_moderate": can_moderate,
-            "can_reply": not reply_refusal and policy.can_reply(user, thread),
+            "can_reply": can_reply,
             "reply_refusal": reply_refusal,
             # A mute or a suspension: said once at the top, with its end, not left to guess.
             "standing_refusal": policy.standing_refusal(user, space),
-            "can_flag": policy.can_flag(user, space),
+            "can_flag": can_flag,
             "is_member": community_policy.can_read_space(user, space),
             "following": selectors.is_following_thread(user, thread),
             "thread_bookmarked": bookmarks.is_thread_bookmarked(user, thread),
