@@ -270,6 +270,20 @@ def _live_export(user: User) -> dict[str, Any]:
             .order_by("created")
         ]
     }
+    BreakoutMessage = _model("realtime.BreakoutMessage")
+    if BreakoutMessage is not None:
+        # Their own words in breakout rooms (realtime.breakouts): never the others' in the room.
+        out["live_breakout_messages"] = [
+            {
+                "session": m.room.round.session.title,
+                "room": m.room.name,
+                "body": m.body,
+                "created": _iso(m.created),
+            }
+            for m in BreakoutMessage.objects.filter(author=user, removed=False)
+            .select_related("room__round__session")
+            .order_by("created")
+        ]
     QuestionUpvote = _model("realtime.QuestionUpvote")
     if QuestionUpvote is not None:
         # Which question, not its text or asker: those are another member's.
