@@ -591,25 +591,26 @@ def visit(*, actor: User, session: LiveSession, room_id) -> BreakoutRoom:
     return room
 
 
-def hello_state(user, session: LiveSession, after: dict) -> dict:
-    """What a (re)connecting socket needs of the open round: the member's room (its assignment
-    frame, its stream after their cursor ``after[room_id]``, its hands) and, for those who may
-    visit, the rooms. Call after the socket joined the room's group, so nothing falls between."""
-    close_if_due(session.pk)
-    round_ = open_round(session)
-    out: dict = {"room": None, "frames": [], "ends_at": None, "visitor": can_visit(user, session)}
-    if out["visitor"]:
-        out["frames"].append(rooms_frame(session.pk))
+def hello_state(user, session_id: int, *, visitor: bool) -> dict:
+    """What a (re)connecting socket needs of the open round, besides the room's stream: the
+    member's room (its assignment frame and hands) and, for a visitor (:func:`can_visit`, as the
+    socket found at connect), the rooms. One query when no round is open; the socket then joins
+    the room's group and reads its stream (:func:`messages_after`), so nothing falls between."""
+    round_ = open_round(session_id)
+    if round_ is not None and round_.ends_at <= timezone.now():
+        close_if_due(session_id)
+        round_ = open_round(session_id)
+    out: dict = {"room": None, "frames": [], "after": [], "ends_at": None}
+    if visitor:
+        out["frames"].append(rooms_frame(session_id))
     if round_ is None:
         return out
     out["ends_at"] = round_.ends_at
     placed = placement(round_, user)
     if placed is not None:
-        room = placed.room
-        out["room"] = room.pk
-        out["frames"].append(assigned_frame(round_, room))
-        out["frames"] += messages_after(room.pk, after.get(room.pk, 0))
-        out["frames"].append(hands_frame(room))
+        out["room"] = placed.room_id
+        out["frames"].append(assigned_frame(round_, placed.room))
+        out["after"].append(hands_frame(placed.room))
     return out
 
 

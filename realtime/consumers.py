@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from datetime import datetime
 
 from channels.db import aclose_old_connections
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
@@ -20,6 +21,7 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.urls import reverse
+from django.utils import timezone
 
 from community import policy as community_policy
 from community.http import guidelines_url
@@ -419,6 +421,7 @@ class LiveSessionConsumer(LeanLayerDispatch, AsyncJsonWebsocketConsumer):
             and policy.can_use_backchannel(self.user, session)
         ):
             extras += selectors.backchannel_after(session.pk, getattr(self, "backchannel_after", 0))
+        self.breakout_state = breakouts.hello_state(self.user, session.pk, visitor=self.backchannel)
         return welcome, frames, resync, extras
 
     async def cmd_message_send(self, content: dict) -> None:
@@ -609,8 +612,6 @@ class LiveSessionConsumer(LeanLayerDispatch, AsyncJsonWebsocketConsumer):
     def _schedule_breakout_close(self, ends_at) -> None:
         """When time is up, close the round (idempotent: whichever socket is first). Members'
         sockets wait a little longer, so the facilitators' usually do it."""
-        from django.utils import timezone
-
         timer = getattr(self, "breakout_timer", None)
         if timer is not None:
             timer.cancel()
@@ -623,25 +624,24 @@ class LiveSessionConsumer(LeanLayerDispatch, AsyncJsonWebsocketConsumer):
         )
 
     async def _breakout_hello(self, after: dict[int, int]) -> None:
-        # Join the room's group first, then read its stream: nothing falls between the two.
-        room_id = await database_sync_to_async(breakouts.placed_room_id)(
-            self.user.pk, self.session_id
-        )
+        # Read in the hello's own worker call (_hello), so a hello costs no extra thread hop.
+        state = self.breakout_state
+        room_id = state["room"]
+        if not self.backchannel:  # not a visitor: only ever the room they are placed in
+            for stale in [r for r in self._breakout_cursors() if r != room_id]:
+                await self._leave_room(stale)
+        for frame in state["frames"]:
+            await self.send(text_data=encode(frame))
         if room_id is not None:
+            # Join the room's group first, then read its stream: nothing falls between.
             await self._join_room(room_id)
             self._breakout_cursors()[room_id] = after.get(room_id, 0)
-        state = await database_sync_to_async(self._breakout_state)(after)
-        if room_id is not None and state["room"] != room_id:
-            await self._leave_room(room_id)
-        for frame in state["frames"]:
-            await self._send_room_frames(frame.get("room_id"), [frame])
+            frames = await database_sync_to_async(breakouts.messages_after)(
+                room_id, after.get(room_id, 0)
+            )
+            await self._send_room_frames(room_id, frames + state["after"])
         if state["ends_at"] is not None:
             self._schedule_breakout_close(state["ends_at"])
-
-    def _breakout_state(self, after: dict[int, int]) -> dict:
-        return breakouts.hello_state(
-            self.user, LiveSession.objects.select_related("space").get(pk=self.session_id), after
-        )
 
     async def cmd_breakout_open(self, content: dict) -> None:
         round_, _ = await self._service(
@@ -805,8 +805,6 @@ class LiveSessionConsumer(LeanLayerDispatch, AsyncJsonWebsocketConsumer):
         await self._send_room_frames(room_id, frames)
         ends_at = json.loads(message["text"]).get("ends_at")
         if ends_at:
-            from datetime import datetime
-
             self._schedule_breakout_close(datetime.fromisoformat(ends_at))
 
     async def breakout_leave(self, message: dict) -> None:

@@ -131,12 +131,18 @@ def test_reconnect_reads_take_fixed_queries(space, facilitator, django_assert_ma
     session = make_session(space, facilitator)
     members = [make_member(space) for _ in range(n)]
     rooms_with_words(session, facilitator, *members)
-    with django_assert_max_num_queries(8):
-        state = breakouts.hello_state(members[0], session, {})
+    with django_assert_max_num_queries(5):
+        state = breakouts.hello_state(members[0], session.pk, visitor=False)
     assert state["room"] is not None
+    late = make_member(space)
+    with django_assert_max_num_queries(2):
+        assert breakouts.hello_state(late, session.pk, visitor=False)["room"] is None
     with django_assert_max_num_queries(4):
         frame = breakouts.rooms_frame(session.pk)
     assert len(frame["rooms"]) == n
+    breakouts.close_breakouts(actor=facilitator, session=session)
+    with django_assert_max_num_queries(1):
+        assert breakouts.hello_state(members[0], session.pk, visitor=False)["frames"] == []
 
 
 def test_open_takes_queries_by_room_not_by_member(
