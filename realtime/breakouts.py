@@ -346,6 +346,8 @@ def open_breakouts(
         )
         round_.open_seq = event.seq
         round_.save(update_fields=["open_seq"])
+        session.breakouts_open = True
+        session.save(update_fields=["breakouts_open"])
         for room, group in made:
             frame = encode(assigned_frame(round_, room))
             for uid in group:
@@ -373,6 +375,8 @@ def _close(session: LiveSession, round_: BreakoutRound, reason: str) -> LiveEven
     )
     round_.close_seq = event.seq
     round_.save(update_fields=["closed_at", "close_seq"])
+    session.breakouts_open = False
+    session.save(update_fields=["breakouts_open"])
     _on_commit(session_group(session.pk), {"type": "breakout.leave", "round_id": round_.pk})
     _push_rooms(session)
     return event
@@ -591,20 +595,24 @@ def visit(*, actor: User, session: LiveSession, room_id) -> BreakoutRoom:
     return room
 
 
-def hello_state(user, session_id: int, *, visitor: bool) -> dict:
+def hello_state(user, session: LiveSession, *, visitor: bool) -> dict:
     """What a (re)connecting socket needs of the open round, besides the room's stream: the
     member's room (its assignment frame and hands) and, for a visitor (:func:`can_visit`, as the
-    socket found at connect), the rooms. One query when no round is open; the socket then joins
-    the room's group and reads its stream (:func:`messages_after`), so nothing falls between."""
+    socket found at connect), the rooms. No query when no round is open (``session`` as the hello
+    read it); the socket then joins the room's group and reads its stream
+    (:func:`messages_after`), so nothing falls between."""
+    out: dict = {"room": None, "frames": [], "after": [], "ends_at": None}
+    if not session.breakouts_open:
+        return out
+    session_id = session.pk
     round_ = open_round(session_id)
     if round_ is not None and round_.ends_at <= timezone.now():
         close_if_due(session_id)
         round_ = open_round(session_id)
-    out: dict = {"room": None, "frames": [], "after": [], "ends_at": None}
-    if visitor:
-        out["frames"].append(rooms_frame(session_id))
     if round_ is None:
         return out
+    if visitor:
+        out["frames"].append(rooms_frame(session_id))
     out["ends_at"] = round_.ends_at
     placed = placement(round_, user)
     if placed is not None:

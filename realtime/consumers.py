@@ -421,7 +421,7 @@ class LiveSessionConsumer(LeanLayerDispatch, AsyncJsonWebsocketConsumer):
             and policy.can_use_backchannel(self.user, session)
         ):
             extras += selectors.backchannel_after(session.pk, getattr(self, "backchannel_after", 0))
-        self.breakout_state = breakouts.hello_state(self.user, session.pk, visitor=self.backchannel)
+        self.breakout_state = breakouts.hello_state(self.user, session, visitor=self.backchannel)
         return welcome, frames, resync, extras
 
     async def cmd_message_send(self, content: dict) -> None:

@@ -70,6 +70,9 @@ class LiveSession(models.Model):
     slow_mode_seconds = models.PositiveIntegerField(default=0)
     prompt = models.CharField(max_length=500, blank=True)
     spotlight_seq = models.PositiveBigIntegerField(null=True, blank=True)
+    # Whether a breakout round is open (realtime.breakouts keeps it, under this row's lock): a
+    # hello reads the rooms only then.
+    breakouts_open = models.BooleanField(default=False, editable=False)
     last_seq = models.PositiveBigIntegerField(default=0, editable=False)
     started_at = models.DateTimeField(null=True, blank=True, editable=False)
     ended_at = models.DateTimeField(null=True, blank=True, editable=False)
