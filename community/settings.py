@@ -384,6 +384,8 @@ LIVE_RATE_LIMIT = (
     int(os.environ.get("LIVE_RATE_COUNT", "5")),
     int(os.environ.get("LIVE_RATE_SECONDS", "10")),
 )
+# How many seconds a breakout room's "minute" lasts: 60; shorter only for tests.
+LIVE_BREAKOUT_MINUTE_SECONDS = int(os.environ.get("LIVE_BREAKOUT_MINUTE_SECONDS", "60"))
 # Hosts a live session's video call link may point at (comma-separated; a leading "." allows
 # subdomains too). Default: Microsoft Teams and Zoom.
 LIVE_CALL_HOSTS = [

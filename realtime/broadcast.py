@@ -46,6 +46,11 @@ def backchannel_group(session_id: int) -> str:
     return f"live.{session_id}.backchannel"
 
 
+def breakout_group(session_id: int, room_id: int) -> str:
+    """The connections reading one breakout room: its members and visiting facilitators."""
+    return f"live.{session_id}.breakout.{room_id}"
+
+
 def member_group(session_id: int, user_id: int) -> str:
     """Every connection of one member to one room (to notify or disconnect them)."""
     return f"live.{session_id}.user.{user_id}"

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from datetime import datetime
 
 from channels.db import aclose_old_connections
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
@@ -20,16 +21,18 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.urls import reverse
+from django.utils import timezone
 
 from community import policy as community_policy
 from community.http import guidelines_url
 from community.policy import GuidelinesRequired
 
-from . import policy, selectors, services
+from . import breakouts, policy, selectors, services
 from .broadcast import (
     account_group,
     auth_session_group,
     backchannel_group,
+    breakout_group,
     encode,
     facilitators_group,
     member_group,
@@ -123,6 +126,28 @@ def schedule_presence(layer, session_id: int, key: str) -> None:
         PRESENCE_WINDOW_SECONDS,
         lambda: loop.create_task(_flush_presence(layer, session_id, key)),
     )
+
+
+def _breakout_after(content: dict) -> dict[int, int]:
+    """The hello's ``breakout_after``: room id (a JSON key, so text) -> the last seq held."""
+    raw = content.get("breakout_after") or {}
+    if not isinstance(raw, dict):
+        raise LiveRefusal("invalid", "breakout_after must map room ids to seq numbers.")
+    after: dict[int, int] = {}
+    for key, value in raw.items():
+        if not str(key).isdigit() or isinstance(value, bool) or not isinstance(value, int):
+            raise LiveRefusal("invalid", "breakout_after must map room ids to seq numbers.")
+        if value < 0:
+            raise LiveRefusal("invalid", "breakout_after must map room ids to seq numbers.")
+        after[int(key)] = value
+    return after
+
+
+async def _close_breakouts_if_due(session_id: int) -> None:
+    try:
+        await database_sync_to_async(breakouts.close_if_due)(session_id)
+    except Exception:  # the next socket's timer, command or hello closes it
+        logger.exception("Closing the breakout rooms of live session %s failed", session_id)
 
 
 class LiveSessionConsumer(LeanLayerDispatch, AsyncJsonWebsocketConsumer):
@@ -332,6 +357,7 @@ class LiveSessionConsumer(LeanLayerDispatch, AsyncJsonWebsocketConsumer):
         ):
             raise LiveRefusal("invalid", "backchannel_after must be a whole number, 0 or more.")
         self.backchannel_after = backchannel_after
+        breakout_after = _breakout_after(content)
         welcome, frames, resync, extras = await database_sync_to_async(self._hello)(after)
         await self.send(text_data=encode(welcome))
         if resync is not None:
@@ -341,6 +367,7 @@ class LiveSessionConsumer(LeanLayerDispatch, AsyncJsonWebsocketConsumer):
         self.cursor = welcome["last_seq"]
         for frame in extras:
             await self.send(text_data=encode(frame))
+        await self._breakout_hello(breakout_after)
 
     def _hello(self, after: int):
         self._standing()
@@ -394,6 +421,7 @@ class LiveSessionConsumer(LeanLayerDispatch, AsyncJsonWebsocketConsumer):
             and policy.can_use_backchannel(self.user, session)
         ):
             extras += selectors.backchannel_after(session.pk, getattr(self, "backchannel_after", 0))
+        self.breakout_state = breakouts.hello_state(self.user, session, visitor=self.backchannel)
         return welcome, frames, resync, extras
 
     async def cmd_message_send(self, content: dict) -> None:
@@ -548,6 +576,135 @@ class LiveSessionConsumer(LeanLayerDispatch, AsyncJsonWebsocketConsumer):
             user, LiveSession.objects.select_related("space").get(pk=self.session_id)
         )
 
+    # -- breakout rooms (realtime.breakouts): each room its own group and its own seq ----------
+
+    def _breakout_cursors(self) -> dict[int, int]:
+        """room id -> highest room seq sent; only rooms this socket reads (placed or visiting)."""
+        if not hasattr(self, "breakout_cursors"):
+            self.breakout_cursors = {}
+        return self.breakout_cursors
+
+    async def _join_room(self, room_id: int) -> None:
+        cursors = self._breakout_cursors()
+        if room_id in cursors:
+            return
+        group = breakout_group(self.session_id, room_id)
+        await self.channel_layer.group_add(group, self.channel_name)
+        self.joined.append(group)
+        cursors[room_id] = 0
+
+    async def _leave_room(self, room_id: int) -> None:
+        group = breakout_group(self.session_id, room_id)
+        await self.channel_layer.group_discard(group, self.channel_name)
+        if group in self.joined:
+            self.joined.remove(group)
+        self._breakout_cursors().pop(room_id, None)
+
+    async def _send_room_frames(self, room_id: int, frames: list[dict]) -> None:
+        cursors = self._breakout_cursors()
+        for frame in frames:
+            if frame.get("type") == "breakout.message":
+                if frame["seq"] <= cursors.get(room_id, 0):
+                    continue
+                cursors[room_id] = frame["seq"]
+            await self.send(text_data=encode(frame))
+
+    def _schedule_breakout_close(self, ends_at) -> None:
+        """When time is up, close the round (idempotent: whichever socket is first). Members'
+        sockets wait a little longer, so the facilitators' usually do it."""
+        timer = getattr(self, "breakout_timer", None)
+        if timer is not None:
+            timer.cancel()
+        delay = max(0.0, (ends_at - timezone.now()).total_seconds())
+        if not self.facilitating:
+            delay += 2.0
+        loop = asyncio.get_running_loop()
+        self.breakout_timer = loop.call_later(
+            delay, lambda: loop.create_task(_close_breakouts_if_due(self.session_id))
+        )
+
+    async def _breakout_hello(self, after: dict[int, int]) -> None:
+        # Read in the hello's own worker call (_hello), so a hello costs no extra thread hop.
+        state = self.breakout_state
+        room_id = state["room"]
+        if not self.backchannel:  # not a visitor: only ever the room they are placed in
+            for stale in [r for r in self._breakout_cursors() if r != room_id]:
+                await self._leave_room(stale)
+        for frame in state["frames"]:
+            await self.send(text_data=encode(frame))
+        if room_id is not None:
+            # Join the room's group first, then read its stream: nothing falls between.
+            await self._join_room(room_id)
+            self._breakout_cursors()[room_id] = after.get(room_id, 0)
+            frames = await database_sync_to_async(breakouts.messages_after)(
+                room_id, after.get(room_id, 0)
+            )
+            await self._send_room_frames(room_id, frames + state["after"])
+        if state["ends_at"] is not None:
+            self._schedule_breakout_close(state["ends_at"])
+
+    async def cmd_breakout_open(self, content: dict) -> None:
+        round_, _ = await self._service(
+            breakouts.open_breakouts,
+            rooms=content["rooms"],
+            duration_minutes=content["duration_minutes"],
+            client_msg_id=content["client_msg_id"],
+        )
+        await self.send_json(
+            {
+                "type": "ack",
+                "client_msg_id": round_.client_msg_id,
+                "seq": round_.open_seq,
+                "round_id": round_.pk,
+            }
+        )
+        self._schedule_breakout_close(round_.ends_at)
+
+    async def cmd_breakout_close(self, content: dict) -> None:
+        await self._service(breakouts.close_breakouts)
+
+    async def cmd_breakout_call(self, content: dict) -> None:
+        if not await self._service(breakouts.call_facilitator):
+            await self.send_json(
+                {"type": "breakout.call.sent", "detail": "A facilitator has already been called."}
+            )
+
+    async def cmd_breakout_send(self, content: dict) -> None:
+        message, _ = await self._service(
+            breakouts.send_message,
+            body=content["body"],
+            client_msg_id=content["client_msg_id"],
+            room_id=content.get("room_id"),
+        )
+        await self.send_json(
+            {
+                "type": "ack",
+                "client_msg_id": message.client_msg_id,
+                "seq": message.seq,
+                "room_id": message.room_id,
+            }
+        )
+
+    async def cmd_breakout_hand_raise(self, content: dict) -> None:
+        await self._service(breakouts.raise_hand)
+
+    async def cmd_breakout_hand_lower(self, content: dict) -> None:
+        await self._service(breakouts.lower_hand, user_id=content.get("user_id"))
+
+    async def cmd_breakout_visit(self, content: dict) -> None:
+        after = content.get("after_seq", 0) or 0
+        if isinstance(after, bool) or not isinstance(after, int) or after < 0:
+            raise LiveRefusal("invalid", "after_seq must be a whole number, 0 or more.")
+        room = await self._service(breakouts.visit, room_id=content["room_id"])
+        # One room visited at a time: leave the one visited before.
+        for other in list(self._breakout_cursors()):
+            if other != room.pk:
+                await self._leave_room(other)
+        await self._join_room(room.pk)
+        self._breakout_cursors()[room.pk] = after
+        frames = await database_sync_to_async(breakouts.visit_frames)(room, after)
+        await self._send_room_frames(room.pk, frames)
+
     COMMANDS = {
         "hello": cmd_hello,
         "backfill": cmd_hello,
@@ -577,6 +734,13 @@ class LiveSessionConsumer(LeanLayerDispatch, AsyncJsonWebsocketConsumer):
         "poll.open": cmd_poll_open,
         "poll.vote": cmd_poll_vote,
         "poll.close": cmd_poll_close,
+        "breakout.open": cmd_breakout_open,
+        "breakout.close": cmd_breakout_close,
+        "breakout.call": cmd_breakout_call,
+        "breakout.send": cmd_breakout_send,
+        "breakout.hand.raise": cmd_breakout_hand_raise,
+        "breakout.hand.lower": cmd_breakout_hand_lower,
+        "breakout.visit": cmd_breakout_visit,
     }
 
     # -- messages from the channel layer ------------------------------------------------------
@@ -600,6 +764,57 @@ class LiveSessionConsumer(LeanLayerDispatch, AsyncJsonWebsocketConsumer):
                     await self.send(text_data=encode(frame))
         await self.send(text_data=message["text"])
         self.cursor = seq
+
+    async def breakout_event(self, message: dict) -> None:
+        """A stored message of a breakout room: only to sockets reading that room, in its own
+        seq order, any gap filled from the database first."""
+        cursors = self._breakout_cursors()
+        room_id = message["room_id"]
+        if self.cursor is None or self.revoked or room_id not in cursors:
+            return
+        seq = message["seq"]
+        if seq <= cursors[room_id]:
+            return
+        if seq > cursors[room_id] + 1:
+            frames = await database_sync_to_async(breakouts.messages_after)(
+                room_id, cursors[room_id], until_seq=seq - 1
+            )
+            await self._send_room_frames(room_id, frames)
+        await self.send(text_data=message["text"])
+        cursors[room_id] = seq
+
+    async def breakout_push(self, message: dict) -> None:
+        """A room's hands and calls: state, not stream."""
+        if (
+            self.cursor is not None
+            and not self.revoked
+            and message["room_id"] in (self._breakout_cursors())
+        ):
+            await self.send(text_data=message["text"])
+
+    async def breakout_join(self, message: dict) -> None:
+        """This member was placed in a room: join its group, then read what it already holds."""
+        if self.cursor is None or self.revoked:
+            return  # before hello: the hello places it
+        room_id = message["room_id"]
+        await self._join_room(room_id)
+        await self.send(text_data=message["text"])
+        frames = await database_sync_to_async(breakouts.messages_after)(
+            room_id, self._breakout_cursors()[room_id]
+        )
+        await self._send_room_frames(room_id, frames)
+        ends_at = json.loads(message["text"]).get("ends_at")
+        if ends_at:
+            self._schedule_breakout_close(datetime.fromisoformat(ends_at))
+
+    async def breakout_leave(self, message: dict) -> None:
+        """The round closed: leave every room's group (the notice is in the main stream)."""
+        for room_id in list(self._breakout_cursors()):
+            await self._leave_room(room_id)
+        timer = getattr(self, "breakout_timer", None)
+        if timer is not None:
+            timer.cancel()
+            self.breakout_timer = None
 
     async def live_push(self, message: dict) -> None:
         """Presence, hands and upvote counts: state, not stream (no seq)."""

@@ -30,6 +30,9 @@ from community.models import User
 from .models import (
     Attendance,
     BackchannelMessage,
+    BreakoutMember,
+    BreakoutMessage,
+    BreakoutRound,
     CalendarFeed,
     FeedbackSubmission,
     HeldQuestion,
@@ -64,6 +67,9 @@ COVERED: dict[tuple[str, str], str] = {
     ("Attendance", "user"): "live_attendance",
     ("FeedbackSubmission", "user"): "live_feedback_given",
     ("LiveSummary", "drafted_by"): "live_summaries_drafted",
+    ("BreakoutMessage", "author"): "live_breakout_messages",
+    ("BreakoutMember", "user"): "live_breakout_rooms",
+    ("BreakoutRound", "opened_by"): "live_breakout_rounds_opened",
 }
 
 FEEDBACK_NOTE = (
@@ -198,6 +204,35 @@ def export_for(user: User) -> dict[str, Any]:
             for m in BackchannelMessage.objects.filter(author=user)
             .select_related("session")
             .order_by("created", "pk")
+        ],
+        "live_breakout_messages": [
+            # Their own words in breakout rooms (realtime.breakouts), never the others' there.
+            {
+                "session": m.room.round.session.title,
+                "room": m.room.name,
+                "body": m.body,
+                "created": _iso(m.created),
+            }
+            for m in BreakoutMessage.objects.filter(author=user, removed=False)
+            .select_related("room__round__session")
+            .order_by("created", "pk")
+        ],
+        "live_breakout_rooms": [
+            # Which room they were placed in, not who else was there.
+            {
+                "session": b.round.session.title,
+                "room": b.room.name,
+                "opened_at": _iso(b.round.opened_at),
+            }
+            for b in BreakoutMember.objects.filter(user=user)
+            .select_related("round__session", "room")
+            .order_by("round__opened_at", "pk")
+        ],
+        "live_breakout_rounds_opened": [
+            {"session": r.session.title, "opened_at": _iso(r.opened_at)}
+            for r in BreakoutRound.objects.filter(opened_by=user)
+            .select_related("session")
+            .order_by("opened_at", "pk")
         ],
         "live_summaries_drafted": [
             {

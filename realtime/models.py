@@ -70,6 +70,9 @@ class LiveSession(models.Model):
     slow_mode_seconds = models.PositiveIntegerField(default=0)
     prompt = models.CharField(max_length=500, blank=True)
     spotlight_seq = models.PositiveBigIntegerField(null=True, blank=True)
+    # Whether a breakout round is open (realtime.breakouts keeps it, under this row's lock): a
+    # hello reads the rooms only then.
+    breakouts_open = models.BooleanField(default=False, editable=False)
     last_seq = models.PositiveBigIntegerField(default=0, editable=False)
     started_at = models.DateTimeField(null=True, blank=True, editable=False)
     ended_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -146,6 +149,8 @@ class LiveEvent(models.Model):
         STATE = "state", "State change"
         POLL_OPEN = "poll.open", "Poll opened"
         POLL_CLOSE = "poll.close", "Poll closed"
+        BREAKOUT_OPEN = "breakout.open", "Breakout rooms opened"
+        BREAKOUT_CLOSE = "breakout.close", "Breakout rooms closed"
 
     session = models.ForeignKey(LiveSession, on_delete=models.CASCADE, related_name="events")
     seq = models.PositiveBigIntegerField()
@@ -439,3 +444,111 @@ class SummaryQuote(models.Model):
 
     def __str__(self) -> str:
         return f"Quote of #{self.event_id} in summary {self.summary_id}"
+
+
+# Breakout rooms (realtime.breakouts): a round splits the participants present into small text
+# rooms for a set time. Each room has its own stream with its own gap-free ``seq``.
+
+
+class BreakoutRound(models.Model):
+    """One split of a session into rooms, from ``breakout.open`` until time is up or
+    ``breakout.close``. At most one round of a session is open at a time."""
+
+    session = models.ForeignKey(
+        LiveSession, on_delete=models.CASCADE, related_name="breakout_rounds"
+    )
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    client_msg_id = models.CharField(max_length=64)
+    opened_at = models.DateTimeField(default=timezone.now)
+    ends_at = models.DateTimeField()
+    closed_at = models.DateTimeField(null=True, blank=True)
+    # The main stream's events that opened and closed it.
+    open_seq = models.PositiveBigIntegerField(null=True, blank=True)
+    close_seq = models.PositiveBigIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["session", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "client_msg_id"], name="breakout_round_client_msg_id_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["session"],
+                condition=Q(closed_at__isnull=True),
+                name="one_open_breakout_round",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Breakout round {self.pk} of {self.session_id}"
+
+
+class BreakoutRoom(models.Model):
+    """One room of a round. ``last_seq`` is its own stream's high-water mark."""
+
+    round = models.ForeignKey(BreakoutRound, on_delete=models.CASCADE, related_name="rooms")
+    number = models.PositiveSmallIntegerField()
+    last_seq = models.PositiveBigIntegerField(default=0, editable=False)
+    # The last "call the facilitator" not yet answered by a facilitator's visit.
+    called_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["round", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["round", "number"], name="breakout_room_number_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return f"Room {self.number}"
+
+
+class BreakoutMember(models.Model):
+    """A participant placed in a room (one room a round); their hand is raised in that room
+    while ``hand_raised_at`` is set."""
+
+    round = models.ForeignKey(BreakoutRound, on_delete=models.CASCADE, related_name="members")
+    room = models.ForeignKey(BreakoutRoom, on_delete=models.CASCADE, related_name="members")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    hand_raised_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["round", "user"], name="one_breakout_room_a_round")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} in {self.room_id}"
+
+
+class BreakoutMessage(models.Model):
+    """One message of a room's stream. ``seq`` runs 1, 2, 3… in each room without gaps."""
+
+    room = models.ForeignKey(BreakoutRoom, on_delete=models.CASCADE, related_name="messages")
+    seq = models.PositiveBigIntegerField()
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    body = models.TextField(blank=True)
+    body_html = models.TextField(blank=True)
+    client_msg_id = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
+    removed = models.BooleanField(default=False)
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["room", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["room", "seq"], name="breakout_message_seq_unique"),
+            models.UniqueConstraint(
+                fields=["room", "client_msg_id"], name="breakout_message_client_msg_id_unique"
+            ),
+        ]
+        indexes = [models.Index(fields=["room", "author", "created"])]
+
+    def __str__(self) -> str:
+        return f"{self.room_id}#{self.seq}"

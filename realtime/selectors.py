@@ -89,6 +89,9 @@ def event_frame(event: LiveEvent, *, upvotes: int | None = None, attributed: boo
         )
     elif event.kind == LiveEvent.Kind.POLL_CLOSE:
         frame.update(poll_id=event.target_seq)
+    elif event.kind in (LiveEvent.Kind.BREAKOUT_OPEN, LiveEvent.Kind.BREAKOUT_CLOSE):
+        # Which rooms and until when, or the return notice: never who is in which room.
+        frame.update(event.data)
     else:
         frame.update(change=event.data.get("change"), session=event.data.get("session", {}))
     return frame

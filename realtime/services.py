@@ -30,7 +30,7 @@ from moderation import screening
 from moderation import services as moderation_services
 from moderation.models import Flag, FlagReason
 
-from . import ics, policy, selectors
+from . import breakouts, ics, policy, selectors
 from .broadcast import (
     account_group,
     backchannel_group,
@@ -377,6 +377,7 @@ def _transition(actor: User, session: LiveSession, verb: str) -> bool:
             session=session, kind=LiveEvent.Kind.POLL_OPEN, data__closed=False
         ).order_by("seq"):
             _close_poll(session, poll)
+        breakouts.close_open(session, "end")
     _append_state(session, verb)
     return True
 
@@ -407,6 +408,7 @@ def end_session(*, actor: User, session: LiveSession) -> bool:
         QuestionUpvote.objects.filter(question__in=spoken).delete()
         HeldQuestion.objects.filter(session=ended).delete()
         BackchannelMessage.objects.filter(session=ended).delete()
+        breakouts.forget_spoken(ended)
         spoken.update(body="", body_html="", author=None, client_msg_id=None, removed=True)
     return True
 
@@ -858,6 +860,7 @@ def erase_author_messages(*, user: User, remove_text: bool) -> int:
             theirs.update(body="", body_html="")
     HeldQuestion.objects.filter(author=user).delete()
     BackchannelMessage.objects.filter(author=user).delete()
+    breakouts.erase_author(user)
     return removed
 
 
@@ -1236,6 +1239,7 @@ def _end_overdue(now: datetime) -> None:
             session.save(update_fields=["status", "ended_at", "locked"])
             if RaisedHand.objects.filter(session=session).delete()[0]:
                 _push_hands(session)
+            breakouts.close_open(session, "end")
             _append_state(session, "end")
 
 
@@ -1266,6 +1270,7 @@ def _purge_transcript(session: LiveSession, now: datetime) -> list[str]:
     LiveEvent.objects.filter(session=session).delete()
     HeldQuestion.objects.filter(session=session).delete()
     BackchannelMessage.objects.filter(session=session).delete()
+    breakouts.purge(session)
     FeedbackAnswer.objects.filter(session=session).delete()
     session.transcript_purged_at = now
     session.spotlight_seq = None

@@ -74,7 +74,8 @@ function start(root) {
       attempts = 0;
       refusal = null;
       backfillAsked = false;
-      send({ type: "hello", after_seq: lastSeq, backchannel_after: backchannelLast });
+      // Breakout rooms (breakout.js) add their own room cursors.
+      send({ type: "hello", after_seq: lastSeq, backchannel_after: backchannelLast, ...(root.liveHelloExtras?.() || {}) });
     });
     ws.addEventListener("message", (event) => {
       let frame;
@@ -185,7 +186,7 @@ function start(root) {
 
   // -- frames from the server --------------------------------------------------------------
 
-  const STREAM = new Set(["message", "question", "message.removed", "state", "poll.open", "poll.close"]);
+  const STREAM = new Set(["message", "question", "message.removed", "state", "poll.open", "poll.close", "breakout.open", "breakout.close"]);
 
   function handle(frame) {
     if (STREAM.has(frame.type)) return onStream(frame);
@@ -199,14 +200,17 @@ function start(root) {
         showConnected();
         for (const pending of outbox.values()) send(pending); // resend: stored once by id
         if (frame.last_seq < lastSeq) resync(frame.last_seq);
+        tell("live:welcome", frame);
         break;
       case "resync":
         resync(frame.from_seq);
         break;
       case "ack":
+        if (!tell("live:ack", frame)) break; // a breakout room's
         acknowledged(frame.client_msg_id);
         break;
       case "error":
+        if (!tell("live:error", frame)) break; // a breakout command's, shown beside it
         refusal = frame;
         if (frame.code === "muted" && frame.until) setMuted(new Date(frame.until), frame.detail);
         if (!showInContext(frame)) showError(frame);
@@ -256,6 +260,9 @@ function start(root) {
         if (frame.code === "muted") setMuted(frame.until ? new Date(frame.until) : null, frame.detail);
         else if (frame.code === "unmuted") setMuted(null);
         if (frame.type === "notice" && frame.detail) setConnection(connection.dataset.state === "stopped" ? "stopped" : "connected", frame.detail);
+        break;
+      default:
+        if (frame.type.startsWith("breakout.")) tell("live:frame", frame);
         break;
       case "author":
         // Moderators and staff only: who wrote an anonymous message or question.
@@ -327,7 +334,34 @@ function start(root) {
       markRemoved(frame.target_seq);
     } else if (frame.type === "state") {
       applySession(frame.session);
+    } else if (frame.type === "breakout.open" || frame.type === "breakout.close") {
+      // A notice in the main stream; breakout.js runs the rooms.
+      if (!stream.querySelector(`[data-seq="${frame.seq}"]`)) {
+        const atEnd = nearEnd();
+        stream.append(renderNotice(frame));
+        followOrOffer(atEnd);
+      }
+      tell("live:frame", frame);
     }
+  }
+
+  // Breakout rooms live in their own module (breakout.js): it hears frames as DOM events and
+  // sends through the room's socket. A listener that handles a frame cancels the event.
+  function tell(name, frame) {
+    return root.dispatchEvent(new CustomEvent(name, { detail: frame, cancelable: true }));
+  }
+  root.liveSend = (frame) => send(frame);
+
+  function renderNotice(frame) {
+    const text =
+      frame.type === "breakout.open"
+        ? `The facilitator opened ${frame.rooms.length} breakout rooms until ${clock.format(new Date(frame.ends_at))}.`
+        : frame.detail;
+    return el(
+      "li",
+      { class: "forum-live-event forum-live-event--notice", id: `live-seq-${frame.seq}`, "data-seq": frame.seq, "data-kind": frame.type },
+      el("p", { class: "forum-meta" }, el("strong", {}, text), " ", el("time", { datetime: new Date(frame.created).toISOString() }, clock.format(new Date(frame.created)))),
+    );
   }
 
   // -- rendering ---------------------------------------------------------------------------
@@ -383,6 +417,7 @@ function start(root) {
 
   function enhance(item) {
     const seq = Number(item.dataset.seq);
+    if (item.classList.contains("forum-live-event--notice")) return;
     if (item.classList.contains("forum-live-event--removed") || item.querySelector(".forum-actions")) return;
     const actions = el("p", { class: "forum-actions forum-meta" });
     actions.append(

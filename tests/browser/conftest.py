@@ -109,6 +109,8 @@ def live_app() -> Iterator[LiveApp]:
         # Mail links are built on SITE_URL, never on the request's host: the app's own address.
         "SITE_URL": f"http://127.0.0.1:{port}",
         "PYTHONUNBUFFERED": "1",
+        # Breakout rooms' "minute" (test_breakout_journey.py): short enough to wait for.
+        "LIVE_BREAKOUT_MINUTE_SECONDS": "15",
     }
     env.pop("REDIS_URL", None)
     env.pop("DJANGO_SETTINGS_MODULE", None)

@@ -106,7 +106,14 @@ class Room:
         while self.welcome["last_seq"] > (frames[-1]["seq"] if frames else after_seq):
             frames.append(
                 await self.recv_type(
-                    "message", "question", "message.removed", "state", "poll.open", "poll.close"
+                    "message",
+                    "question",
+                    "message.removed",
+                    "state",
+                    "poll.open",
+                    "poll.close",
+                    "breakout.open",
+                    "breakout.close",
                 )
             )
         return frames
