@@ -25,7 +25,7 @@ from community import policy as community_policy
 from community.http import guidelines_url
 from community.policy import GuidelinesRequired
 
-from . import policy, selectors, services
+from . import fanout, policy, selectors, services
 from .broadcast import (
     account_group,
     auth_session_group,
@@ -37,9 +37,10 @@ from .broadcast import (
     participants_group,
     session_group,
 )
+from .fanout import FanoutMember
 from .models import HeldQuestion, LiveSession
 from .policy import LiveRefusal
-from .sockets import LeanLayerDispatch, database_sync_to_async
+from .sockets import database_sync_to_async
 
 logger = logging.getLogger(__name__)
 
@@ -125,7 +126,7 @@ def schedule_presence(layer, session_id: int, key: str) -> None:
     )
 
 
-class LiveSessionConsumer(LeanLayerDispatch, AsyncJsonWebsocketConsumer):
+class LiveSessionConsumer(FanoutMember, AsyncJsonWebsocketConsumer):
     groups: list[str] = []
     LAYER_HANDLERS = {
         "live.event": "live_event",
@@ -179,8 +180,8 @@ class LiveSessionConsumer(LeanLayerDispatch, AsyncJsonWebsocketConsumer):
             groups.append(backchannel_group(self.session_id))
         if not self.facilitating:
             groups.append(participants_group(self.session_id))
-        for group in groups:
-            await self.channel_layer.group_add(group, self.channel_name)
+        for group in groups:  # one subscription per group per process (realtime.fanout)
+            await fanout.join(self, group)
             self.joined.append(group)
         await aclose_old_connections()
 
@@ -235,8 +236,7 @@ class LiveSessionConsumer(LeanLayerDispatch, AsyncJsonWebsocketConsumer):
         await self.close(code=code)
 
     async def disconnect(self, code: int) -> None:
-        for group in self.joined:
-            await self.channel_layer.group_discard(group, self.channel_name)
+        # FanoutMember.websocket_disconnect has left the groups already.
         if self.present:
             self.present = False
             if await database_sync_to_async(self._leave)():
@@ -579,7 +579,17 @@ class LiveSessionConsumer(LeanLayerDispatch, AsyncJsonWebsocketConsumer):
         "poll.close": cmd_poll_close,
     }
 
-    # -- messages from the channel layer ------------------------------------------------------
+    # -- messages from the channel layer (each group's, via the process's hub) ---------------
+
+    def fanout_waits(self, message: dict) -> bool:
+        """A stored event past a gap is preceded by the missing events, read from the database:
+        that one waits in this socket's backlog (in order) instead of holding up the hub."""
+        return (
+            message.get("type") == "live.event"
+            and self.cursor is not None
+            and not self.revoked
+            and message["seq"] > self.cursor + 1
+        )
 
     async def live_event(self, message: dict) -> None:
         """A stored event: deliver in order, filling any gap from the database first."""
