@@ -222,3 +222,32 @@ async def test_a_thread_page_group_has_one_subscription_for_all_its_pages(
     for room in pages:
         await room.close()
     assert layer_members(group) == set()
+
+
+async def test_when_the_layer_fails_the_hub_closes_its_sockets_and_a_new_one_resubscribes(
+    live_session, enter, member, monkeypatch
+):
+    room = await enter(member, live_session)
+    layer = get_channel_layer()
+    hub = fanout.hub_for(layer)
+    group = session_group(live_session.pk)
+    real_receive = layer.receive
+    failing = {hub.channels[group]}
+
+    async def receive(channel):
+        if channel in failing:
+            raise ConnectionError("Redis went away")
+        return await real_receive(channel)
+
+    monkeypatch.setattr(layer, "receive", receive)
+    hub.readers[group].cancel()  # restart the reader on the failing receive
+    hub.readers[group] = asyncio.create_task(hub._read(group, hub.channels[group]))
+    assert (await room.comm.receive_output(2)) == {"type": "websocket.close", "code": 1011}
+    assert group not in hub.members
+    await room.close()
+    monkeypatch.setattr(layer, "receive", real_receive)
+    again = await enter(member, live_session)
+    assert len(hub.members[group]) == 1 and hub.channels[group] not in failing
+    event = await said(member, live_session, "Back again")
+    assert (await again.recv_type("message"))["seq"] == event.seq
+    await again.close()
