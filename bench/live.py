@@ -259,6 +259,10 @@ class Peer:
             open_timeout=timeout,
             close_timeout=2,
             max_queue=None,
+            # No keepalive pings: at 1,000 clients a loaded bench process can miss the pong
+            # deadline and close a healthy socket with 1011 (a figure of the client, not the
+            # server); the idle soak checks the servers' own timeouts.
+            ping_interval=None,
         )
         self.reader = asyncio.create_task(self._read(self.ws))
         await self.ws.send(json.dumps({"type": "hello", "after_seq": after_seq}))

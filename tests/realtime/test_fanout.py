@@ -95,7 +95,7 @@ async def test_a_revoked_socket_gets_nothing_more_while_its_neighbour_does(
     )
     event = await said(other_member, live_session, "After the removal")
     await layer.group_send(session_group(live_session.pk), {"type": "live.push", "text": "{}"})
-    assert (await kicked.recv())["detail"] == "Removed."
+    assert (await kicked.recv_type("error"))["detail"] == "Removed."
     assert (await kicked.comm.receive_output(2))["code"] == 4403
     assert await kicked.comm.receive_nothing(0.3)
     assert (await stays.recv_type("message"))["seq"] == event.seq
@@ -112,7 +112,7 @@ async def test_a_kick_of_one_socket_by_its_channel_is_ordered_before_later_frame
     await layer.send(
         consumer.channel_name, {"type": "live.control", "action": "kick", "text": encode(frame)}
     )
-    assert (await room.recv())["detail"] == "Elsewhere."
+    assert (await room.recv_type("error"))["detail"] == "Elsewhere."
     assert (await room.comm.receive_output(2))["code"] == 4403
     await layer.group_send(session_group(live_session.pk), {"type": "live.push", "text": "{}"})
     assert await room.comm.receive_nothing(0.3)
