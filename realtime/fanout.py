@@ -57,7 +57,7 @@ class Hub:
         async with self._lock(group):
             members = self.members.get(group)
             if members is None:
-                channel = await self.layer.new_channel(prefix="fanout")
+                channel = await self.layer.new_channel()
                 await self.layer.group_add(group, channel)
                 self.channels[group] = channel
                 members = self.members[group] = set()
