@@ -706,7 +706,12 @@ async def measure(stack: Stack, seed: dict, database_url: str, args) -> dict:
         rooms.append((args.live_large, args.live_large_messages, args.live_large_rate))
     for n, messages, rate in rooms:
         print(f"bench live: delivery, {n} clients", file=sys.stderr)
-        rows = await bench.delivery(kinds, n, messages, rate)
+        try:
+            rows = await bench.delivery(kinds, n, messages, rate)
+        except Exception as exc:  # e.g. handshakes refused on an overloaded machine
+            print(f"bench live: {n} clients failed: {exc!r}", file=sys.stderr)
+            out.setdefault("failed", []).append({"clients": n, "error": repr(exc)})
+            continue
         rows["forum"]["large"] = messages is not None
         forum, floor = rows["forum"], rows["floor"]
         forum["p99_ratio_to_floor"] = _ratio(forum["p99_ms"], floor["p99_ms"])
@@ -715,6 +720,8 @@ async def measure(stack: Stack, seed: dict, database_url: str, args) -> dict:
             forum["cpu_ms_per_delivery"], floor["cpu_ms_per_delivery"]
         )
         out["delivery"] += [rows[k] for k in kinds]
+        for k in kinds:  # in the log too, should a later scenario end the run
+            print(f"bench live: row {json.dumps(rows[k], default=str)}", file=sys.stderr)
     print("bench live: catch-up", file=sys.stderr)
     out["catch_up"] = await bench.catch_up(args.live_catch_up)
     for kind in [k for k in kinds if k != "lean"]:
