@@ -28,7 +28,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
 HOST = "127.0.0.1"
-TARGET_RATIO = 1.5
+TARGET_RATIO = 1.5  # p99 against the channels floor
+TARGET_CPU_RATIO = 0.5  # CPU per delivery against the channels floor (issue 17: fan-out)
+LARGE_P99_MS = 1000  # the large room (1,000 clients at 5 messages/s): p99 under 1 s
 CONNECT_BATCH = 50  # clients connected at once outside the storm
 
 
@@ -72,11 +74,30 @@ def _seed(members: int, prefill: int) -> dict:
 
 
 def _free_port() -> int:
+    """A free loopback port: from ``BENCH_PORTS`` (``first-last``) when set, so engineers
+    sharing a machine keep to their own ranges; else any the kernel gives."""
     import socket
 
+    span = os.environ.get("BENCH_PORTS")
+    if span:
+        first, last = (int(part) for part in span.split("-"))
+        for port in range(first, last + 1):
+            if port in _PORTS_TAKEN:
+                continue
+            with socket.socket() as sock:
+                try:
+                    sock.bind((HOST, port))
+                except OSError:
+                    continue
+            _PORTS_TAKEN.add(port)
+            return port
+        raise SystemExit(f"No free port in BENCH_PORTS={span}")
     with socket.socket() as sock:
         sock.bind((HOST, 0))
         return sock.getsockname()[1]
+
+
+_PORTS_TAKEN: set[int] = set()
 
 
 def _wait_port(port: int, proc: subprocess.Popen, log: Path, seconds: float = 60) -> None:
@@ -238,6 +259,10 @@ class Peer:
             open_timeout=timeout,
             close_timeout=2,
             max_queue=None,
+            # No keepalive pings: at 1,000 clients a loaded bench process can miss the pong
+            # deadline and close a healthy socket with 1011 (a figure of the client, not the
+            # server); the idle soak checks the servers' own timeouts.
+            ping_interval=None,
         )
         self.reader = asyncio.create_task(self._read(self.ws))
         await self.ws.send(json.dumps({"type": "hello", "after_seq": after_seq}))
@@ -437,7 +462,9 @@ class Bench:
                 break
         return time.monotonic() - started
 
-    async def delivery(self, kinds: list[str], n: int) -> dict[str, dict]:
+    async def delivery(
+        self, kinds: list[str], n: int, messages: int | None = None, rate: float | None = None
+    ) -> dict[str, dict]:
         """N clients per stack, connected at once; one sender per stack at the fixed rate.
 
         The stacks take turns in blocks of ``--live-block`` messages (the order alternating),
@@ -445,6 +472,8 @@ class Bench:
         (noisy neighbours) in the same minutes; figures are pooled over the blocks.
         """
         args = self.args
+        messages = args.live_messages if messages is None else messages
+        rate = args.live_rate if rate is None else rate
         runs, peers, senders, rows = {}, {}, {}, {}
         for kind in kinds:
             run = runs[kind] = self.scenario(kind)
@@ -473,22 +502,20 @@ class Bench:
                 "cpu_s": 0.0,
                 "redis_cpu_s": 0.0,
             }
-        block = max(1, min(args.live_block, args.live_messages))
-        for number, first in enumerate(range(0, args.live_messages, block)):
-            count = min(block, args.live_messages - first)
+        block = max(1, min(args.live_block, messages))
+        for number, first in enumerate(range(0, messages, block)):
+            count = min(block, messages - first)
             order = kinds if number % 2 == 0 else [kinds[1], kinds[0], *kinds[2:]]
             for kind in order:
                 run, row = runs[kind], rows[kind]
                 connected = sum(1 for peer in peers[kind] if peer.ws is not None)
                 cpu1 = self.cpu(kind)
-                await self._send(run, senders[kind], count, args.live_rate, first)
+                await self._send(run, senders[kind], count, rate, first)
                 await self._drain(run, connected * (first + count))
                 cpu2 = self.cpu(kind)
                 row["cpu_s"] += cpu2[0] - cpu1[0]
                 row["redis_cpu_s"] += cpu2[1] - cpu1[1]
-        cmids_all = {
-            kind: [f"{runs[kind].tag}{i}" for i in range(args.live_messages)] for kind in kinds
-        }
+        cmids_all = {kind: [f"{runs[kind].tag}{i}" for i in range(messages)] for kind in kinds}
         for kind in kinds:
             run, row, cmids = runs[kind], rows[kind], cmids_all[kind]
             connected = [peer for peer in peers[kind] if peer.ws is not None]
@@ -503,10 +530,11 @@ class Bench:
             repaired = await self._repair(run, connected, cmids) if kind == "forum" else 0
             lost_after = sum(1 for peer in connected for c in cmids if c not in peer.got)
             row.update(
-                messages=args.live_messages,
+                messages=messages,
+                rate=rate,
                 block=block,
                 acked=len(run.acked),
-                deliveries_expected=len(connected) * args.live_messages,
+                deliveries_expected=len(connected) * messages,
                 delivered_live=live,
                 lost_before_repair=lost_before,
                 repaired=repaired,
@@ -673,9 +701,18 @@ async def measure(stack: Stack, seed: dict, database_url: str, args) -> dict:
     kinds = ["forum", "floor"] + (["lean"] if args.live_lean else [])
     kinds += ["raw"] if args.live_raw else []
     out: dict = {"delivery": [], "storm": [], "catch_up": None, "faults": None}
-    for n in args.live_clients:
+    rooms = [(n, None, None) for n in args.live_clients]
+    if args.live_large:
+        rooms.append((args.live_large, args.live_large_messages, args.live_large_rate))
+    for n, messages, rate in rooms:
         print(f"bench live: delivery, {n} clients", file=sys.stderr)
-        rows = await bench.delivery(kinds, n)
+        try:
+            rows = await bench.delivery(kinds, n, messages, rate)
+        except Exception as exc:  # e.g. handshakes refused on an overloaded machine
+            print(f"bench live: {n} clients failed: {exc!r}", file=sys.stderr)
+            out.setdefault("failed", []).append({"clients": n, "error": repr(exc)})
+            continue
+        rows["forum"]["large"] = messages is not None
         forum, floor = rows["forum"], rows["floor"]
         forum["p99_ratio_to_floor"] = _ratio(forum["p99_ms"], floor["p99_ms"])
         forum["p50_ratio_to_floor"] = _ratio(forum["p50_ms"], floor["p50_ms"])
@@ -683,6 +720,8 @@ async def measure(stack: Stack, seed: dict, database_url: str, args) -> dict:
             forum["cpu_ms_per_delivery"], floor["cpu_ms_per_delivery"]
         )
         out["delivery"] += [rows[k] for k in kinds]
+        for k in kinds:  # in the log too, should a later scenario end the run
+            print(f"bench live: row {json.dumps(rows[k], default=str)}", file=sys.stderr)
     print("bench live: catch-up", file=sys.stderr)
     out["catch_up"] = await bench.catch_up(args.live_catch_up)
     for kind in [k for k in kinds if k != "lean"]:
@@ -703,7 +742,9 @@ def prepare(args, base_env: dict[str, str]) -> tuple[str, dict[str, str]]:
     url = urllib.parse.urlsplit(args.live_database_url)
     if not url.scheme.startswith("postgres"):
         raise SystemExit("The live bench needs PostgreSQL: pass --database-url postgres://…")
-    name = (url.path.lstrip("/") or "forum").removesuffix("_bench") + "_bench_live"
+    name = args.live_database_name or (
+        (url.path.lstrip("/") or "forum").removesuffix("_bench") + "_bench_live"
+    )
     admin = url._replace(path="/postgres").geturl()
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -722,7 +763,7 @@ def prepare(args, base_env: dict[str, str]) -> tuple[str, dict[str, str]]:
 
 def run(args, base_env: dict[str, str], workdir: Path) -> dict:
     database_url, env = prepare(args, base_env)
-    members = max([*args.live_clients, args.live_storm])
+    members = max([*args.live_clients, args.live_storm, args.live_large])
     started = time.monotonic()
     subprocess.run(
         [PY, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True
@@ -765,7 +806,12 @@ def run(args, base_env: dict[str, str], workdir: Path) -> dict:
             ["redis-server", "--version"], text=True, capture_output=True
         ).stdout.strip(),
         websockets=_version("websockets"),
-        targets={"p99_ratio": TARGET_RATIO, "cpu_ratio": TARGET_RATIO, "lost": 0},
+        targets={
+            "p99_ratio": TARGET_RATIO,
+            "cpu_ratio": TARGET_CPU_RATIO,
+            "lost": 0,
+            "large_p99_ms": LARGE_P99_MS,
+        },
     )
     return result
 
@@ -788,16 +834,21 @@ def markdown(live: dict) -> list[str]:
         "| stack | clients | connected | delivered | lost before repair | lost | p50 ms | p99 ms "
         "| ack p50 ms | CPU ms / delivery | p99 ÷ floor | CPU ÷ floor | targets |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+        # Targets: p99 at most 1.5x the floor's, CPU per delivery at most 0.5x (issue 17); the
+        # large room (its rate in the clients column): p99 under 1 s, all delivered.
     ]
     for row in live["delivery"]:
         ratios = ("", "", "")
         if row["kind"] == "forum":
             misses = []
-            if row["lost"]:
+            if row["lost"] or row["delivered_live"] + row["repaired"] < row["deliveries_expected"]:
                 misses.append("lost")
-            if (row.get("p99_ratio_to_floor") or 99) > TARGET_RATIO:
+            if row.get("large"):
+                if (row.get("p99_ms") or 1e9) >= LARGE_P99_MS:
+                    misses.append("p99")
+            elif (row.get("p99_ratio_to_floor") or 99) > TARGET_RATIO:
                 misses.append("p99")
-            if (row.get("cpu_ratio_to_floor") or 99) > TARGET_RATIO:
+            if (row.get("cpu_ratio_to_floor") or 99) > TARGET_CPU_RATIO:
                 misses.append("CPU")
             ratios = (
                 row.get("p99_ratio_to_floor"),
@@ -805,7 +856,8 @@ def markdown(live: dict) -> list[str]:
                 "met" if not misses else "missed: " + ", ".join(misses),
             )
         lines.append(
-            f"| {row['kind']} | {row['clients']} | {row['connected']} | {row['delivered_live']:,} "
+            f"| {row['kind']} | {row['clients']}{' at ' + str(row['rate']) + '/s' if row.get('rate') != live['rate'] else ''} "
+            f"| {row['connected']} | {row['delivered_live']:,} "
             f"| {row['lost_before_repair']} | {row['lost']} | {row['p50_ms']} | {row['p99_ms']} "
             f"| {row.get('ack_p50_ms')} | {row['cpu_ms_per_delivery']} | {ratios[0]} | {ratios[1]} | {ratios[2]} |"
         )

@@ -118,6 +118,21 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         action="store_true",
         help="Also a channels floor without the per-message close_old_connections hop.",
     )
+    live.add_argument(
+        "--live-large", type=int, default=1000, help="Clients in the large room (1000; 0 skips)."
+    )
+    live.add_argument(
+        "--live-large-rate", type=float, default=5.0, help="Messages per second there (5)."
+    )
+    live.add_argument(
+        "--live-large-messages", type=int, default=None, help="Messages there (100; 50 quick)."
+    )
+    live.add_argument(
+        "--live-database-name",
+        default=os.environ.get("BENCH_LIVE_DATABASE"),
+        help="The database the live bench drops and recreates (<name>_bench_live; or "
+        "BENCH_LIVE_DATABASE), so two people's runs on one server do not collide.",
+    )
     live.add_argument("--no-live-raw", dest="live_raw", action="store_false")
     live.add_argument("--no-live-faults", dest="live_faults", action="store_false")
     args = parser.parse_args(argv)
@@ -128,6 +143,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ]
     if args.live_messages is None:
         args.live_messages = 100 if args.quick else 300
+    if args.live_large_messages is None:
+        args.live_large_messages = 50 if args.quick else 100
     if args.soak_seconds is None:
         args.soak_seconds = 10.0 if args.quick else 120.0
     args.live_database_url = args.database_url or "postgres://postgres@127.0.0.1:5432/forum"

@@ -27,7 +27,7 @@ from community import policy as community_policy
 from community.http import guidelines_url
 from community.policy import GuidelinesRequired
 
-from . import breakouts, policy, selectors, services
+from . import breakouts, fanout, policy, selectors, services
 from .broadcast import (
     account_group,
     auth_session_group,
@@ -40,9 +40,10 @@ from .broadcast import (
     participants_group,
     session_group,
 )
+from .fanout import FanoutMember
 from .models import HeldQuestion, LiveSession
 from .policy import LiveRefusal
-from .sockets import LeanLayerDispatch, database_sync_to_async
+from .sockets import database_sync_to_async
 
 logger = logging.getLogger(__name__)
 
@@ -150,7 +151,7 @@ async def _close_breakouts_if_due(session_id: int) -> None:
         logger.exception("Closing the breakout rooms of live session %s failed", session_id)
 
 
-class LiveSessionConsumer(LeanLayerDispatch, AsyncJsonWebsocketConsumer):
+class LiveSessionConsumer(FanoutMember, AsyncJsonWebsocketConsumer):
     groups: list[str] = []
     LAYER_HANDLERS = {
         "live.event": "live_event",
@@ -158,6 +159,10 @@ class LiveSessionConsumer(LeanLayerDispatch, AsyncJsonWebsocketConsumer):
         "live.control": "live_control",
         "socket.end": "socket_end",
         "socket.standing": "socket_standing",
+        "breakout.event": "breakout_event",
+        "breakout.push": "breakout_push",
+        "breakout.join": "breakout_join",
+        "breakout.leave": "breakout_leave",
     }
 
     # -- connection -------------------------------------------------------------------------
@@ -204,8 +209,8 @@ class LiveSessionConsumer(LeanLayerDispatch, AsyncJsonWebsocketConsumer):
             groups.append(backchannel_group(self.session_id))
         if not self.facilitating:
             groups.append(participants_group(self.session_id))
-        for group in groups:
-            await self.channel_layer.group_add(group, self.channel_name)
+        for group in groups:  # one subscription per group per process (realtime.fanout)
+            await fanout.join(self, group)
             self.joined.append(group)
         await aclose_old_connections()
 
@@ -260,8 +265,7 @@ class LiveSessionConsumer(LeanLayerDispatch, AsyncJsonWebsocketConsumer):
         await self.close(code=code)
 
     async def disconnect(self, code: int) -> None:
-        for group in self.joined:
-            await self.channel_layer.group_discard(group, self.channel_name)
+        # FanoutMember.websocket_disconnect has left the groups already.
         if self.present:
             self.present = False
             if await database_sync_to_async(self._leave)():
@@ -589,13 +593,13 @@ class LiveSessionConsumer(LeanLayerDispatch, AsyncJsonWebsocketConsumer):
         if room_id in cursors:
             return
         group = breakout_group(self.session_id, room_id)
-        await self.channel_layer.group_add(group, self.channel_name)
+        await fanout.join(self, group)
         self.joined.append(group)
         cursors[room_id] = 0
 
     async def _leave_room(self, room_id: int) -> None:
         group = breakout_group(self.session_id, room_id)
-        await self.channel_layer.group_discard(group, self.channel_name)
+        await fanout.leave(self, group)
         if group in self.joined:
             self.joined.remove(group)
         self._breakout_cursors().pop(room_id, None)
@@ -743,7 +747,21 @@ class LiveSessionConsumer(LeanLayerDispatch, AsyncJsonWebsocketConsumer):
         "breakout.visit": cmd_breakout_visit,
     }
 
-    # -- messages from the channel layer ------------------------------------------------------
+    # -- messages from the channel layer (each group's, via the process's hub) ---------------
+
+    def fanout_waits(self, message: dict) -> bool:
+        """A stored event past a gap is preceded by the missing events, read from the database:
+        that one waits in this socket's backlog (in order) instead of holding up the hub."""
+        if self.cursor is None or self.revoked:
+            return False
+        kind = message.get("type")
+        if kind == "live.event":
+            return message["seq"] > self.cursor + 1
+        if kind == "breakout.event":
+            room = self._breakout_cursors().get(message["room_id"])
+            return room is not None and message["seq"] > room + 1
+        # Placed in a room: it reads what the room already holds.
+        return kind == "breakout.join"
 
     async def live_event(self, message: dict) -> None:
         """A stored event: deliver in order, filling any gap from the database first."""

@@ -12,9 +12,10 @@ from django.conf import settings
 from community import policy as community_policy
 from community import signals
 from community.models import User
-from realtime import policy
+from realtime import fanout, policy
 from realtime.broadcast import account_group, auth_session_group, notify_group, thread_group
-from realtime.sockets import LeanLayerDispatch, database_sync_to_async
+from realtime.fanout import FanoutMember
+from realtime.sockets import database_sync_to_async
 
 from . import socket_cap
 from .models import Thread
@@ -23,7 +24,7 @@ from .models import Thread
 _MAY_HIDE = {signals.BANNED, signals.REMOVED}
 
 
-class ThreadConsumer(LeanLayerDispatch, AsyncJsonWebsocketConsumer):
+class ThreadConsumer(FanoutMember, AsyncJsonWebsocketConsumer):
     """Pushes new replies (and the member's unread count) to an open thread page."""
 
     LAYER_HANDLERS = {
@@ -52,8 +53,8 @@ class ThreadConsumer(LeanLayerDispatch, AsyncJsonWebsocketConsumer):
             auth_session_group(self.session_key),
             account_group(self.user_id),
         )
-        for group in groups:
-            await self.channel_layer.group_add(group, self.channel_name)
+        for group in groups:  # one subscription per group per process (realtime.fanout)
+            await fanout.join(self, group)
             self.joined.append(group)
         evicted = await sync_to_async(socket_cap.hold_socket, thread_sensitive=False)(
             self.user_id, self.channel_name
@@ -85,8 +86,7 @@ class ThreadConsumer(LeanLayerDispatch, AsyncJsonWebsocketConsumer):
         )
 
     async def disconnect(self, code: int) -> None:
-        for group in self.joined:
-            await self.channel_layer.group_discard(group, self.channel_name)
+        # FanoutMember.websocket_disconnect has left the groups already.
         self.joined = []
         if self.held:
             self.held = False
@@ -103,6 +103,14 @@ class ThreadConsumer(LeanLayerDispatch, AsyncJsonWebsocketConsumer):
         self.revoked = True
         await self.send(text_data=text)
         await self.close(code=code)
+
+    def fanout_waits(self, message: dict) -> bool:
+        """A ban or removal in the thread's space reads the database: off the hub's path."""
+        return (
+            message.get("type") == "socket.standing"
+            and message.get("change") in _MAY_HIDE
+            and message.get("space_id") == self.space_id
+        )
 
     async def thread_push(self, message: dict) -> None:
         if not self.revoked:
