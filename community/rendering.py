@@ -181,6 +181,23 @@ _ATTRIBUTE = re.compile(r' ([a-z][a-z-]*)="([^"]*)"')
 _SPACES = " \t\n\r\f"
 
 
+_TABLE_TAGS = frozenset({"table", "thead", "tbody", "tr", "th", "td"})
+_TABLE_PARENTS = frozenset({"table", "thead", "tbody", "tr"})
+
+
+def _table_child_allowed(name: str, parent: str | None) -> bool:
+    """Tables only as markdown-it builds them: table > thead|tbody > tr > th|td."""
+    if name == "table":
+        return parent not in {"table", "thead", "tbody", "tr", "p"}
+    if name in {"thead", "tbody"}:
+        return parent == "table"
+    if name == "tr":
+        return parent in {"thead", "tbody"}
+    if name in {"th", "td"}:
+        return parent == "tr"
+    return False
+
+
 def _text_tokens(data: str):
     """Text as html5lib's walker gives it: leading and trailing whitespace as their own tokens."""
     middle = data.lstrip(_SPACES)
@@ -222,20 +239,9 @@ def _markdown_tokens(html: str) -> list[dict] | None:
             continue
         if name in {"p", "a"} and name in stack:
             return None
-        if name in {"table", "thead", "tbody", "tr", "th", "td"} or (
-            stack and stack[-1] in {"table", "thead", "tbody", "tr"}
-        ):
-            # Tables only as markdown-it builds them: table > thead|tbody > tr > th|td.
+        if name in _TABLE_TAGS or (stack and stack[-1] in _TABLE_PARENTS):
             parent = stack[-1] if stack else None
-            allowed = {
-                "table": parent not in {"table", "thead", "tbody", "tr", "p"},
-                "thead": parent == "table",
-                "tbody": parent == "table",
-                "tr": parent in {"thead", "tbody"},
-                "th": parent == "tr",
-                "td": parent == "tr",
-            }
-            if not allowed.get(name, False):
+            if not _table_child_allowed(name, parent):
                 return None
         tokens.append({"type": "StartTag", "name": name, "namespace": _NAMESPACE, "data": data})
         stack.append(name)
@@ -244,6 +250,138 @@ def _markdown_tokens(html: str) -> list[dict] | None:
         return None
     tokens.extend(_text_tokens(rest))
     return tokens
+
+
+# Text as markdown-it writes it: ``&<>"`` escaped as ``&amp;``, ``&lt;``, ``&gt;`` and
+# ``&quot;``, no other ``&``. bleach's filter and serializer give such text back byte for byte
+# (``&amp;`` becomes ``&`` and is escaped again, the other three are kept as entities), except
+# for the invisible characters it replaces in non-space text.
+_MARKDOWN_TEXT = re.compile(r"[^&<>]*(?:&(?:amp|lt|gt|quot);[^&<>]*)*")
+_INVISIBLE_TEXT = bleach.sanitizer.INVISIBLE_CHARACTERS_RE
+
+# Each distinct tag of markdown-it's output as bleach's filter, our filters and bleach's
+# serializer give it back ("" when the tag is stripped), by its source text.
+_TAG_DECISIONS: dict[str, str] = {}
+_TAG_DECISIONS_MAX = 8_192
+
+
+def _visible_text(data: str) -> str:
+    """bleach's handling of markdown-it's text: invisible characters replaced outside the
+    leading and trailing spaces (html5lib's walker gives those as their own tokens)."""
+    if _INVISIBLE_TEXT.search(data) is None:
+        return data
+    middle = data.lstrip(_SPACES)
+    core = middle.rstrip(_SPACES)
+    replaced = _INVISIBLE_TEXT.sub(bleach.sanitizer.INVISIBLE_REPLACEMENT_CHAR, core)
+    return data[: len(data) - len(middle)] + replaced + middle[len(core) :]
+
+
+def _tag_token(source: str, closing: str, name: str, attributes: str) -> dict:
+    if closing:
+        return {"type": "EndTag", "name": name, "namespace": _NAMESPACE}
+    data = {(None, key): value for key, value in _ATTRIBUTE.findall(attributes)}
+    kind = "EmptyTag" if name in _VOID else "StartTag"
+    return {"type": kind, "name": name, "namespace": _NAMESPACE, "data": data}
+
+
+def _markdown_pieces(html: str) -> tuple[list, list[str]] | None:
+    """markdown-it's output cut into its tags (match objects) and texts, in order, with the same
+    checks as :func:`_markdown_tokens`: ``None`` when it is not exactly markup markdown-it writes.
+    Texts are strings; the second list holds them alone (for the words)."""
+    pieces: list = []
+    texts: list[str] = []
+    stack: list[str] = []
+    position = 0
+    text_ok = _MARKDOWN_TEXT.fullmatch
+    for match in _MARKUP.finditer(html):
+        if match.start() > position:
+            text = html[position : match.start()]
+            if text_ok(text) is None:
+                return None
+            pieces.append(text)
+            texts.append(text)
+        position = match.end()
+        closing, name, attributes = match.groups()
+        if name not in ALLOWED_TAGS:
+            return None
+        if closing:
+            if attributes or not stack or stack.pop() != name or name in _VOID:
+                return None
+            pieces.append(match)
+            continue
+        if name in _VOID:
+            pieces.append(match)
+            continue
+        if name in {"p", "a"} and name in stack:
+            return None
+        if name in _TABLE_TAGS or (stack and stack[-1] in _TABLE_PARENTS):
+            parent = stack[-1] if stack else None
+            if not _table_child_allowed(name, parent):
+                return None
+        pieces.append(match)
+        stack.append(name)
+    rest = html[position:]
+    if stack or text_ok(rest) is None:
+        return None
+    if rest:
+        pieces.append(rest)
+        texts.append(rest)
+    return pieces, texts
+
+
+def _decide_tags(cleaner: _Cleaner, sources: dict[str, re.Match]) -> None:
+    """Ask bleach's filter (with ours) and bleach's serializer about each of ``sources`` once,
+    in one stream: an empty space token after each tag marks where its output ends."""
+    stream: list[dict] = []
+    marks: list[dict] = []
+    for source, match in sources.items():
+        stream.append(_tag_token(source, *match.groups()))
+        mark = {"type": "SpaceCharacters", "data": ""}
+        stream.append(mark)
+        marks.append(mark)
+    outputs: list[str] = []
+    group: list[dict] = []
+    serializer = cleaner.serializer
+    for token in cleaner.filtered(stream):
+        if len(outputs) < len(marks) and token is marks[len(outputs)]:
+            outputs.append("".join(serializer.serialize(iter(group))))
+            group = []
+        elif token["type"] != "Characters" or token["data"]:
+            group.append(token)
+    if group or len(outputs) != len(sources):  # pragma: no cover - the filters drop no marks.
+        raise RuntimeError("bleach's filters changed the stream's shape")
+    if len(_TAG_DECISIONS) + len(outputs) > _TAG_DECISIONS_MAX:
+        _TAG_DECISIONS.clear()
+    _TAG_DECISIONS.update(zip(sources, outputs, strict=True))
+
+
+def _clean_markdown(html: str) -> tuple[str, str] | None:
+    """(clean HTML, the raw text) of markdown-it's own output, or ``None`` for anything else.
+
+    Every distinct tag is decided by bleach's sanitizer filter and written by bleach's
+    serializer (once, then remembered); the text between tags is what bleach's filter and
+    serializer would give back for it (:data:`_MARKDOWN_TEXT`). Same bytes as bleach's full
+    parse: tests/threads/test_rendering_performance.py compares them on the corpus, every XSS
+    vector and seeded random bodies."""
+    cut = _markdown_pieces(html)
+    if cut is None:
+        return None
+    pieces, texts = cut
+    decisions = _TAG_DECISIONS
+    unknown = {}
+    for piece in pieces:
+        if not isinstance(piece, str):
+            source = piece.group(0)
+            if source not in decisions:
+                unknown[source] = piece
+    if unknown:
+        _decide_tags(_cleaner(), unknown)
+        decisions = _TAG_DECISIONS
+    out = [
+        _visible_text(piece) if isinstance(piece, str) else decisions[piece.group(0)]
+        for piece in pieces
+    ]
+    return "".join(out), "".join(texts)
 
 
 def _copy_token(token):
@@ -301,6 +439,10 @@ class _Cleaner(bleach.sanitizer.Cleaner):
         self.walker = _TreeWalker
 
     def clean(self, text: str, *, fast: bool = True) -> str:
+        if fast and isinstance(text, str):
+            done = _clean_markdown(text)
+            if done is not None:
+                return done[0]
         tokens = _markdown_tokens(text) if fast and isinstance(text, str) else None
         if tokens is None:
             return super().clean(text)
@@ -308,6 +450,10 @@ class _Cleaner(bleach.sanitizer.Cleaner):
 
     def clean_tokens(self, tokens: list[dict]) -> str:
         """bleach's sanitizer filter, our filters and bleach's serializer over ``tokens``."""
+        return self.serializer.render(self.filtered(tokens))
+
+    def filtered(self, tokens: list[dict]):
+        """bleach's sanitizer filter and our filters over ``tokens``."""
         filtered = _SanitizerFilter(
             source=iter(tokens),
             allowed_tags=self.tags,
@@ -319,7 +465,7 @@ class _Cleaner(bleach.sanitizer.Cleaner):
         )
         for filter_class in self.filters:
             filtered = filter_class(source=filtered)
-        return self.serializer.render(filtered)
+        return filtered
 
 
 class _LinkRel(Filter):
@@ -745,6 +891,9 @@ def _words(source_html: str, tokens: list[dict] | None = None) -> str:
 
 def _render_now(text: str) -> Rendered:
     source = _demote_headings(_markdown().render(text or ""))
+    done = _clean_markdown(source)
+    if done is not None:
+        return Rendered(html=done[0].strip(), text=" ".join(html.unescape(done[1]).split()))
     tokens = _markdown_tokens(source)
     if tokens is None:
         return Rendered(html=sanitize(source).strip(), text=_words(source))
