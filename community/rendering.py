@@ -46,6 +46,8 @@ from markdown_it.rules_core import StateCore
 from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 
+from community.rendering_inline import MarkerInlineParser
+
 # Bump when the pipeline or allow-list changes: `manage.py rerender_posts` re-renders older rows.
 # 2: linkify in markdown-it instead of bleach's LinkifyFilter (linear time); link-host disclosure.
 RENDERER_VERSION = 3
@@ -830,6 +832,8 @@ def _markdown() -> MarkdownIt:
         .add("//", None)
     )
     md.helpers = _Helpers
+    # The same inline parser, asking at each character only the rules that can start there.
+    md.inline.__class__ = MarkerInlineParser
     # Pure functions of one URL that parse it each time (mdurl): a body repeating one link
     # thousands of times (bare ``x.co``, a reused reference) parsed it thousands of times.
     md.normalizeLink = lru_cache(maxsize=1024)(md.normalizeLink)

@@ -1,0 +1,131 @@
+"""The renderer's fast paths change the time, never the result.
+
+- markdown-it's own output is cleaned tag by tag (:func:`rendering._clean_markdown`): each
+  distinct tag is still decided by bleach's sanitizer filter and written by bleach's serializer,
+  and the text between tags comes out as bleach gives it back. Compared with bleach's full
+  parse on the whole corpus, every XSS vector and seeded random bodies.
+- The inline parser asks only the rules that can start at each character
+  (:mod:`community.rendering_inline`): compared with markdown-it's own parser.
+"""
+
+import random
+
+import bleach
+import pytest
+from markdown_it.parser_inline import ParserInline
+
+from bench.render_corpus import BODY_MAX, corpus
+from community import rendering
+from community.rendering_inline import INLINE_MARKERS, MarkerInlineParser
+from tests.security.xss_vectors import VECTORS
+
+
+def _stock_cleaner() -> bleach.sanitizer.Cleaner:
+    return bleach.sanitizer.Cleaner(
+        tags=rendering.ALLOWED_TAGS,
+        attributes=rendering._allowed_attribute,
+        protocols=rendering.ALLOWED_PROTOCOLS,
+        strip=True,
+        strip_comments=True,
+        filters=[rendering._LinkRel],
+    )
+
+
+def _markup(body: str) -> str:
+    return rendering._demote_headings(rendering._markdown().render(body))
+
+
+@pytest.fixture
+def fresh_decisions(monkeypatch):
+    """No tag decided by an earlier test: every tag of the body is asked of bleach here."""
+    monkeypatch.setattr(rendering, "_TAG_DECISIONS", {})
+
+
+@pytest.mark.parametrize("size", [BODY_MAX // 4, 400])
+def test_markdown_output_cleaned_tag_by_tag_is_bleach_s_full_parse(size, fresh_decisions):
+    stock = _stock_cleaner()
+    for body in [body for _, body in corpus(max(size, 1000))] + list(VECTORS):
+        html = _markup(body)
+        done = rendering._clean_markdown(html)
+        assert done is not None, body[:60]  # The fast path is the one taken.
+        assert done[0] == stock.clean(html), body[:60]
+        assert rendering.render_markdown(body) == stock.clean(html).strip(), body[:60]
+
+
+def test_random_bodies_clean_tag_by_tag_as_bleach_does(fresh_decisions):
+    """Seeded fuzz: control characters, form feeds, entities, quotes, markup, links."""
+    pieces = [*"ab <>&\"'`*_[]()!#-|:~\\\n\t\x0c\x01\x0b\x7f\x85\u2028\ufeff\ud800é.;/="]
+    pieces += ["http://x.co", "&amp;", "&quot;", "&#0;", "&#x110000;", "```", "> ", "1. "]
+    pieces += ["[a]: /u\n", "<script>", "javascript:", "[x](javascript:y)", "**", "~~", "|-|\n"]
+    pieces += ['[t](https://x.org "a&b")', "[n](https://nhs.uk.evil.example)", "# ", "\x0c\x0b"]
+    stock = _stock_cleaner()
+    rng = random.Random(29)
+    taken = 0
+    for _ in range(600):
+        body = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 60)))
+        html = _markup(body)
+        done = rendering._clean_markdown(html)
+        taken += done is not None
+        assert (done[0] if done else rendering.sanitize(html)) == stock.clean(html), repr(body)
+    assert taken > 500
+
+
+def test_text_outside_markdown_it_s_grammar_is_not_cleaned_tag_by_tag():
+    for html in ["<p>a > b</p>", "<p>a &copy; b</p>", "<p>a &#0; b</p>", "<p>'&'</p>", "<p>a<"]:
+        assert rendering._clean_markdown(html) is None, html
+        assert rendering.sanitize(html) == _stock_cleaner().clean(html), html
+
+
+def test_a_tag_bleach_refuses_is_refused_every_time_tag_by_tag(fresh_decisions):
+    bad = '<a href="javascript:alert(1)" title="t">x</a>'
+    good = '<a href="https://example.org">y</a>'
+    html = "<p>" + (bad + good) * 30 + '<span class="other">z</span></p>'
+    done = rendering._clean_markdown(html)
+    assert done is not None
+    assert done[0] == _stock_cleaner().clean(html)
+    assert "javascript:" not in done[0] and "other" not in done[0]
+    assert done[0].count('rel="nofollow noopener noreferrer ugc"') == 60
+    # Decided once: the second time every tag is remembered, with the same answer.
+    assert rendering._clean_markdown(html) == done
+
+
+def test_remembered_tag_decisions_are_bounded(monkeypatch):
+    monkeypatch.setattr(rendering, "_TAG_DECISIONS", {})
+    monkeypatch.setattr(rendering, "_TAG_DECISIONS_MAX", 50)
+    html = "".join(f'<p><a href="https://x.org/{n}">{n}</a></p>' for n in range(120))
+    assert rendering._clean_markdown(html)[0] == _stock_cleaner().clean(html)
+    assert len(rendering._TAG_DECISIONS) <= 50 + 121
+
+
+def _stock_inline_markdown():
+    md = rendering._markdown.__wrapped__()
+    md.inline.__class__ = ParserInline
+    return md
+
+
+def test_inline_parser_dispatch_gives_markdown_it_s_tokens():
+    ours, theirs = rendering._markdown(), _stock_inline_markdown()
+    assert isinstance(ours.inline, MarkerInlineParser)
+    assert ours.inline._rules_by_character() is not None  # Dispatching, not falling back.
+    pieces = [*"[]()<>!`*_~\\&:#\n -=|\"'a1"]
+    pieces += ["http://x.co", "https://", "&amp;", "&#x41;", "<http://a.b>", "[a]: /u\n"]
+    pieces += ["](b)", "[a]", "**", "~~", "  \n", "\\\n", "mailto:a@b.co", "x.co("]
+    rng = random.Random(31)
+    for _ in range(1_500):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 50)))
+        assert ours.render(text) == theirs.render(text), repr(text)
+    for _, body in corpus(3_000):
+        assert ours.render(body) == theirs.render(body), body[:60]
+
+
+def test_inline_parser_falls_back_for_a_rule_it_does_not_know():
+    md = rendering._markdown.__wrapped__()
+    md.inline.ruler.push("plugin", lambda state, silent: False)
+    assert md.inline._rules_by_character() is None
+    assert md.render("a *b* [c](d)") == '<p>a <em>b</em> <a href="d">c</a></p>\n'
+
+
+def test_every_listed_marker_rule_exists_in_markdown_it():
+    names = {rule.name for rule in ParserInline().ruler.__rules__}
+    assert set(INLINE_MARKERS) <= names
+    assert names - set(INLINE_MARKERS) == {"text"}
