@@ -46,6 +46,7 @@ from markdown_it.rules_core import StateCore
 from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 
+from community import rendering_block
 from community.rendering_inline import MarkerInlineParser
 
 # Bump when the pipeline or allow-list changes: `manage.py rerender_posts` re-renders older rows.
@@ -842,6 +843,8 @@ def _markdown() -> MarkdownIt:
     md.core.ruler.push("limit_inline_depth", _limit_inline_depth)
     md.block.ruler.at("table", _bounded_table, {"alt": ["paragraph", "reference"]})
     md.block.ruler.at("lheading", _setext_heading)
+    # The same paragraph rule, asking whether a line ends it only of lines that could.
+    md.block.ruler.at("paragraph", rendering_block.paragraph)
     md.core.ruler.push("links", _links)
     md.add_render_rule("link_host", _render_link_host)
     # Headings in a post start at h3 so they nest under the page's own h1/h2.

@@ -129,3 +129,43 @@ def test_every_listed_marker_rule_exists_in_markdown_it():
     names = {rule.name for rule in ParserInline().ruler.__rules__}
     assert set(INLINE_MARKERS) <= names
     assert names - set(INLINE_MARKERS) == {"text"}
+
+
+def _stock_paragraph_markdown():
+    from markdown_it.rules_block import paragraph
+
+    md = rendering._markdown.__wrapped__()
+    md.block.ruler.at("paragraph", paragraph)
+    return md
+
+
+def test_paragraph_rule_with_the_line_filter_gives_markdown_it_s_tokens():
+    ours, theirs = rendering._markdown(), _stock_paragraph_markdown()
+    lines = ["a", "b c", "# h", "#x", "> q", "- i", "* i", "+ i", "1. i", "2) i", "10. i", "---"]
+    lines += ["***", "___", "```", "~~~", "| a | b |", "|-|-|", "-|-", ":-:", "a|b", "    code"]
+    lines += ["", "  ", "\t- t", "   # h", "[a]: /u", "=", "-", "<div>", "x\\", "1.", "-a"]
+    rng = random.Random(37)
+    for _ in range(2_000):
+        text = "\n".join(rng.choice(lines) for _ in range(rng.randint(1, 14)))
+        assert ours.render(text) == theirs.render(text), repr(text)
+    for _, body in corpus(3_000):
+        assert ours.render(body) == theirs.render(body), body[:60]
+
+
+def test_paragraph_rule_asks_every_line_for_a_terminator_it_does_not_know():
+    from types import SimpleNamespace
+
+    from community.rendering_block import _terminator_check
+
+    md = rendering._markdown.__wrapped__()
+    asked = []
+
+    def plugin(state, start, end, silent):
+        asked.append(start)
+        return False
+
+    md.block.ruler.before("paragraph", "plugin", plugin, {"alt": ["paragraph"]})
+    terminators = md.block.ruler.getRules("paragraph")
+    assert _terminator_check(SimpleNamespace(md=md), terminators) is None
+    assert md.render("a\nb\nc") == "<p>a\nb\nc</p>\n"
+    assert 1 in asked and 2 in asked  # Lines that no built-in rule would stop at.
