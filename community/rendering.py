@@ -279,7 +279,7 @@ def _visible_text(data: str) -> str:
     return data[: len(data) - len(middle)] + replaced + middle[len(core) :]
 
 
-def _tag_token(source: str, closing: str, name: str, attributes: str) -> dict:
+def _tag_token(closing: str, name: str, attributes: str) -> dict:
     if closing:
         return {"type": "EndTag", "name": name, "namespace": _NAMESPACE}
     data = {(None, key): value for key, value in _ATTRIBUTE.findall(attributes)}
@@ -287,58 +287,49 @@ def _tag_token(source: str, closing: str, name: str, attributes: str) -> dict:
     return {"type": kind, "name": name, "namespace": _NAMESPACE, "data": data}
 
 
-def _markdown_pieces(html: str) -> tuple[list, list[str]] | None:
-    """markdown-it's output cut into its tags (match objects) and texts, in order, with the same
-    checks as :func:`_markdown_tokens`: ``None`` when it is not exactly markup markdown-it writes.
-    Texts are strings; the second list holds them alone (for the words)."""
-    pieces: list = []
-    texts: list[str] = []
+# markdown-it's tags, whole (group 1) and in parts: "/" or "", the name, the attributes.
+_MARKUP_SPLIT = re.compile(r'(<(/?)([a-z][a-z0-9]*)((?: [a-z][a-z-]*="[^"<>]*")*)>)')
+
+
+def _markdown_pieces(html: str) -> list[str] | None:
+    """markdown-it's output split at its tags (:data:`_MARKUP_SPLIT`: text, tag, "/", name,
+    attributes, text, …), after the same checks as :func:`_markdown_tokens`; ``None`` when it
+    is not exactly markup markdown-it writes."""
+    parts = _MARKUP_SPLIT.split(html)
+    # The texts, kept apart by a newline so that no two can make an entity together.
+    if _MARKDOWN_TEXT.fullmatch("\n".join(parts[0::5])) is None:
+        return None
     stack: list[str] = []
-    position = 0
-    text_ok = _MARKDOWN_TEXT.fullmatch
-    for match in _MARKUP.finditer(html):
-        if match.start() > position:
-            text = html[position : match.start()]
-            if text_ok(text) is None:
-                return None
-            pieces.append(text)
-            texts.append(text)
-        position = match.end()
-        closing, name, attributes = match.groups()
-        if name not in ALLOWED_TAGS:
+    allowed, void, table_tags, table_parents = ALLOWED_TAGS, _VOID, _TABLE_TAGS, _TABLE_PARENTS
+    for index in range(2, len(parts), 5):
+        closing, name = parts[index], parts[index + 1]
+        if name not in allowed:
             return None
         if closing:
-            if attributes or not stack or stack.pop() != name or name in _VOID:
+            if parts[index + 2] or not stack or stack.pop() != name or name in void:
                 return None
-            pieces.append(match)
             continue
-        if name in _VOID:
-            pieces.append(match)
+        if name in void:
             continue
-        if name in {"p", "a"} and name in stack:
+        if (name == "p" or name == "a") and name in stack:
             return None
-        if name in _TABLE_TAGS or (stack and stack[-1] in _TABLE_PARENTS):
-            parent = stack[-1] if stack else None
-            if not _table_child_allowed(name, parent):
-                return None
-        pieces.append(match)
+        if (name in table_tags or (stack and stack[-1] in table_parents)) and (
+            not _table_child_allowed(name, stack[-1] if stack else None)
+        ):
+            return None
         stack.append(name)
-    rest = html[position:]
-    if stack or text_ok(rest) is None:
+    if stack:
         return None
-    if rest:
-        pieces.append(rest)
-        texts.append(rest)
-    return pieces, texts
+    return parts
 
 
-def _decide_tags(cleaner: _Cleaner, sources: dict[str, re.Match]) -> None:
+def _decide_tags(cleaner: _Cleaner, sources: dict[str, tuple[str, str, str]]) -> dict[str, str]:
     """Ask bleach's filter (with ours) and bleach's serializer about each of ``sources`` once,
     in one stream: an empty space token after each tag marks where its output ends."""
     stream: list[dict] = []
     marks: list[dict] = []
-    for source, match in sources.items():
-        stream.append(_tag_token(source, *match.groups()))
+    for groups in sources.values():
+        stream.append(_tag_token(*groups))
         mark = {"type": "SpaceCharacters", "data": ""}
         stream.append(mark)
         marks.append(mark)
@@ -353,9 +344,11 @@ def _decide_tags(cleaner: _Cleaner, sources: dict[str, re.Match]) -> None:
             group.append(token)
     if group or len(outputs) != len(sources):  # pragma: no cover - the filters drop no marks.
         raise RuntimeError("bleach's filters changed the stream's shape")
-    if len(_TAG_DECISIONS) + len(outputs) > _TAG_DECISIONS_MAX:
+    decided = dict(zip(sources, outputs, strict=True))
+    if len(_TAG_DECISIONS) + len(decided) > _TAG_DECISIONS_MAX:
         _TAG_DECISIONS.clear()
-    _TAG_DECISIONS.update(zip(sources, outputs, strict=True))
+    _TAG_DECISIONS.update(decided)
+    return decided
 
 
 def _clean_markdown(html: str) -> tuple[str, str] | None:
@@ -364,27 +357,32 @@ def _clean_markdown(html: str) -> tuple[str, str] | None:
     Every distinct tag is decided by bleach's sanitizer filter and written by bleach's
     serializer (once, then remembered); the text between tags is what bleach's filter and
     serializer would give back for it (:data:`_MARKDOWN_TEXT`). Same bytes as bleach's full
-    parse: tests/threads/test_rendering_performance.py compares them on the corpus, every XSS
+    parse: tests/threads/test_rendering_equivalence.py compares them on the corpus, every XSS
     vector and seeded random bodies."""
-    cut = _markdown_pieces(html)
-    if cut is None:
+    parts = _markdown_pieces(html)
+    if parts is None:
         return None
-    pieces, texts = cut
+    texts = parts[0::5]
+    tags = parts[1::5]
     decisions = _TAG_DECISIONS
-    unknown = {}
-    for piece in pieces:
-        if not isinstance(piece, str):
-            source = piece.group(0)
-            if source not in decisions:
-                unknown[source] = piece
+    known: dict[str, str] = {}
+    unknown: dict[str, tuple[str, str, str]] = {}
+    for index, source in enumerate(tags):
+        if source in known or source in unknown:
+            continue
+        decided = decisions.get(source)
+        if decided is not None:
+            known[source] = decided
+        else:
+            at = 5 * index + 2
+            unknown[source] = (parts[at], parts[at + 1], parts[at + 2])
     if unknown:
-        _decide_tags(_cleaner(), unknown)
-        decisions = _TAG_DECISIONS
-    out = [
-        _visible_text(piece) if isinstance(piece, str) else decisions[piece.group(0)]
-        for piece in pieces
-    ]
-    return "".join(out), "".join(texts)
+        known.update(_decide_tags(_cleaner(), unknown))
+    raw = "".join(texts)
+    out = [""] * (len(texts) + len(tags))
+    out[0::2] = texts if _INVISIBLE_TEXT.search(raw) is None else map(_visible_text, texts)
+    out[1::2] = map(known.__getitem__, tags)
+    return "".join(out), raw
 
 
 def _copy_token(token):

@@ -95,6 +95,10 @@ def test_remembered_tag_decisions_are_bounded(monkeypatch):
     html = "".join(f'<p><a href="https://x.org/{n}">{n}</a></p>' for n in range(120))
     assert rendering._clean_markdown(html)[0] == _stock_cleaner().clean(html)
     assert len(rendering._TAG_DECISIONS) <= 50 + 121
+    # Tags remembered before, with new ones past the bound: the memory is emptied, and the
+    # tags it held are still written.
+    more = html + "".join(f'<p><a href="https://y.org/{n}">{n}</a></p>' for n in range(60))
+    assert rendering._clean_markdown(more)[0] == _stock_cleaner().clean(more)
 
 
 def _stock_inline_markdown():
