@@ -40,10 +40,12 @@ from markdown_it import MarkdownIt
 from markdown_it import helpers as markdown_helpers
 from markdown_it.common.utils import unescapeAll as markdown_unescape_all
 from markdown_it.rules_block import StateBlock
+from markdown_it.rules_block import heading as markdown_heading
 from markdown_it.rules_block import lheading as markdown_lheading
 from markdown_it.rules_block import table as markdown_table
 from markdown_it.rules_core import StateCore
 from markdown_it.rules_inline import StateInline
+from markdown_it.rules_inline import link as markdown_link
 from markdown_it.token import Token
 
 from community import rendering_block
@@ -51,8 +53,10 @@ from community.rendering_inline import MarkerInlineParser
 
 # Bump when the pipeline or allow-list changes: `manage.py rerender_posts` re-renders older rows.
 # 2: linkify in markdown-it instead of bleach's LinkifyFilter (linear time); link-host disclosure.
-RENDERER_VERSION = 3
+RENDERER_VERSION = 4
 # 3: blocks and inline markup nest at most MAX_NESTING deep (was markdown-it's default of 100).
+# 4: at most MAX_LINKS links and MAX_HEADINGS headings a post, tables stop at MAX_TABLE_CELLS
+#    (1,000, was 2,000): past each, the markup is shown as its text.
 
 ALLOWED_TAGS = frozenset(
     {
@@ -77,7 +81,14 @@ LINK_ATTRIBUTE_BUDGET = 200_000
 # A table stops after this many cells (rows × columns) and the rest of its lines are text:
 # a row of one character gets a cell for every column of the header, so 20,000 characters of
 # rows under a 100-column header made 65,536 empty cells (700 KB of HTML, seconds to render).
-MAX_TABLE_CELLS = 2_000
+MAX_TABLE_CELLS = 1_000
+
+# Markdown links (inline and reference) and headings (``#`` and underlined) in one post: past
+# these the markup is shown as its text. Each costs markdown-it several tokens and bleach a tag
+# to decide: 5,000 uses of one reference took 126 ms to render, 5,000 headings 92 ms. No post
+# people write comes near (a long resource list has a few dozen links).
+MAX_LINKS = 500
+MAX_HEADINGS = 200
 
 # Emphasis and strikethrough deeper than this are shown as their characters: html5lib (in
 # bleach) walks the open formatting elements for every piece of text, so depth costs time.
@@ -750,6 +761,33 @@ def _bounded_table(state: StateBlock, start_line: int, end_line: int, silent: bo
     return markdown_table(state, start_line, end_line, silent)
 
 
+# Counts kept in markdown-it's ``env`` (one per render, shared by the block and inline rules).
+_HEADINGS = "forum_headings"
+_LINKS = "forum_links"
+
+
+def _bounded_heading(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
+    """markdown-it's ``heading`` rule, until the post has MAX_HEADINGS headings (then text)."""
+    if state.env.get(_HEADINGS, 0) >= MAX_HEADINGS:
+        return False
+    if not markdown_heading(state, start_line, end_line, silent):
+        return False
+    if not silent:
+        state.env[_HEADINGS] = state.env.get(_HEADINGS, 0) + 1
+    return True
+
+
+def _bounded_link(state: StateInline, silent: bool) -> bool:
+    """markdown-it's ``link`` rule, until the post has MAX_LINKS links (then text)."""
+    if state.env.get(_LINKS, 0) >= MAX_LINKS:
+        return False
+    if not markdown_link(state, silent):
+        return False
+    if not silent:
+        state.env[_LINKS] = state.env.get(_LINKS, 0) + 1
+    return True
+
+
 # A line that could underline a setext heading: it ends with "-" or "=" (and spaces or tabs).
 _UNDERLINE_END = re.compile(r"[-=][ \t]*$", re.MULTILINE)
 
@@ -765,10 +803,13 @@ def _setext_heading(state: StateBlock, start_line: int, end_line: int, silent: b
         ends = state.__dict__["_forum_underline_ends"] = [
             match.end() for match in _UNDERLINE_END.finditer(state.src)
         ]
-    if start_line + 1 < end_line:
+    if start_line + 1 < end_line and state.env.get(_HEADINGS, 0) < MAX_HEADINGS:
         first = bisect_right(ends, state.eMarks[start_line])
         if first < len(ends) and ends[first] <= state.eMarks[end_line - 1]:
-            return markdown_lheading(state, start_line, end_line, silent)
+            if markdown_lheading(state, start_line, end_line, silent):
+                state.env[_HEADINGS] = state.env.get(_HEADINGS, 0) + 1
+                return True
+            return False
     if not state.is_code_block(start_line):
         state.parentType = "paragraph"
     return False
@@ -841,6 +882,10 @@ def _markdown() -> MarkdownIt:
     md.core.ruler.push("limit_inline_depth", _limit_inline_depth)
     md.block.ruler.at("table", _bounded_table, {"alt": ["paragraph", "reference"]})
     md.block.ruler.at("lheading", _setext_heading)
+    md.block.ruler.at(
+        "heading", _bounded_heading, {"alt": ["paragraph", "reference", "blockquote"]}
+    )
+    md.inline.ruler.at("link", _bounded_link)
     # The same paragraph rule, asking whether a line ends it only of lines that could.
     md.block.ruler.at("paragraph", rendering_block.paragraph)
     md.core.ruler.push("links", _links)
