@@ -6,7 +6,7 @@ quote, rule, list, heading) about every line of the paragraph: six calls a line,
 looks at the line's first character (the table at the next line's) and returns ``False``,
 having changed nothing, unless it is one of its markers. 10,000 short lines made 60,000 calls.
 This rule asks them only about a line whose first character is one of their markers (or whose
-next line starts like a table's delimiter row); everything else is markdown-it's own rule, so
+next line could be a table's delimiter row); everything else is markdown-it's own rule, so
 the tokens are the same (tests/threads/test_rendering_equivalence.py fuzzes it).
 
 Used by :mod:`community.rendering` only; a terminating rule not listed here (a plugin) makes
@@ -15,11 +15,13 @@ every line be asked, as markdown-it does.
 
 from __future__ import annotations
 
+import re
+
 from markdown_it.common.utils import mdTrim
 from markdown_it.rules_block import StateBlock
 
 # The first characters of a line each built-in rule can interrupt a paragraph at. The table
-# looks at the line after (its delimiter row): see TABLE_DELIMITER_STARTS.
+# looks at the line after (its delimiter row): see _DELIMITER_ROW.
 TERMINATOR_MARKERS = {
     "fence": "`~",
     "blockquote": ">",
@@ -28,7 +30,9 @@ TERMINATOR_MARKERS = {
     "html_block": "<",
     "heading": "#",
 }
-TABLE_DELIMITER_STARTS = "|-:"
+# A line that could be a table's delimiter row: markdown-it's table rule wants ``[-:|]`` then
+# only ``-:|``, spaces and tabs, and a ``-`` in some column.
+_DELIMITER_ROW = re.compile(r"[-:|][-:| \t]+")
 
 _checks: dict[int, tuple] = {}
 
@@ -82,8 +86,8 @@ def paragraph(state: StateBlock, startLine: int, endLine: int, silent: bool) -> 
                 if not table or after >= endLine:
                     nextLine += 1
                     continue
-                second = bMarks[after] + tShift[after]
-                if src[second : second + 1] not in TABLE_DELIMITER_STARTS:
+                row = src[bMarks[after] + tShift[after] : state.eMarks[after]]
+                if "-" not in row or _DELIMITER_ROW.fullmatch(row) is None:
                     nextLine += 1
                     continue
         terminate = False

@@ -148,6 +148,7 @@ def test_paragraph_rule_with_the_line_filter_gives_markdown_it_s_tokens():
     lines = ["a", "b c", "# h", "#x", "> q", "- i", "* i", "+ i", "1. i", "2) i", "10. i", "---"]
     lines += ["***", "___", "```", "~~~", "| a | b |", "|-|-|", "-|-", ":-:", "a|b", "    code"]
     lines += ["", "  ", "\t- t", "   # h", "[a]: /u", "=", "-", "<div>", "x\\", "1.", "-a"]
+    lines += ["|", "||", "| - |", "|\t-", ":|", "--", "- -", "|:-", "|-x", "a | b", ":"]
     rng = random.Random(37)
     for _ in range(2_000):
         text = "\n".join(rng.choice(lines) for _ in range(rng.randint(1, 14)))
