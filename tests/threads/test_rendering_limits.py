@@ -211,3 +211,16 @@ def test_ordinary_posts_are_far_under_the_caps():
     body = "\n\n".join(f"## Part {n}\n\nSee [source {n}](https://x.org/{n})." for n in range(40))
     html = render_markdown(body)
     assert html.count("<h3>") == 40 and html.count("<a ") == 40
+
+
+def test_emphasis_markers_past_the_caps_are_their_characters():
+    run = "_" * (rendering.MAX_MARKER_RUN + 1)
+    assert render_markdown(f"{run}a{run}") == f"<p>{run}a{run}</p>"
+    ok = "_" * 3
+    assert render_markdown(f"{ok}a{ok}") == "<p><em><strong>a</strong></em></p>"
+    markers = rendering.MAX_EMPHASIS_MARKERS
+    html = render_markdown("*a* " * (markers // 2) + "*b* *c*")
+    assert html.count("<em>") == markers // 2
+    assert html.endswith("*b* *c*</p>")
+    # The count is per paragraph: the next one has emphasis again.
+    assert "<em>d</em>" in render_markdown("*a* " * markers + "\n\n*d*")
