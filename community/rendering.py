@@ -594,7 +594,7 @@ def _link_text(children: list[Token], start: int) -> tuple[str, int]:
             if depth == 0:
                 return "".join(parts), index
         elif token.type in {"text", "code_inline", "text_special"}:
-            parts.append(token.content)
+            parts.append(token.content.replace("\n", " "))  # Soft breaks kept in the text.
         elif token.type in {"softbreak", "hardbreak"}:
             parts.append(" ")
     return "".join(parts), len(children) - 1
@@ -903,6 +903,7 @@ def _markdown() -> MarkdownIt:
     md.helpers = _Helpers
     # The same inline parser, asking at each character only the rules that can start there.
     md.inline.__class__ = MarkerInlineParser
+    md.inline.soft_breaks_in_text = True  # _link_text reads "\n" in text as a soft break.
     # Pure functions of one URL that parse it each time (mdurl): a body repeating one link
     # thousands of times (bare ``x.co``, a reused reference) parsed it thousands of times.
     md.normalizeLink = lru_cache(maxsize=1024)(md.normalizeLink)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from markdown_it.parser_inline import ParserInline
 from markdown_it.rules_inline import StateInline
+from markdown_it.rules_inline import newline as markdown_newline
 
 # Each built-in inline rule and the characters it can start at: every one of them returns
 # False, having changed nothing, when ``state.src[state.pos]`` is not one of these.
@@ -40,6 +41,11 @@ class MarkerInlineParser(ParserInline):
 
     _dispatch_for: list | None = None
     _dispatch: tuple | None = None
+    # A soft line break kept in the text as its "\n" instead of a ``softbreak`` token: the same
+    # HTML when the renderer writes soft breaks as "\n" (``breaks`` off), two tokens fewer a
+    # line. Set on an instance whose renderer does so, and whose core rules read a "\n" in text
+    # as they read a soft break.
+    soft_breaks_in_text = False
 
     def _rules_by_character(self) -> tuple | None:
         """(text rule, {character: rules}, terminator pattern), or ``None`` to fall back."""
@@ -104,11 +110,26 @@ class MarkerInlineParser(ParserInline):
         end = state.posMax
         max_nesting = state.md.options["maxNesting"]
         src = state.src
+        soft_breaks = self.soft_breaks_in_text and not state.md.options.get("breaks")
         while state.pos < end:
             pos = state.pos
             ok = False
             if state.level < max_nesting:
                 character = src[pos]
+                if (
+                    character == "\n"
+                    and soft_breaks
+                    and by_character.get("\n") == (markdown_newline,)
+                    and not state.pending.endswith(" ")
+                ):
+                    # markdown-it's newline rule, for a soft break: "\n" then the next line's
+                    # leading spaces and tabs skipped.
+                    state.append_pending("\n")
+                    pos += 1
+                    while pos < end and src[pos] in " \t":
+                        pos += 1
+                    state.pos = pos
+                    continue
                 rules = (
                     (text,) if is_terminator(character) is None else by_character.get(character, ())
                 )

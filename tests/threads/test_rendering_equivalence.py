@@ -114,6 +114,7 @@ def test_inline_parser_dispatch_gives_markdown_it_s_tokens():
     pieces = [*"[]()<>!`*_~\\&:#\n -=|\"'a1"]
     pieces += ["http://x.co", "https://", "&amp;", "&#x41;", "<http://a.b>", "[a]: /u\n"]
     pieces += ["](b)", "[a]", "**", "~~", "  \n", "\\\n", "mailto:a@b.co", "x.co("]
+    pieces += [" \n", "\n\t", "\n  ", "\t", "http://x.org\n", "\nwww.x.org"]
     rng = random.Random(31)
     for _ in range(1_500):
         text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 50)))
@@ -174,3 +175,16 @@ def test_paragraph_rule_asks_every_line_for_a_terminator_it_does_not_know():
     assert _terminator_check(SimpleNamespace(md=md), terminators) is None
     assert md.render("a\nb\nc") == "<p>a\nb\nc</p>\n"
     assert 1 in asked and 2 in asked  # Lines that no built-in rule would stop at.
+
+
+def test_soft_breaks_kept_in_text_render_and_disclose_as_soft_break_tokens(monkeypatch):
+    """The link-host note reads a link's text the same with the soft break as a token."""
+    pieces = ["[", "](", ")", "https://evil.example", "nhs.uk", "\n", " ", "a", "www.nhs.uk", "*"]
+    pieces += ["https://nhs.uk/x", "  \n", "<https://nhs.uk>", "x@nhs.uk", "\n\n"]
+    rng = random.Random(41)
+    bodies = ["[nhs.uk\nlogin](https://evil.example)", "[see\nwww.nhs.uk](https://x.org)"]
+    bodies += ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 30))) for _ in range(800)]
+    ours = [rendering.render_markdown(body) for body in bodies]
+    monkeypatch.setattr(rendering._markdown().inline, "soft_breaks_in_text", False)
+    assert [rendering.render_markdown(body) for body in bodies] == ours
+    assert "(evil.example)" in ours[0]
