@@ -57,7 +57,7 @@ from community.rendering_inline import MarkerInlineParser
 RENDERER_VERSION = 4
 # 3: blocks and inline markup nest at most MAX_NESTING deep (was markdown-it's default of 100).
 # 4: at most MAX_LINKS links and MAX_HEADINGS headings a post, tables stop at MAX_TABLE_CELLS
-#    (1,000, was 2,000), emphasis markers bounded per paragraph and per run: past each, the
+#    (1,000, was 2,000) and MAX_TABLE_COLUMNS, emphasis markers bounded per paragraph and per run: past each, the
 #    markup is shown as its text.
 
 ALLOWED_TAGS = frozenset(
@@ -84,6 +84,9 @@ LINK_ATTRIBUTE_BUDGET = 200_000
 # a row of one character gets a cell for every column of the header, so 20,000 characters of
 # rows under a 100-column header made 65,536 empty cells (700 KB of HTML, seconds to render).
 MAX_TABLE_CELLS = 1_000
+# A table of more columns than this is not one (its lines are text): 1,875 columns of "a|" made
+# 3,750 cells from three lines.
+MAX_TABLE_COLUMNS = 64
 
 # Markdown links (inline and reference) and headings (``#`` and underlined) in one post: past
 # these the markup is shown as its text. Each costs markdown-it several tokens and bleach a tag
@@ -754,16 +757,19 @@ def _parse_link_destination(string: str, pos: int, maximum: int):
 
 
 def _bounded_table(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
-    """markdown-it's table rule, told that the table ends after MAX_TABLE_CELLS cells."""
-    if silent:
-        # Only "could a table start here?" (a paragraph asks it of each of its lines): the
-        # header and delimiter rows answer that, wherever the table would end.
-        return markdown_table(state, start_line, end_line, silent)
+    """markdown-it's table rule, told that the table ends after MAX_TABLE_CELLS cells; a
+    delimiter row of more than MAX_TABLE_COLUMNS columns starts no table (its lines are text)."""
     if start_line + 2 <= end_line:
         # The second line is the delimiter row (|---|:-:|) if this is a table at all.
         start = state.bMarks[start_line + 1] + state.tShift[start_line + 1]
         delimiter = state.src[start : state.eMarks[start_line + 1]]
         if delimiter[:1] in {"|", "-", ":"}:
+            if delimiter.count("|") > MAX_TABLE_COLUMNS + 1:
+                return False
+            if silent:
+                # Only "could a table start here?" (a paragraph asks it of each of its lines):
+                # the header and delimiter rows answer that, wherever the table would end.
+                return markdown_table(state, start_line, end_line, silent)
             columns = sum(1 for part in delimiter.split("|") if part.strip()) or 1
             rows = max(MAX_TABLE_CELLS // columns - 1, 1)
             end_line = min(end_line, start_line + 2 + rows)

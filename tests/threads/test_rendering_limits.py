@@ -224,3 +224,14 @@ def test_emphasis_markers_past_the_caps_are_their_characters():
     assert html.endswith("*b* *c*</p>")
     # The count is per paragraph: the next one has emphasis again.
     assert "<em>d</em>" in render_markdown("*a* " * markers + "\n\n*d*")
+
+
+def test_a_table_wider_than_the_column_cap_is_its_text():
+    wide = rendering.MAX_TABLE_COLUMNS + 5
+    html = render_markdown("|" + "a|" * wide + "\n|" + "-|" * wide + "\n|" + "b|" * wide)
+    assert "<table>" not in html and html.startswith("<p>|a|a|")
+    fits = rendering.MAX_TABLE_COLUMNS
+    html = render_markdown("|" + "a|" * fits + "\n|" + "-|" * fits + "\n|" + "b|" * fits)
+    assert html.count("<th>") == fits and html.count("<td>") == fits
+    # A wide "table" inside a paragraph does not interrupt it either.
+    assert "<table>" not in render_markdown("text\n|" + "a|" * wide + "\n|" + "-|" * wide)
