@@ -44,8 +44,10 @@ from markdown_it.rules_block import heading as markdown_heading
 from markdown_it.rules_block import lheading as markdown_lheading
 from markdown_it.rules_block import table as markdown_table
 from markdown_it.rules_core import StateCore
+from markdown_it.rules_core import linkify as markdown_linkify_core
 from markdown_it.rules_inline import StateInline
 from markdown_it.rules_inline import link as markdown_link
+from markdown_it.rules_inline import linkify as markdown_linkify_inline
 from markdown_it.rules_inline.emphasis import tokenize as markdown_emphasis
 from markdown_it.token import Token
 
@@ -56,7 +58,7 @@ from community.rendering_inline import MarkerInlineParser
 # 2: linkify in markdown-it instead of bleach's LinkifyFilter (linear time); link-host disclosure.
 RENDERER_VERSION = 4
 # 3: blocks and inline markup nest at most MAX_NESTING deep (was markdown-it's default of 100).
-# 4: at most MAX_LINKS links and MAX_HEADINGS headings a post, tables stop at MAX_TABLE_CELLS
+# 4: at most MAX_LINKS links (Markdown and bare URLs) and MAX_HEADINGS headings a post, tables stop at MAX_TABLE_CELLS
 #    (1,000, was 2,000) and MAX_TABLE_COLUMNS, emphasis markers bounded per paragraph and per run: past each, the
 #    markup is shown as its text.
 
@@ -115,6 +117,24 @@ MAX_MARKER_RUN = 2 * MAX_INLINE_DEPTH
 MAX_NESTING = 40
 
 
+# markdown-it's ``env`` while one of its linkify rules runs (the linkifier is shared).
+_LINKIFY_ENV: ContextVar[dict | None] = ContextVar("linkify_env", default=None)
+
+
+def _with_link_count(rule):
+    """A linkify rule of markdown-it that lets the linkifier see the post's link count."""
+
+    @wraps(rule)
+    def counted(state, *args):
+        token = _LINKIFY_ENV.set(state.env)
+        try:
+            return rule(state, *args)
+        finally:
+            _LINKIFY_ENV.reset(token)
+
+    return counted
+
+
 class _Linkifier(LinkifyIt):
     """linkify-it without the trailing ``~`` and ``*`` of a URL, so that ``~~https://x.org~~``
     and ``*https://x.org*`` stay strikethrough and emphasis around a link (as they were)."""
@@ -129,12 +149,42 @@ class _Linkifier(LinkifyIt):
             match.raw, match.text, match.url = match.raw[:-cut], match.text[:-cut], match.url[:-cut]
         return match
 
+    # Past MAX_LINKS links in the post being rendered (``env`` of markdown-it's linkify rules,
+    # see :func:`_with_link_count`), bare URLs stay text.
+    @staticmethod
+    def _links_left() -> int | None:
+        env = _LINKIFY_ENV.get()
+        return None if env is None else MAX_LINKS - env.get(_LINKS, 0)
+
+    @staticmethod
+    def _count(found: int) -> None:
+        env = _LINKIFY_ENV.get()
+        if env is not None and found:
+            env[_LINKS] = env.get(_LINKS, 0) + found
+
+    def test(self, text):
+        left = self._links_left()
+        return (left is None or left > 0) and super().test(text)
+
     def match(self, text):
+        left = self._links_left()
+        if left is not None and left <= 0:
+            return None
         matches = super().match(text)
-        return [self._trimmed(m) for m in matches] if matches else matches
+        if not matches:
+            return matches
+        if left is not None:
+            matches = matches[:left]
+        self._count(len(matches))
+        return [self._trimmed(m) for m in matches]
 
     def match_at_start(self, text):
-        return self._trimmed(super().match_at_start(text))
+        left = self._links_left()
+        if left is not None and left <= 0:
+            return None
+        found = self._trimmed(super().match_at_start(text))
+        self._count(found is not None)
+        return found
 
 
 def _allowed_attribute(tag: str, name: str, value: str) -> bool:
@@ -923,6 +973,8 @@ def _markdown() -> MarkdownIt:
     )
     md.inline.ruler.at("link", _bounded_link)
     md.inline.ruler.at("emphasis", _bounded_emphasis)
+    md.inline.ruler.at("linkify", _with_link_count(markdown_linkify_inline))
+    md.core.ruler.at("linkify", _with_link_count(markdown_linkify_core))
     # The same paragraph rule, asking whether a line ends it only of lines that could.
     md.block.ruler.at("paragraph", rendering_block.paragraph)
     md.core.ruler.push("links", _links)

@@ -235,3 +235,13 @@ def test_a_table_wider_than_the_column_cap_is_its_text():
     assert html.count("<th>") == fits and html.count("<td>") == fits
     # A wide "table" inside a paragraph does not interrupt it either.
     assert "<table>" not in render_markdown("text\n|" + "a|" * wide + "\n|" + "-|" * wide)
+
+
+def test_bare_urls_count_toward_the_link_cap():
+    cap = rendering.MAX_LINKS
+    html = render_markdown("see x.co " * (cap + 10))
+    assert html.count("<a ") == cap and html.endswith("see x.co</p>")
+    html = render_markdown("[a](/u) " * (cap - 2) + "https://x.org/a " * 5)
+    assert html.count("<a ") == cap
+    # Outside a render (another caller of the linkifier) nothing is counted.
+    assert rendering._Linkifier._links_left() is None
