@@ -47,7 +47,6 @@ from markdown_it.rules_core import StateCore
 from markdown_it.rules_core import linkify as markdown_linkify_core
 from markdown_it.rules_inline import StateInline
 from markdown_it.rules_inline import link as markdown_link
-from markdown_it.rules_inline import linkify as markdown_linkify_inline
 from markdown_it.rules_inline.emphasis import tokenize as markdown_emphasis
 from markdown_it.token import Token
 
@@ -133,6 +132,57 @@ def _with_link_count(rule):
             _LINKIFY_ENV.reset(token)
 
     return counted
+
+
+# What markdown-it's scheme pattern ``[a-z][a-z0-9.+-]*`` matches, case-insensitively: Python's
+# case folding adds four letters outside ASCII.
+_SCHEME_LETTERS = frozenset(
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ\u0130\u0131\u017f\u212a"
+)
+_SCHEME_CHARACTERS = _SCHEME_LETTERS | frozenset("0123456789.+-")
+
+
+def _linkify_inline(state: StateInline, silent: bool) -> bool:
+    """markdown-it's inline ``linkify`` rule (``scheme://…`` as it is typed), finding the scheme
+    by walking back over the scheme characters at the end of the pending text instead of
+    searching all of it with a regular expression anchored at its end: each ``://`` searched
+    the whole paragraph so far (2,857 ``http://`` with no link between them: 890 ms). Same
+    scheme: the longest run of letters, digits, ``.``, ``+`` and ``-`` ending the text, if it
+    starts with a letter. Past MAX_LINKS links it finds none."""
+    if not state.md.options.linkify or state.linkLevel > 0:
+        return False
+    pos, maximum, src = state.pos, state.posMax, state.src
+    if pos + 3 > maximum or src[pos : pos + 3] != "://":
+        return False
+    if state.env.get(_LINKS, 0) >= MAX_LINKS:
+        return False
+    pending = state.pending
+    start = len(pending)
+    while start > 0 and pending[start - 1] in _SCHEME_CHARACTERS:
+        start -= 1
+    proto = pending[start:]
+    if not proto or proto[0] not in _SCHEME_LETTERS:
+        return False
+    link = state.md.linkify.match_at_start(src[pos - len(proto) :])
+    if not link:
+        return False
+    url = link.url.rstrip("*")  # markdown-it: no "*" at the end (emphasis).
+    full_url = state.md.normalizeLink(url)
+    if not state.md.validateLink(full_url):
+        return False
+    if not silent:
+        state.pending = pending[: -len(proto)]
+        token = state.push("link_open", "a", 1)
+        token.attrs = {"href": full_url}
+        token.markup = "linkify"
+        token.info = "auto"
+        token = state.push("text", "", 0)
+        token.content = state.md.normalizeLinkText(url)
+        token = state.push("link_close", "a", -1)
+        token.markup = "linkify"
+        token.info = "auto"
+    state.pos += len(url) - len(proto)
+    return True
 
 
 class _Linkifier(LinkifyIt):
@@ -973,7 +1023,7 @@ def _markdown() -> MarkdownIt:
     )
     md.inline.ruler.at("link", _bounded_link)
     md.inline.ruler.at("emphasis", _bounded_emphasis)
-    md.inline.ruler.at("linkify", _with_link_count(markdown_linkify_inline))
+    md.inline.ruler.at("linkify", _with_link_count(_linkify_inline))
     md.core.ruler.at("linkify", _with_link_count(markdown_linkify_core))
     # The same paragraph rule, asking whether a line ends it only of lines that could.
     md.block.ruler.at("paragraph", rendering_block.paragraph)

@@ -188,3 +188,35 @@ def test_soft_breaks_kept_in_text_render_and_disclose_as_soft_break_tokens(monke
     monkeypatch.setattr(rendering._markdown().inline, "soft_breaks_in_text", False)
     assert [rendering.render_markdown(body) for body in bodies] == ours
     assert "(evil.example)" in ours[0]
+
+
+def test_inline_linkify_finds_the_scheme_as_markdown_it_s_rule_does():
+    from markdown_it.rules_inline import linkify as markdown_linkify
+
+    ours = rendering._markdown()
+    theirs = rendering._markdown.__wrapped__()
+    theirs.inline.ruler.at("linkify", markdown_linkify)
+    pieces = ["http", "https", "ftp", "x", "1", "-", ".", "+", "://", ":", "/", " ", "\n", "a.b"]
+    pieces += ["\u017f", "\u0130", "K", "é", "*", "_", "[", "](", ")", "mailto:", "x.org", "<"]
+    rng = random.Random(43)
+    for _ in range(2_000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 30)))
+        assert ours.render(text) == theirs.render(text), repr(text)
+
+
+def test_many_schemes_without_links_render_in_linear_time():
+    import time
+
+    from community.rendering import render_markdown
+
+    def cpu(body):
+        started = time.process_time()
+        render_markdown(body)
+        return time.process_time() - started
+
+    # Each "://" searched the whole paragraph before it for a scheme: quadratic.
+    half, full = "http://" * 1_400, "http://" * 2_800
+    for _ in range(3):
+        if cpu(full) < 3 * cpu(half) + 0.01:
+            return
+    pytest.fail("'http://' repeated grows faster than linearly")
