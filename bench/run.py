@@ -97,6 +97,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         action="store_true",
         help="Only: a page view while another member posts the worst body (bench/interference.py).",
     )
+    render.add_argument(
+        "--render-port",
+        type=int,
+        default=0,
+        help="--render-interference: daphne's port for the first run, the next for the second "
+        "(default: any free port).",
+    )
     live = parser.add_argument_group("live delivery (bench/live.py)")
     live.add_argument("--live", action="store_true", help="Also measure live delivery.")
     live.add_argument("--live-only", action="store_true", help="Only live delivery.")
@@ -550,8 +557,8 @@ def render_interference(args: argparse.Namespace, workdir: Path, started: str) -
     data, _ = generate(args, env, vendor)
     result: dict = {"started": started, "label": args.label, "runs": {}}
     # The same database and clients, rendering in the request's thread and then in the worker.
-    for mode, worker in (("in_process", "0"), ("worker", "1")):
-        port = free_port()
+    for index, (mode, worker) in enumerate((("in_process", "0"), ("worker", "1"))):
+        port = args.render_port + index if args.render_port else free_port()
         daphne = start_daphne(env | {"RENDER_WORKER": worker}, port, workdir / f"daphne-{mode}.log")
         try:
             result["runs"][mode] = interference.measure(

@@ -40,16 +40,26 @@ from markdown_it import MarkdownIt
 from markdown_it import helpers as markdown_helpers
 from markdown_it.common.utils import unescapeAll as markdown_unescape_all
 from markdown_it.rules_block import StateBlock
+from markdown_it.rules_block import heading as markdown_heading
 from markdown_it.rules_block import lheading as markdown_lheading
 from markdown_it.rules_block import table as markdown_table
 from markdown_it.rules_core import StateCore
+from markdown_it.rules_core import linkify as markdown_linkify_core
 from markdown_it.rules_inline import StateInline
+from markdown_it.rules_inline import link as markdown_link
+from markdown_it.rules_inline.emphasis import tokenize as markdown_emphasis
 from markdown_it.token import Token
+
+from community import rendering_block
+from community.rendering_inline import MarkerInlineParser
 
 # Bump when the pipeline or allow-list changes: `manage.py rerender_posts` re-renders older rows.
 # 2: linkify in markdown-it instead of bleach's LinkifyFilter (linear time); link-host disclosure.
-RENDERER_VERSION = 3
+RENDERER_VERSION = 4
 # 3: blocks and inline markup nest at most MAX_NESTING deep (was markdown-it's default of 100).
+# 4: at most MAX_LINKS links (Markdown and bare URLs) and MAX_HEADINGS headings a post, tables stop at MAX_TABLE_CELLS
+#    (1,000, was 2,000) and MAX_TABLE_COLUMNS, emphasis markers bounded per paragraph and per run: past each, the
+#    markup is shown as its text.
 
 ALLOWED_TAGS = frozenset(
     {
@@ -74,11 +84,28 @@ LINK_ATTRIBUTE_BUDGET = 200_000
 # A table stops after this many cells (rows × columns) and the rest of its lines are text:
 # a row of one character gets a cell for every column of the header, so 20,000 characters of
 # rows under a 100-column header made 65,536 empty cells (700 KB of HTML, seconds to render).
-MAX_TABLE_CELLS = 2_000
+MAX_TABLE_CELLS = 1_000
+# A table of more columns than this is not one (its lines are text): 1,875 columns of "a|" made
+# 3,750 cells from three lines.
+MAX_TABLE_COLUMNS = 64
+
+# Markdown links (inline and reference) and headings (``#`` and underlined) in one post: past
+# these the markup is shown as its text. Each costs markdown-it several tokens and bleach a tag
+# to decide: 5,000 uses of one reference took 126 ms to render, 5,000 headings 92 ms. No post
+# people write comes near (a long resource list has a few dozen links).
+MAX_LINKS = 500
+MAX_HEADINGS = 200
 
 # Emphasis and strikethrough deeper than this are shown as their characters: html5lib (in
 # bleach) walks the open formatting elements for every piece of text, so depth costs time.
 MAX_INLINE_DEPTH = 20
+
+# Emphasis markers (``*`` and ``_``) one paragraph may use, and the longest run of one that can
+# open or close emphasis: past either, markers are their own characters. markdown-it makes a
+# token and a delimiter of every marker and pairs them after the paragraph: 10,000 ``_``
+# around a word took 155 ms (on a loaded machine), 5,000 ``*a_`` 140 ms.
+MAX_EMPHASIS_MARKERS = 1_000
+MAX_MARKER_RUN = 2 * MAX_INLINE_DEPTH
 
 # markdown-it's ``maxNesting`` (its ``default`` preset says 100, ``commonmark`` 20): quotes and
 # lists deeper than this end there and what is deeper is not shown (inside a list, nor is the
@@ -87,6 +114,75 @@ MAX_INLINE_DEPTH = 20
 # and its item). Every level costs each bracket or line nested inside it (a run of "- " took
 # 57 ms at 100, 22 ms at 40).
 MAX_NESTING = 40
+
+
+# markdown-it's ``env`` while one of its linkify rules runs (the linkifier is shared).
+_LINKIFY_ENV: ContextVar[dict | None] = ContextVar("linkify_env", default=None)
+
+
+def _with_link_count(rule):
+    """A linkify rule of markdown-it that lets the linkifier see the post's link count."""
+
+    @wraps(rule)
+    def counted(state, *args):
+        token = _LINKIFY_ENV.set(state.env)
+        try:
+            return rule(state, *args)
+        finally:
+            _LINKIFY_ENV.reset(token)
+
+    return counted
+
+
+# What markdown-it's scheme pattern ``[a-z][a-z0-9.+-]*`` matches, case-insensitively: Python's
+# case folding adds four letters outside ASCII.
+_SCHEME_LETTERS = frozenset(
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ\u0130\u0131\u017f\u212a"
+)
+_SCHEME_CHARACTERS = _SCHEME_LETTERS | frozenset("0123456789.+-")
+
+
+def _linkify_inline(state: StateInline, silent: bool) -> bool:
+    """markdown-it's inline ``linkify`` rule (``scheme://…`` as it is typed), finding the scheme
+    by walking back over the scheme characters at the end of the pending text instead of
+    searching all of it with a regular expression anchored at its end: each ``://`` searched
+    the whole paragraph so far (2,857 ``http://`` with no link between them: 890 ms). Same
+    scheme: the longest run of letters, digits, ``.``, ``+`` and ``-`` ending the text, if it
+    starts with a letter. Past MAX_LINKS links it finds none."""
+    if not state.md.options.linkify or state.linkLevel > 0:
+        return False
+    pos, maximum, src = state.pos, state.posMax, state.src
+    if pos + 3 > maximum or src[pos : pos + 3] != "://":
+        return False
+    if state.env.get(_LINKS, 0) >= MAX_LINKS:
+        return False
+    pending = state.pending
+    start = len(pending)
+    while start > 0 and pending[start - 1] in _SCHEME_CHARACTERS:
+        start -= 1
+    proto = pending[start:]
+    if not proto or proto[0] not in _SCHEME_LETTERS:
+        return False
+    link = state.md.linkify.match_at_start(src[pos - len(proto) :])
+    if not link:
+        return False
+    url = link.url.rstrip("*")  # markdown-it: no "*" at the end (emphasis).
+    full_url = state.md.normalizeLink(url)
+    if not state.md.validateLink(full_url):
+        return False
+    if not silent:
+        state.pending = pending[: -len(proto)]
+        token = state.push("link_open", "a", 1)
+        token.attrs = {"href": full_url}
+        token.markup = "linkify"
+        token.info = "auto"
+        token = state.push("text", "", 0)
+        token.content = state.md.normalizeLinkText(url)
+        token = state.push("link_close", "a", -1)
+        token.markup = "linkify"
+        token.info = "auto"
+    state.pos += len(url) - len(proto)
+    return True
 
 
 class _Linkifier(LinkifyIt):
@@ -103,12 +199,42 @@ class _Linkifier(LinkifyIt):
             match.raw, match.text, match.url = match.raw[:-cut], match.text[:-cut], match.url[:-cut]
         return match
 
+    # Past MAX_LINKS links in the post being rendered (``env`` of markdown-it's linkify rules,
+    # see :func:`_with_link_count`), bare URLs stay text.
+    @staticmethod
+    def _links_left() -> int | None:
+        env = _LINKIFY_ENV.get()
+        return None if env is None else MAX_LINKS - env.get(_LINKS, 0)
+
+    @staticmethod
+    def _count(found: int) -> None:
+        env = _LINKIFY_ENV.get()
+        if env is not None and found:
+            env[_LINKS] = env.get(_LINKS, 0) + found
+
+    def test(self, text):
+        left = self._links_left()
+        return (left is None or left > 0) and super().test(text)
+
     def match(self, text):
+        left = self._links_left()
+        if left is not None and left <= 0:
+            return None
         matches = super().match(text)
-        return [self._trimmed(m) for m in matches] if matches else matches
+        if not matches:
+            return matches
+        if left is not None:
+            matches = matches[:left]
+        self._count(len(matches))
+        return [self._trimmed(m) for m in matches]
 
     def match_at_start(self, text):
-        return self._trimmed(super().match_at_start(text))
+        left = self._links_left()
+        if left is not None and left <= 0:
+            return None
+        found = self._trimmed(super().match_at_start(text))
+        self._count(found is not None)
+        return found
 
 
 def _allowed_attribute(tag: str, name: str, value: str) -> bool:
@@ -181,6 +307,23 @@ _ATTRIBUTE = re.compile(r' ([a-z][a-z-]*)="([^"]*)"')
 _SPACES = " \t\n\r\f"
 
 
+_TABLE_TAGS = frozenset({"table", "thead", "tbody", "tr", "th", "td"})
+_TABLE_PARENTS = frozenset({"table", "thead", "tbody", "tr"})
+
+
+def _table_child_allowed(name: str, parent: str | None) -> bool:
+    """Tables only as markdown-it builds them: table > thead|tbody > tr > th|td."""
+    if name == "table":
+        return parent not in {"table", "thead", "tbody", "tr", "p"}
+    if name in {"thead", "tbody"}:
+        return parent == "table"
+    if name == "tr":
+        return parent in {"thead", "tbody"}
+    if name in {"th", "td"}:
+        return parent == "tr"
+    return False
+
+
 def _text_tokens(data: str):
     """Text as html5lib's walker gives it: leading and trailing whitespace as their own tokens."""
     middle = data.lstrip(_SPACES)
@@ -222,20 +365,9 @@ def _markdown_tokens(html: str) -> list[dict] | None:
             continue
         if name in {"p", "a"} and name in stack:
             return None
-        if name in {"table", "thead", "tbody", "tr", "th", "td"} or (
-            stack and stack[-1] in {"table", "thead", "tbody", "tr"}
-        ):
-            # Tables only as markdown-it builds them: table > thead|tbody > tr > th|td.
+        if name in _TABLE_TAGS or (stack and stack[-1] in _TABLE_PARENTS):
             parent = stack[-1] if stack else None
-            allowed = {
-                "table": parent not in {"table", "thead", "tbody", "tr", "p"},
-                "thead": parent == "table",
-                "tbody": parent == "table",
-                "tr": parent in {"thead", "tbody"},
-                "th": parent == "tr",
-                "td": parent == "tr",
-            }
-            if not allowed.get(name, False):
+            if not _table_child_allowed(name, parent):
                 return None
         tokens.append({"type": "StartTag", "name": name, "namespace": _NAMESPACE, "data": data})
         stack.append(name)
@@ -244,6 +376,136 @@ def _markdown_tokens(html: str) -> list[dict] | None:
         return None
     tokens.extend(_text_tokens(rest))
     return tokens
+
+
+# Text as markdown-it writes it: ``&<>"`` escaped as ``&amp;``, ``&lt;``, ``&gt;`` and
+# ``&quot;``, no other ``&``. bleach's filter and serializer give such text back byte for byte
+# (``&amp;`` becomes ``&`` and is escaped again, the other three are kept as entities), except
+# for the invisible characters it replaces in non-space text.
+_MARKDOWN_TEXT = re.compile(r"[^&<>]*(?:&(?:amp|lt|gt|quot);[^&<>]*)*")
+_INVISIBLE_TEXT = bleach.sanitizer.INVISIBLE_CHARACTERS_RE
+
+# Each distinct tag of markdown-it's output as bleach's filter, our filters and bleach's
+# serializer give it back ("" when the tag is stripped), by its source text.
+_TAG_DECISIONS: dict[str, str] = {}
+_TAG_DECISIONS_MAX = 8_192
+
+
+def _visible_text(data: str) -> str:
+    """bleach's handling of markdown-it's text: invisible characters replaced outside the
+    leading and trailing spaces (html5lib's walker gives those as their own tokens)."""
+    if _INVISIBLE_TEXT.search(data) is None:
+        return data
+    middle = data.lstrip(_SPACES)
+    core = middle.rstrip(_SPACES)
+    replaced = _INVISIBLE_TEXT.sub(bleach.sanitizer.INVISIBLE_REPLACEMENT_CHAR, core)
+    return data[: len(data) - len(middle)] + replaced + middle[len(core) :]
+
+
+def _tag_token(closing: str, name: str, attributes: str) -> dict:
+    if closing:
+        return {"type": "EndTag", "name": name, "namespace": _NAMESPACE}
+    data = {(None, key): value for key, value in _ATTRIBUTE.findall(attributes)}
+    kind = "EmptyTag" if name in _VOID else "StartTag"
+    return {"type": kind, "name": name, "namespace": _NAMESPACE, "data": data}
+
+
+# markdown-it's tags, whole (group 1) and in parts: "/" or "", the name, the attributes.
+_MARKUP_SPLIT = re.compile(r'(<(/?)([a-z][a-z0-9]*)((?: [a-z][a-z-]*="[^"<>]*")*)>)')
+
+
+def _markdown_pieces(html: str) -> list[str] | None:
+    """markdown-it's output split at its tags (:data:`_MARKUP_SPLIT`: text, tag, "/", name,
+    attributes, text, …), after the same checks as :func:`_markdown_tokens`; ``None`` when it
+    is not exactly markup markdown-it writes."""
+    parts = _MARKUP_SPLIT.split(html)
+    # The texts, kept apart by a newline so that no two can make an entity together.
+    if _MARKDOWN_TEXT.fullmatch("\n".join(parts[0::5])) is None:
+        return None
+    stack: list[str] = []
+    allowed, void, table_tags, table_parents = ALLOWED_TAGS, _VOID, _TABLE_TAGS, _TABLE_PARENTS
+    for index in range(2, len(parts), 5):
+        closing, name = parts[index], parts[index + 1]
+        if name not in allowed:
+            return None
+        if closing:
+            if parts[index + 2] or not stack or stack.pop() != name or name in void:
+                return None
+            continue
+        if name in void:
+            continue
+        if (name == "p" or name == "a") and name in stack:
+            return None
+        if (name in table_tags or (stack and stack[-1] in table_parents)) and (
+            not _table_child_allowed(name, stack[-1] if stack else None)
+        ):
+            return None
+        stack.append(name)
+    if stack:
+        return None
+    return parts
+
+
+def _decide_tags(cleaner: _Cleaner, sources: dict[str, tuple[str, str, str]]) -> dict[str, str]:
+    """Ask bleach's filter (with ours) and bleach's serializer about each of ``sources`` once,
+    in one stream: an empty space token after each tag marks where its output ends."""
+    stream: list[dict] = []
+    marks: list[dict] = []
+    for groups in sources.values():
+        stream.append(_tag_token(*groups))
+        mark = {"type": "SpaceCharacters", "data": ""}
+        stream.append(mark)
+        marks.append(mark)
+    outputs: list[str] = []
+    group: list[dict] = []
+    serializer = cleaner.serializer
+    for token in cleaner.filtered(stream):
+        if len(outputs) < len(marks) and token is marks[len(outputs)]:
+            outputs.append("".join(serializer.serialize(iter(group))))
+            group = []
+        elif token["type"] != "Characters" or token["data"]:
+            group.append(token)
+    if group or len(outputs) != len(sources):  # pragma: no cover - the filters drop no marks.
+        raise RuntimeError("bleach's filters changed the stream's shape")
+    decided = dict(zip(sources, outputs, strict=True))
+    if len(_TAG_DECISIONS) + len(decided) > _TAG_DECISIONS_MAX:
+        _TAG_DECISIONS.clear()
+    _TAG_DECISIONS.update(decided)
+    return decided
+
+
+def _clean_markdown(html: str) -> tuple[str, str] | None:
+    """(clean HTML, the raw text) of markdown-it's own output, or ``None`` for anything else.
+
+    Every distinct tag is decided by bleach's sanitizer filter and written by bleach's
+    serializer (once, then remembered); the text between tags is what bleach's filter and
+    serializer would give back for it (:data:`_MARKDOWN_TEXT`). Same bytes as bleach's full
+    parse: tests/threads/test_rendering_equivalence.py compares them on the corpus, every XSS
+    vector and seeded random bodies."""
+    parts = _markdown_pieces(html)
+    if parts is None:
+        return None
+    texts = parts[0::5]
+    tags = parts[1::5]
+    decisions = _TAG_DECISIONS
+    known: dict[str, str] = {}
+    unknown: dict[str, tuple[str, str, str]] = {}
+    for index, source in enumerate(tags):
+        if source in known or source in unknown:
+            continue
+        decided = decisions.get(source)
+        if decided is not None:
+            known[source] = decided
+        else:
+            at = 5 * index + 2
+            unknown[source] = (parts[at], parts[at + 1], parts[at + 2])
+    if unknown:
+        known.update(_decide_tags(_cleaner(), unknown))
+    raw = "".join(texts)
+    out = [""] * (len(texts) + len(tags))
+    out[0::2] = texts if _INVISIBLE_TEXT.search(raw) is None else map(_visible_text, texts)
+    out[1::2] = map(known.__getitem__, tags)
+    return "".join(out), raw
 
 
 def _copy_token(token):
@@ -301,6 +563,10 @@ class _Cleaner(bleach.sanitizer.Cleaner):
         self.walker = _TreeWalker
 
     def clean(self, text: str, *, fast: bool = True) -> str:
+        if fast and isinstance(text, str):
+            done = _clean_markdown(text)
+            if done is not None:
+                return done[0]
         tokens = _markdown_tokens(text) if fast and isinstance(text, str) else None
         if tokens is None:
             return super().clean(text)
@@ -308,6 +574,10 @@ class _Cleaner(bleach.sanitizer.Cleaner):
 
     def clean_tokens(self, tokens: list[dict]) -> str:
         """bleach's sanitizer filter, our filters and bleach's serializer over ``tokens``."""
+        return self.serializer.render(self.filtered(tokens))
+
+    def filtered(self, tokens: list[dict]):
+        """bleach's sanitizer filter and our filters over ``tokens``."""
         filtered = _SanitizerFilter(
             source=iter(tokens),
             allowed_tags=self.tags,
@@ -319,7 +589,7 @@ class _Cleaner(bleach.sanitizer.Cleaner):
         )
         for filter_class in self.filters:
             filtered = filter_class(source=filtered)
-        return self.serializer.render(filtered)
+        return filtered
 
 
 class _LinkRel(Filter):
@@ -427,7 +697,7 @@ def _link_text(children: list[Token], start: int) -> tuple[str, int]:
             if depth == 0:
                 return "".join(parts), index
         elif token.type in {"text", "code_inline", "text_special"}:
-            parts.append(token.content)
+            parts.append(token.content.replace("\n", " "))  # Soft breaks kept in the text.
         elif token.type in {"softbreak", "hardbreak"}:
             parts.append(" ")
     return "".join(parts), len(children) - 1
@@ -587,20 +857,70 @@ def _parse_link_destination(string: str, pos: int, maximum: int):
 
 
 def _bounded_table(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
-    """markdown-it's table rule, told that the table ends after MAX_TABLE_CELLS cells."""
-    if silent:
-        # Only "could a table start here?" (a paragraph asks it of each of its lines): the
-        # header and delimiter rows answer that, wherever the table would end.
-        return markdown_table(state, start_line, end_line, silent)
+    """markdown-it's table rule, told that the table ends after MAX_TABLE_CELLS cells; a
+    delimiter row of more than MAX_TABLE_COLUMNS columns starts no table (its lines are text)."""
     if start_line + 2 <= end_line:
         # The second line is the delimiter row (|---|:-:|) if this is a table at all.
         start = state.bMarks[start_line + 1] + state.tShift[start_line + 1]
         delimiter = state.src[start : state.eMarks[start_line + 1]]
         if delimiter[:1] in {"|", "-", ":"}:
+            if delimiter.count("|") > MAX_TABLE_COLUMNS + 1:
+                return False
+            if silent:
+                # Only "could a table start here?" (a paragraph asks it of each of its lines):
+                # the header and delimiter rows answer that, wherever the table would end.
+                return markdown_table(state, start_line, end_line, silent)
             columns = sum(1 for part in delimiter.split("|") if part.strip()) or 1
             rows = max(MAX_TABLE_CELLS // columns - 1, 1)
             end_line = min(end_line, start_line + 2 + rows)
     return markdown_table(state, start_line, end_line, silent)
+
+
+# Counts kept in markdown-it's ``env`` (one per render, shared by the block and inline rules).
+_HEADINGS = "forum_headings"
+_LINKS = "forum_links"
+
+
+def _bounded_heading(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
+    """markdown-it's ``heading`` rule, until the post has MAX_HEADINGS headings (then text)."""
+    if state.env.get(_HEADINGS, 0) >= MAX_HEADINGS:
+        return False
+    if not markdown_heading(state, start_line, end_line, silent):
+        return False
+    if not silent:
+        state.env[_HEADINGS] = state.env.get(_HEADINGS, 0) + 1
+    return True
+
+
+def _bounded_link(state: StateInline, silent: bool) -> bool:
+    """markdown-it's ``link`` rule, until the post has MAX_LINKS links (then text)."""
+    if state.env.get(_LINKS, 0) >= MAX_LINKS:
+        return False
+    if not markdown_link(state, silent):
+        return False
+    if not silent:
+        state.env[_LINKS] = state.env.get(_LINKS, 0) + 1
+    return True
+
+
+_MARKER_RUN = re.compile(r"\*+|_+")
+
+
+def _bounded_emphasis(state: StateInline, silent: bool) -> bool:
+    """markdown-it's ``emphasis`` rule, with a run of markers longer than MAX_MARKER_RUN, or past
+    MAX_EMPHASIS_MARKERS in the paragraph, kept as its characters."""
+    if silent:
+        return False  # markdown-it's rule does nothing when silent.
+    run = _MARKER_RUN.match(state.src, state.pos, state.posMax)
+    if run is None:
+        return False
+    used = state.__dict__.get("_forum_markers", 0) + run.end() - run.start()
+    state.__dict__["_forum_markers"] = used
+    if run.end() - run.start() <= MAX_MARKER_RUN and used <= MAX_EMPHASIS_MARKERS:
+        return markdown_emphasis(state, silent)
+    state.append_pending(run.group())
+    state.pos = run.end()
+    return True
 
 
 # A line that could underline a setext heading: it ends with "-" or "=" (and spaces or tabs).
@@ -618,10 +938,13 @@ def _setext_heading(state: StateBlock, start_line: int, end_line: int, silent: b
         ends = state.__dict__["_forum_underline_ends"] = [
             match.end() for match in _UNDERLINE_END.finditer(state.src)
         ]
-    if start_line + 1 < end_line:
+    if start_line + 1 < end_line and state.env.get(_HEADINGS, 0) < MAX_HEADINGS:
         first = bisect_right(ends, state.eMarks[start_line])
         if first < len(ends) and ends[first] <= state.eMarks[end_line - 1]:
-            return markdown_lheading(state, start_line, end_line, silent)
+            if markdown_lheading(state, start_line, end_line, silent):
+                state.env[_HEADINGS] = state.env.get(_HEADINGS, 0) + 1
+                return True
+            return False
     if not state.is_code_block(start_line):
         state.parentType = "paragraph"
     return False
@@ -684,6 +1007,9 @@ def _markdown() -> MarkdownIt:
         .add("//", None)
     )
     md.helpers = _Helpers
+    # The same inline parser, asking at each character only the rules that can start there.
+    md.inline.__class__ = MarkerInlineParser
+    md.inline.soft_breaks_in_text = True  # _link_text reads "\n" in text as a soft break.
     # Pure functions of one URL that parse it each time (mdurl): a body repeating one link
     # thousands of times (bare ``x.co``, a reused reference) parsed it thousands of times.
     md.normalizeLink = lru_cache(maxsize=1024)(md.normalizeLink)
@@ -692,6 +1018,15 @@ def _markdown() -> MarkdownIt:
     md.core.ruler.push("limit_inline_depth", _limit_inline_depth)
     md.block.ruler.at("table", _bounded_table, {"alt": ["paragraph", "reference"]})
     md.block.ruler.at("lheading", _setext_heading)
+    md.block.ruler.at(
+        "heading", _bounded_heading, {"alt": ["paragraph", "reference", "blockquote"]}
+    )
+    md.inline.ruler.at("link", _bounded_link)
+    md.inline.ruler.at("emphasis", _bounded_emphasis)
+    md.inline.ruler.at("linkify", _with_link_count(_linkify_inline))
+    md.core.ruler.at("linkify", _with_link_count(markdown_linkify_core))
+    # The same paragraph rule, asking whether a line ends it only of lines that could.
+    md.block.ruler.at("paragraph", rendering_block.paragraph)
     md.core.ruler.push("links", _links)
     md.add_render_rule("link_host", _render_link_host)
     # Headings in a post start at h3 so they nest under the page's own h1/h2.
@@ -745,6 +1080,9 @@ def _words(source_html: str, tokens: list[dict] | None = None) -> str:
 
 def _render_now(text: str) -> Rendered:
     source = _demote_headings(_markdown().render(text or ""))
+    done = _clean_markdown(source)
+    if done is not None:
+        return Rendered(html=done[0].strip(), text=" ".join(html.unescape(done[1]).split()))
     tokens = _markdown_tokens(source)
     if tokens is None:
         return Rendered(html=sanitize(source).strip(), text=_words(source))

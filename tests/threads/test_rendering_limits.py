@@ -168,3 +168,80 @@ def test_a_list_nested_past_the_limit_shows_twenty_levels_and_nothing_unsafe():
     assert html.count("<li>") == MAX_NESTING // 2
     assert html.count("<ul>") == html.count("</ul>")
     assert {tag for tag, _ in _parse(html).tags} <= ALLOWED_TAGS
+
+
+# Renderer version 4: caps on links, headings and table cells -------------------------------
+
+
+def test_links_past_the_cap_are_their_text_and_the_first_ones_stay_links():
+    cap = rendering.MAX_LINKS
+    html = render_markdown("[a]: https://x.example/\n\n" + "[a] " * (cap + 20))
+    assert html.count("<a ") == cap
+    assert html.count(REL) == cap
+    assert html.endswith("[a]</p>")
+    assert html.count("[a]") == 20
+    # Inline links past the cap show their brackets; the bare URL inside is still linked.
+    html = render_markdown("[t](https://x.org/) " * (cap + 3))
+    assert html.count(">t</a>") == cap
+    assert html.count("[t](") == 3
+    assert 'href="javascript' not in render_markdown("[t](/u) " * cap + "[x](javascript:y)")
+
+
+def test_headings_past_the_cap_are_their_text():
+    cap = rendering.MAX_HEADINGS
+    html = render_markdown("# a\n" * (cap + 5))
+    assert html.count("<h3>") == cap
+    assert html.count("# a") == 5
+    html = render_markdown("a\n-\n" * (cap + 5))
+    assert html.count("<h3>") == cap
+    mixed = render_markdown("# a\n\nb\n=\n\n" * cap + "# past\n\nc\n-\n")
+    assert mixed.count("<h3>") == cap and "# past" in mixed and "<h3>past" not in mixed
+
+
+def test_one_post_s_caps_do_not_carry_over_to_the_next():
+    render_markdown("# a\n" * (rendering.MAX_HEADINGS + 1))
+    render_markdown("[a](/u) " * (rendering.MAX_LINKS + 1))
+    assert render_markdown("# b") == "<h3>b</h3>"
+    assert render_markdown("[b](/u)") == f'<p><a href="/u" {REL}>b</a></p>'
+
+
+def test_ordinary_posts_are_far_under_the_caps():
+    assert rendering.MAX_LINKS >= 100 and rendering.MAX_HEADINGS >= 50
+    assert rendering.MAX_TABLE_CELLS >= 500
+    body = "\n\n".join(f"## Part {n}\n\nSee [source {n}](https://x.org/{n})." for n in range(40))
+    html = render_markdown(body)
+    assert html.count("<h3>") == 40 and html.count("<a ") == 40
+
+
+def test_emphasis_markers_past_the_caps_are_their_characters():
+    run = "_" * (rendering.MAX_MARKER_RUN + 1)
+    assert render_markdown(f"{run}a{run}") == f"<p>{run}a{run}</p>"
+    ok = "_" * 3
+    assert render_markdown(f"{ok}a{ok}") == "<p><em><strong>a</strong></em></p>"
+    markers = rendering.MAX_EMPHASIS_MARKERS
+    html = render_markdown("*a* " * (markers // 2) + "*b* *c*")
+    assert html.count("<em>") == markers // 2
+    assert html.endswith("*b* *c*</p>")
+    # The count is per paragraph: the next one has emphasis again.
+    assert "<em>d</em>" in render_markdown("*a* " * markers + "\n\n*d*")
+
+
+def test_a_table_wider_than_the_column_cap_is_its_text():
+    wide = rendering.MAX_TABLE_COLUMNS + 5
+    html = render_markdown("|" + "a|" * wide + "\n|" + "-|" * wide + "\n|" + "b|" * wide)
+    assert "<table>" not in html and html.startswith("<p>|a|a|")
+    fits = rendering.MAX_TABLE_COLUMNS
+    html = render_markdown("|" + "a|" * fits + "\n|" + "-|" * fits + "\n|" + "b|" * fits)
+    assert html.count("<th>") == fits and html.count("<td>") == fits
+    # A wide "table" inside a paragraph does not interrupt it either.
+    assert "<table>" not in render_markdown("text\n|" + "a|" * wide + "\n|" + "-|" * wide)
+
+
+def test_bare_urls_count_toward_the_link_cap():
+    cap = rendering.MAX_LINKS
+    html = render_markdown("see x.co " * (cap + 10))
+    assert html.count("<a ") == cap and html.endswith("see x.co</p>")
+    html = render_markdown("[a](/u) " * (cap - 2) + "https://x.org/a " * 5)
+    assert html.count("<a ") == cap
+    # Outside a render (another caller of the linkifier) nothing is counted.
+    assert rendering._Linkifier._links_left() is None
