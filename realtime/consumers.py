@@ -201,9 +201,8 @@ class LiveSessionConsumer(LeanLayerDispatch, AsyncJsonWebsocketConsumer):
             return policy.CLOSE_NOT_ALLOWED, policy.mfa_required_frame()
         self.space_id = session.space_id
         # The space's moderators and staff see who wrote anonymous messages and questions.
-        self.sees_authors = community_policy.can_moderate_space(user, session.space)
-        self.facilitating = policy.can_facilitate(user, session)
-        self.backchannel = policy.can_use_backchannel(user, session)
+        # Facilitators (and the space's moderators and staff) share the backchannel.
+        self.sees_authors, self.facilitating, self.backchannel = policy.room_roles(user, session)
         # Named by the session's creation too, so a snapshot left by a deleted session with the
         # same id is never diffed against.
         self.presence_key = f"live.presence.{session.pk}.{int(session.created_at.timestamp())}"

@@ -344,6 +344,15 @@ def can_use_backchannel(user, session: LiveSession) -> bool:
     return can_facilitate(user, session) or community_policy.can_moderate_space(user, session.space)
 
 
+def room_roles(user, session: LiveSession) -> tuple[bool, bool, bool]:
+    """What a socket may see, read once at connect: (sees authors: the space's moderators and
+    staff; facilitates: :func:`can_facilitate`; backchannel: :func:`can_use_backchannel`), the
+    last from the first two so that the connect asks the facilitators table once."""
+    moderates = community_policy.can_moderate_space(user, session.space)
+    facilitating = can_facilitate(user, session)
+    return moderates, facilitating, facilitating or moderates
+
+
 def check_backchannel(user, session: LiveSession) -> None:
     check_in_room(user, session)
     if not can_use_backchannel(user, session):
