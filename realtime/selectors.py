@@ -199,10 +199,14 @@ def held_state_for(
 ) -> list[dict]:
     """On (re)connect: how many wait; the facilitators' list, or the asker's own. Three
     queries at most, whatever the numbers."""
-    waiting = list(
-        HeldQuestion.objects.filter(session=session, status=HeldQuestion.Status.WAITING)
-        .select_related("author")
-        .order_by("created", "pk")
+    waiting = (
+        list(
+            HeldQuestion.objects.filter(session=session, status=HeldQuestion.Status.WAITING)
+            .select_related("author")
+            .order_by("created", "pk")
+        )
+        if getattr(session, "_has_held", True)  # with_room_flags said whether any wait
+        else []
     )
     if not waiting and not session.questions_need_approval:
         return []
@@ -312,6 +316,21 @@ def open_reports(session_id: int) -> list[dict]:
 
 
 SPEAKING_KINDS = [LiveEvent.Kind.MESSAGE, LiveEvent.Kind.QUESTION]
+
+
+def with_room_flags(sessions: QuerySet) -> QuerySet:
+    """Annotate whether each session has polls, waiting questions and raised hands, so that a
+    ``hello`` in a room without them asks nothing more about them (the join storm of a room
+    that has just opened)."""
+    return sessions.annotate(
+        _has_polls=Exists(
+            LiveEvent.objects.filter(session=OuterRef("pk"), kind=LiveEvent.Kind.POLL_OPEN)
+        ),
+        _has_held=Exists(
+            HeldQuestion.objects.filter(session=OuterRef("pk"), status=HeldQuestion.Status.WAITING)
+        ),
+        _has_hands=Exists(RaisedHand.objects.filter(session=OuterRef("pk"))),
+    )
 
 
 def present(session_id: int) -> list[dict]:

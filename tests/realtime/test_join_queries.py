@@ -25,11 +25,14 @@ pytestmark = [pytest.mark.django_db]
 
 # Bounds for one socket, each the most any of the cases below takes (savepoints included: the
 # tests run inside a transaction, so join_presence's atomic block adds SAVEPOINT and RELEASE).
-AUTHORIZE_QUERIES = 4  # session+space, membership, removal, session facilitators
+AUTHORIZE_QUERIES = 2  # the session with the member's removal and facilitation; membership
 JOIN_QUERIES = 6  # lock the member's row, their sockets here, one INSERT each for presence and
 # attendance, and the savepoint pair
-HELLO_QUERIES = 13  # standing (2), session, room (2), facilitates, presence (1-2), hands,
-# events, polls, held questions, +1 for a facilitator's backchannel check
+HELLO_QUERIES = 6  # standing (session row, user), the session with its flags, membership,
+# presence (count, then the list or the present facilitators)
+FACILITATOR_HELLO_QUERIES = 8  # the full list instead (1), open reports, the backchannel
+BUSY_HELLO_QUERIES = 12  # and in a room with events, polls, held questions and hands: the
+# replay, polls (3), held questions, hands
 
 
 def fill_room(session, space, n: int) -> None:
@@ -79,12 +82,12 @@ def consumer_for(user, session) -> LiveSessionConsumer:
     return consumer
 
 
-def measure_join(consumer, assert_max) -> dict:
+def measure_join(consumer, assert_max, *, hello: int = HELLO_QUERIES) -> dict:
     with assert_max(AUTHORIZE_QUERIES):
         assert consumer._authorize() == (None, None)
     with assert_max(JOIN_QUERIES):
         consumer._join()
-    with assert_max(HELLO_QUERIES):
+    with assert_max(hello):
         welcome, _, _, _ = consumer._hello(0)
     return welcome
 
@@ -117,7 +120,7 @@ def test_a_facilitator_joins_in_constant_queries(
 ):
     fill_room(live_session, space, present)
     consumer = consumer_for(facilitator, live_session)
-    welcome = measure_join(consumer, django_assert_max_num_queries)
+    welcome = measure_join(consumer, django_assert_max_num_queries, hello=FACILITATOR_HELLO_QUERIES)
     assert consumer.facilitating and consumer.backchannel and not consumer.sees_authors
     # Facilitators get everyone, however large the room.
     assert welcome["summary"] is False and len(welcome["present"]) == present + 1
@@ -203,3 +206,49 @@ async def test_joins_send_the_room_nothing_but_coalesced_presence(
     finally:
         for room in (*rooms, guest, host):
             await room.close()
+
+
+@pytest.mark.parametrize("present", [1, 200])
+def test_a_join_in_a_busy_room_takes_constant_queries(
+    live_session, space, facilitator, member, other_member, present, django_assert_max_num_queries
+):
+    from realtime import services
+
+    LiveSession = type(live_session)
+    LiveSession.objects.filter(pk=live_session.pk).update(questions_need_approval=True)
+    live_session.refresh_from_db()
+    fill_room(live_session, space, present)
+    for n in range(3):
+        services.send_live_message(
+            actor=other_member, session=live_session, body=f"Hello {n}", client_msg_id=f"m{n}"
+        )
+    services.open_poll(
+        actor=facilitator,
+        session=live_session,
+        question="How safe does this feel?",
+        options=["Safe", "Unsure"],
+        client_msg_id="poll",
+    )
+    services.ask_question(
+        actor=other_member, session=live_session, body="Can we pause?", client_msg_id="q"
+    )
+    services.raise_hand(actor=other_member, session=live_session)
+    consumer = consumer_for(member, live_session)
+    welcome = measure_join(consumer, django_assert_max_num_queries, hello=BUSY_HELLO_QUERIES)
+    assert [h["id"] for h in welcome["hands"]] == [other_member.pk]
+    _, frames, _, extras = consumer._hello(0)
+    assert [f["type"] for f in frames] == ["message"] * 3 + ["poll.open"]
+    assert {"type": "questions.waiting", "count": 1} in extras
+
+
+def test_a_hello_still_refuses_a_member_removed_after_connect(
+    live_session, member, django_assert_max_num_queries
+):
+    from realtime.policy import LiveRefusal
+
+    consumer = consumer_for(member, live_session)
+    assert consumer._authorize() == (None, None)
+    ParticipantRemoval.objects.create(session=live_session, user=member, reason="Off topic")
+    with pytest.raises(LiveRefusal) as refused:
+        consumer._hello(0)
+    assert "removed you" in refused.value.detail and "Off topic" in refused.value.detail
