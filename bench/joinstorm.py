@@ -3,10 +3,14 @@
 ``run()`` is called by bench/run.py (``--join-storm``); ``python -m bench.joinstorm`` runs it
 alone. It builds its own PostgreSQL database (``--storm-database``, default
 ``forum_storm_join``; dropped and created again), starts a private redis-server and two
-daphne processes (``community.asgi``, DEBUG off) on loopback ports, signs the members in by
-writing their session rows in bulk, and then, per scenario, on fresh daphne processes:
+daphne processes (``bench.floor_asgi``: the site plus a bare channels group, DEBUG off) on
+loopback ports, signs the members in by writing their session rows in bulk, and then, per
+scenario, on fresh daphne processes:
 
-- one facilitator is in the room first (it sees the full presence list);
+- one facilitator is in the room first (it sees the full presence list), with a second tab on
+  the other process so both are warm;
+- "floor" first: the same joins, spread the same way, to ``/ws/floor/`` (no sign-in, no
+  database, no presence), the least a channels connect costs on the machine;
 - ``--storm-members`` distinct members connect, alternating between the two processes, either
   spread evenly over ``--storm-seconds`` ("spread") or all at once ("burst"); each sends
   ``hello`` and waits for its ``welcome``;
@@ -154,7 +158,7 @@ class Stack:
                 [
                     *(str(Path(PY).parent / "daphne"), "-b", HOST, "-p", str(port)),
                     *self.daphne_args,
-                    "community.asgi:application",
+                    "bench.floor_asgi:application",
                 ],
                 cwd=ROOT,
                 env=self.env,
@@ -241,7 +245,9 @@ def percentile(values: list[float], fraction: float) -> float:
 
 async def scenario(stack: Stack, seed: dict, mode: str, members: int, seconds: float) -> dict:
     stack.restart_daphnes()
-    path = f"/ws/live/{seed['session_id']}/"
+    # "floor": the same joins, spread the same way, to a bare channels group (bench.floor_asgi:
+    # no sign-in, no database, no presence): the least a channels connect costs here.
+    path = "/ws/floor/storm/" if mode == "floor" else f"/ws/live/{seed['session_id']}/"
     host = Member(stack.ports[0], path, seed["facilitator"])
     await host.join()
     # A second tab of the facilitator's on the other process: both processes have served a
@@ -260,7 +266,7 @@ async def scenario(stack: Stack, seed: dict, mode: str, members: int, seconds: f
     ]
     loop = asyncio.get_running_loop()
     cpu0, t0 = stack.cpu(), loop.time()
-    gap = seconds / members if mode == "spread" else 0.0
+    gap = seconds / members if mode in ("spread", "floor") else 0.0
     tasks = []
     for i, member in enumerate(crowd):
         if gap:
@@ -280,7 +286,7 @@ async def scenario(stack: Stack, seed: dict, mode: str, members: int, seconds: f
     result = {
         "mode": mode,
         "members": members,
-        "spread_s": seconds if mode == "spread" else 0,
+        "spread_s": seconds if gap else 0,
         "connected": len(welcomed),
         "all_in_s": round(all_in_s, 2),
         "welcome_p50_ms": round(statistics.median(times), 1) if times else None,
@@ -399,8 +405,8 @@ def run(args, env: dict[str, str], workdir: Path) -> dict:
         "measured": True,
         "setup_s": setup_s,
         "database": database_url.rsplit("/", 1)[1],
-        "layout": "two daphne processes (community.asgi, DEBUG off), channels-redis on a "
-        "private redis-server, PostgreSQL; members alternate between the processes; one "
+        "layout": "two daphne processes (bench.floor_asgi: the site and the floor, DEBUG "
+        "off), channels-redis on a private redis-server, PostgreSQL; members alternate between the processes; one "
         "facilitator in the room first",
         "target_cpu_ms_per_join": TARGET_CPU_MS_PER_JOIN,
         "rows": rows,
@@ -418,17 +424,20 @@ def markdown(storm: dict) -> list[str]:
         "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |",
     ]
     for row in storm["rows"]:
-        over = f"{row['spread_s']:.0f} s" if row["mode"] == "spread" else "at once"
+        over = f"{row['spread_s']:.0f} s" if row["spread_s"] else "at once"
+        if row["mode"] == "floor":
+            over += ", channels floor"
         met = (
             row["connected"] == row["members"]
             and row["cpu_ms_per_join"] <= storm["target_cpu_ms_per_join"]
         )
+        verdict = "–" if row["mode"] == "floor" else ("met" if met else "missed")
         lines.append(
             f"| {row['members']} | {over} | {row['connected']} | {row['all_in_s']} "
             f"| {row['welcome_p50_ms']} | {row['welcome_p99_ms']} | {row['daphne_cpu_s']} "
             f"| {row['cpu_ms_per_join']} | {row['presence_frames_sent']:,} "
             f"({row['presence_frames_to_facilitator']}) | {' '.join(row['loadavg'])} "
-            f"| {'met' if met else 'missed'} |"
+            f"| {verdict} |"
         )
     lines.append("")
     return lines
@@ -439,7 +448,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--storm-members", type=int, default=400, help="Members joining (400).")
     group.add_argument("--storm-seconds", type=float, default=30.0, help="Spread over (30 s).")
     group.add_argument(
-        "--storm-modes", default="spread,burst", help="spread, burst or both (spread,burst)."
+        "--storm-modes",
+        default="floor,spread,burst",
+        help="floor (a bare channels group), spread, burst (floor,spread,burst).",
     )
     group.add_argument(
         "--storm-database", default="forum_storm_join", help="Its own database (dropped first)."
