@@ -134,6 +134,13 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def _rss_kb(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
 def _wait_http(port: int, proc: subprocess.Popen, log: Path, path: str = "/healthz") -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -326,6 +333,7 @@ def layout(
         cpu = [cpu_seconds(p.pid) - c for p, c in zip(daphnes, cpu0, strict=True)]
         proxy_cpu = cpu_seconds(proxy.pid) - proxy0
         loadavg = Path("/proc/loadavg").read_text().split()[:3]
+        rss_mb = [round(_rss_kb(p.pid) / 1024) for p in daphnes]
         for t in threads:
             t.join()
     finally:
@@ -348,6 +356,7 @@ def layout(
         "daphne_cpu_ms_per_request": round(sum(cpu) * 1000 / max(overall["n"], 1), 2),
         "proxy_cpu_ms_per_request": round(proxy_cpu * 1000 / max(overall["n"], 1), 2),
         "loadavg": loadavg,
+        "daphne_rss_mb": rss_mb,
     }
 
 
@@ -434,8 +443,8 @@ def markdown(result: dict) -> list[str]:
         "",
         "| database | daphne processes | members | requests/s | p50 ms | p95 ms | bad "
         "| daphne CPU ms / request | share of a core per process | proxy CPU ms / request "
-        "| load avg |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | --- |",
+        "| RSS MB per process | load avg |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | --- | --- |",
     ]
     for row in result["rows"]:
         lines.append(
@@ -443,7 +452,9 @@ def markdown(result: dict) -> list[str]:
             f"| {row['throughput_rps']} | {row['p50_ms']} | {row['p95_ms']} | {row['bad']} "
             f"| {row['daphne_cpu_ms_per_request']} "
             f"| {', '.join(str(s) for s in row['daphne_core_share'])} "
-            f"| {row['proxy_cpu_ms_per_request']} | {' '.join(row['loadavg'])} |"
+            f"| {row['proxy_cpu_ms_per_request']} "
+            f"| {', '.join(str(m) for m in row.get('daphne_rss_mb', []))} "
+            f"| {' '.join(row['loadavg'])} |"
         )
     lines += ["", "| database | processes | " + " | ".join(k for k, _ in MIX) + " |"]
     lines.append("| --- | ---: |" + " ---: |" * len(MIX))
