@@ -12,6 +12,11 @@
 
 5. With ``--render``: only the render time of pathological post bodies (bench/render.py), no
    database or server.
+
+6. With ``--join-storm``: only the 400-member join storm on two daphne processes, Redis and
+   PostgreSQL (bench/joinstorm.py). With ``--concurrency``: only 20 members browsing at once
+   against one and two daphne processes, on SQLite and PostgreSQL (bench/concurrency.py).
+   Both write their own results (``…-joinstorm``, ``…-concurrency``) to bench/results/.
 """
 
 from __future__ import annotations
@@ -38,6 +43,10 @@ from importlib import metadata
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench import concurrency, joinstorm  # noqa: E402
+
 PY = sys.executable
 RESULTS = ROOT / "bench" / "results"
 HOST = "127.0.0.1"
@@ -142,7 +151,19 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     live.add_argument("--no-live-raw", dest="live_raw", action="store_false")
     live.add_argument("--no-live-faults", dest="live_faults", action="store_false")
+    parser.add_argument(
+        "--join-storm", action="store_true", help="Only the join storm (bench/joinstorm.py)."
+    )
+    parser.add_argument(
+        "--concurrency",
+        action="store_true",
+        help="Only HTTP under concurrency (bench/concurrency.py).",
+    )
+    joinstorm.add_arguments(parser)
+    concurrency.add_arguments(parser)
     args = parser.parse_args(argv)
+    joinstorm.finish_arguments(args)
+    concurrency.finish_arguments(args)
     args.live = args.live or args.live_only
     args.live_clients = [
         int(n)
@@ -580,6 +601,28 @@ def render_interference(args: argparse.Namespace, workdir: Path, started: str) -
     return 0
 
 
+def standalone(args: argparse.Namespace, workdir: Path, started: str) -> int:
+    """``--join-storm`` / ``--concurrency``: each on its own databases and ports."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    stamp = started.replace(":", "")
+    env = joinstorm.base_env()
+    for flag, module, name in (
+        (args.join_storm, joinstorm, "joinstorm"),
+        (args.concurrency, concurrency, "concurrency"),
+    ):
+        if not flag:
+            continue
+        result = {"started": started, "label": args.label, **module.run(args, env, workdir)}
+        server = urllib.parse.urlsplit(args.live_database_url)._replace(path="/postgres")
+        result["machine"] = machine(server.geturl(), "postgresql")
+        (RESULTS / f"{stamp}-{name}.json").write_text(json.dumps(result, indent=2, default=str))
+        table = "\n".join(module.markdown(result))
+        (RESULTS / f"{stamp}-{name}.md").write_text(table)
+        print(table)
+        print(f"bench: results in {RESULTS / stamp}-{name}.{{json,md}}", file=sys.stderr)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.render:
@@ -591,6 +634,8 @@ def main(argv: list[str] | None = None) -> int:
     workdir = Path(tempfile.mkdtemp(prefix="forum-bench-"))
     if args.render_interference:
         return render_interference(args, workdir, started)
+    if args.join_storm or args.concurrency:
+        return standalone(args, workdir, started)
     result: dict = {"started": started, "label": args.label, "targets": TARGETS}
     vendor = "postgresql"
     database_url = urllib.parse.urlsplit(args.live_database_url)._replace(path="/postgres").geturl()

@@ -231,9 +231,8 @@ class LiveSessionConsumer(FanoutMember, AsyncJsonWebsocketConsumer):
             return policy.CLOSE_NOT_ALLOWED, policy.mfa_required_frame()
         self.space_id = session.space_id
         # The space's moderators and staff see who wrote anonymous messages and questions.
-        self.sees_authors = community_policy.can_moderate_space(user, session.space)
-        self.facilitating = policy.can_facilitate(user, session)
-        self.backchannel = policy.can_use_backchannel(user, session)
+        # Facilitators (and the space's moderators and staff) share the backchannel.
+        self.sees_authors, self.facilitating, self.backchannel = policy.room_roles(user, session)
         # Named by the session's creation too, so a snapshot left by a deleted session with the
         # same id is never diffed against.
         self.presence_key = f"live.presence.{session.pk}.{int(session.created_at.timestamp())}"
@@ -375,7 +374,13 @@ class LiveSessionConsumer(FanoutMember, AsyncJsonWebsocketConsumer):
 
     def _hello(self, after: int):
         self._standing()
-        session = LiveSession.objects.select_related("space").get(pk=self.session_id)
+        # One query for the session, the member's removal and facilitation, and whether the
+        # room has polls, held questions and hands at all (constant queries per join).
+        session = policy.room_session(
+            self.user, self.session_id, base=selectors.with_room_flags(LiveSession.objects.all())
+        )
+        if session is None:
+            raise LiveSession.DoesNotExist
         policy.check_in_room(self.user, session)
         cap = selectors.backfill_cap()
         facilitating = policy.can_facilitate(self.user, session)
@@ -390,7 +395,7 @@ class LiveSessionConsumer(FanoutMember, AsyncJsonWebsocketConsumer):
                 "muted": _muted(policy.mute_refusal(self.user, session)),
             },
             **selectors.presence_for(session.pk, facilitating=facilitating),
-            "hands": selectors.hands(session.pk),
+            "hands": selectors.hands(session.pk) if session._has_hands else [],
         }
         if session.last_seq - min(after, session.last_seq) > cap:
             start = session.last_seq - cap // 2
@@ -399,8 +404,12 @@ class LiveSessionConsumer(FanoutMember, AsyncJsonWebsocketConsumer):
         else:
             resync = None
         attributed = policy.shows_attribution(session)
-        frames = selectors.events_after(
-            session.pk, after, until_seq=session.last_seq, limit=cap, attributed=attributed
+        frames = (
+            selectors.events_after(
+                session.pk, after, until_seq=session.last_seq, limit=cap, attributed=attributed
+            )
+            if session.last_seq > after
+            else []
         )
         if self.sees_authors and attributed and frames:
             frames += selectors.reveals_after(
@@ -408,8 +417,12 @@ class LiveSessionConsumer(FanoutMember, AsyncJsonWebsocketConsumer):
             )
         # Not stream: poll results this member may see, their own votes, and (facilitators)
         # the open reports on messages; sent after the replay, so each refers to a known seq.
-        extras = selectors.poll_state_for(
-            session.pk, self.user, facilitating=facilitating, replayed_after=after
+        extras = (
+            selectors.poll_state_for(
+                session.pk, self.user, facilitating=facilitating, replayed_after=after
+            )
+            if session._has_polls
+            else []
         )
         extras += selectors.held_state_for(
             session, self.user, facilitating=facilitating, attributed=attributed

@@ -11,6 +11,7 @@ from importlib import import_module
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from django.http import Http404
 from django.urls import reverse
 from django.utils.crypto import constant_time_compare
@@ -144,6 +145,37 @@ def can_see_session(user, session: LiveSession) -> bool:
     return community_policy.can_read_space(user, session.space)
 
 
+def room_session(user, session_id: int, base: QuerySet | None = None) -> LiveSession | None:
+    """The session (with its space) as a socket's connect and ``hello`` ask about it, in one
+    query whatever the data: with, for ``user``, whether a facilitator removed them (and why)
+    and whether they are one of its facilitators, which :func:`room_refusal` and
+    :func:`can_facilitate` then read instead of asking again. ``base`` may add annotations
+    (``selectors.with_room_flags``)."""
+    removals = ParticipantRemoval.objects.filter(session=OuterRef("pk"), user_id=user.pk)
+    facilitating = LiveSession.facilitators.through.objects.filter(
+        livesession_id=OuterRef("pk"), user_id=user.pk
+    )
+    session = (
+        (LiveSession.objects.all() if base is None else base)
+        .select_related("space")
+        .filter(pk=session_id)
+        .annotate(
+            _removed=Exists(removals),
+            _removal_reason=Subquery(removals.values("reason")[:1]),
+            _facilitates=Exists(facilitating),
+        )
+        .first()
+    )
+    if session is not None:
+        session._read_for = user.pk
+    return session
+
+
+def _read_for(session: LiveSession, user) -> bool:
+    """Whether ``session`` came from :func:`room_session` for ``user``."""
+    return getattr(session, "_read_for", None) == getattr(user, "pk", None)
+
+
 def check_see_session(user, session: LiveSession) -> None:
     if not can_see_session(user, session):
         raise Http404("No such live session.")
@@ -157,6 +189,8 @@ def can_facilitate(user, session: LiveSession) -> bool:
         return True
     if not community_policy.is_active_member(user, session.space):
         return False
+    if _read_for(session, user):
+        return session._facilitates
     return session.facilitators.filter(pk=user.pk).exists()
 
 
@@ -205,7 +239,10 @@ def room_refusal(user, session: LiveSession) -> LiveRefusal | None:
         )
     if getattr(user, "is_suspended", False):
         return suspended_refusal(user)
-    removal = ParticipantRemoval.objects.filter(session=session, user=user).first()
+    if _read_for(session, user):
+        removal = ParticipantRemoval(reason=session._removal_reason) if session._removed else None
+    else:
+        removal = ParticipantRemoval.objects.filter(session=session, user=user).first()
     if removal is not None:
         reason = f": {removal.reason}" if removal.reason else "."
         return LiveRefusal(
@@ -242,7 +279,7 @@ def connect_refusal(user, session_id: int) -> tuple[int | None, LiveSession | No
     """
     if not user.is_authenticated:
         return CLOSE_NOT_SIGNED_IN, None, None
-    session = LiveSession.objects.select_related("space").filter(pk=session_id).first()
+    session = room_session(user, session_id)
     if session is None:
         return CLOSE_NOT_FOUND, None, None
     membership = community_policy.membership_of(user, session.space)
@@ -342,6 +379,15 @@ def shows_call_link(user, session: LiveSession, *, registered: bool) -> bool:
 def can_use_backchannel(user, session: LiveSession) -> bool:
     """The session's facilitators, the space's facilitators and moderators, and staff."""
     return can_facilitate(user, session) or community_policy.can_moderate_space(user, session.space)
+
+
+def room_roles(user, session: LiveSession) -> tuple[bool, bool, bool]:
+    """What a socket may see, read once at connect: (sees authors: the space's moderators and
+    staff; facilitates: :func:`can_facilitate`; backchannel: :func:`can_use_backchannel`), the
+    last from the first two so that the connect asks the facilitators table once."""
+    moderates = community_policy.can_moderate_space(user, session.space)
+    facilitating = can_facilitate(user, session)
+    return moderates, facilitating, facilitating or moderates
 
 
 def check_backchannel(user, session: LiveSession) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 
 from community.models import AuditAction, AuditEntry, Membership, Space, User
 from moderation.models import Flag
@@ -202,10 +202,14 @@ def held_state_for(
 ) -> list[dict]:
     """On (re)connect: how many wait; the facilitators' list, or the asker's own. Three
     queries at most, whatever the numbers."""
-    waiting = list(
-        HeldQuestion.objects.filter(session=session, status=HeldQuestion.Status.WAITING)
-        .select_related("author")
-        .order_by("created", "pk")
+    waiting = (
+        list(
+            HeldQuestion.objects.filter(session=session, status=HeldQuestion.Status.WAITING)
+            .select_related("author")
+            .order_by("created", "pk")
+        )
+        if getattr(session, "_has_held", True)  # with_room_flags said whether any wait
+        else []
     )
     if not waiting and not session.questions_need_approval:
         return []
@@ -317,6 +321,21 @@ def open_reports(session_id: int) -> list[dict]:
 SPEAKING_KINDS = [LiveEvent.Kind.MESSAGE, LiveEvent.Kind.QUESTION]
 
 
+def with_room_flags(sessions: QuerySet) -> QuerySet:
+    """Annotate whether each session has polls, waiting questions and raised hands, so that a
+    ``hello`` in a room without them asks nothing more about them (the join storm of a room
+    that has just opened)."""
+    return sessions.annotate(
+        _has_polls=Exists(
+            LiveEvent.objects.filter(session=OuterRef("pk"), kind=LiveEvent.Kind.POLL_OPEN)
+        ),
+        _has_held=Exists(
+            HeldQuestion.objects.filter(session=OuterRef("pk"), status=HeldQuestion.Status.WAITING)
+        ),
+        _has_hands=Exists(RaisedHand.objects.filter(session=OuterRef("pk"))),
+    )
+
+
 def present(session_id: int) -> list[dict]:
     """Members with at least one open connection to the room, by name."""
     rows = (
@@ -332,39 +351,63 @@ def present(session_id: int) -> list[dict]:
 PRESENCE_FULL_LIST_MAX = 50
 
 
+def _facilitates(session_id: int) -> Q:
+    """Users who facilitate the session: its facilitators, the space's active facilitators and
+    moderators, staff (``policy.can_facilitate``, as one filter, the space read in SQL)."""
+    space_id = LiveSession.objects.filter(pk=session_id).values("space_id")[:1]
+    return (
+        Q(is_staff=True)
+        | Q(facilitated_sessions=session_id)
+        | Q(
+            Q(memberships__is_facilitator=True) | Q(memberships__is_moderator=True),
+            memberships__space_id=Subquery(space_id),
+            memberships__status=Membership.Status.ACTIVE,
+        )
+    )
+
+
 def present_facilitators(session_id: int, people: list[dict]) -> list[dict]:
     """Those of ``people`` who facilitate the session (its facilitators, the space's
     facilitators and moderators, staff). One query."""
     if not people:
         return []
-    session = LiveSession.objects.filter(pk=session_id).only("space_id").first()
-    if session is None:
-        return []
     ids = set(
         User.objects.filter(pk__in=[p["id"] for p in people])
-        .filter(
-            Q(is_staff=True)
-            | Q(facilitated_sessions=session_id)
-            | Q(
-                Q(memberships__is_facilitator=True) | Q(memberships__is_moderator=True),
-                memberships__space_id=session.space_id,
-                memberships__status=Membership.Status.ACTIVE,
-            )
-        )
+        .filter(_facilitates(session_id))
         .values_list("pk", flat=True)
     )
     return [person for person in people if person["id"] in ids]
 
 
+def present_count(session_id: int) -> int:
+    """How many members have a socket open in the room. One query."""
+    return Presence.objects.filter(session_id=session_id).values("user_id").distinct().count()
+
+
 def presence_for(session_id: int, *, facilitating: bool) -> dict:
     """Who is here as this viewer may see it: everyone, or (a participant in a room over
-    ``PRESENCE_FULL_LIST_MAX``) the count and the facilitators."""
-    people = present(session_id)
-    if facilitating or len(people) <= PRESENCE_FULL_LIST_MAX:
+    ``PRESENCE_FULL_LIST_MAX``) the count and the facilitators. At most two queries, and for a
+    participant in a large room only the facilitators' rows are read, not everyone's: each
+    join of a storm costs the same however full the room is."""
+    if facilitating:
+        people = present(session_id)
         return {"present": people, "count": len(people), "summary": False}
+    count = present_count(session_id)
+    if count <= PRESENCE_FULL_LIST_MAX:
+        people = present(session_id)
+        count = len(people)  # joins between the two reads: the list is the truth
+        if count <= PRESENCE_FULL_LIST_MAX:
+            return {"present": people, "count": count, "summary": False}
+    facilitators = User.objects.filter(_facilitates(session_id)).values("pk")
+    rows = (
+        Presence.objects.filter(session_id=session_id, user_id__in=facilitators)
+        .values_list("user_id", "user__display_name")
+        .distinct()
+        .order_by("user__display_name", "user_id")
+    )
     return {
-        "present": present_facilitators(session_id, people),
-        "count": len(people),
+        "present": [{"id": uid, "display_name": name} for uid, name in rows],
+        "count": count,
         "summary": True,
     }
 

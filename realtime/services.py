@@ -1108,11 +1108,13 @@ def join_presence(*, user: User, session_id: int, channel_name: str) -> list[str
         }
         for old_channel in evicted:
             kick_channel_on_commit(old_channel, frame=notice)
-    Presence.objects.update_or_create(
-        channel_name=channel_name, defaults={"session_id": session_id, "user": user}
-    )
+    # A channel name is new for each socket: one INSERT (constant queries per join, SPEC.md
+    # and issue 17's join storm).
+    Presence.objects.create(channel_name=channel_name, session_id=session_id, user=user)
     if not held:  # their first socket here: note that they came (who may give feedback)
-        Attendance.objects.get_or_create(session_id=session_id, user=user)
+        Attendance.objects.bulk_create(
+            [Attendance(session_id=session_id, user=user)], ignore_conflicts=True
+        )
     # No broadcast per join: the consumer coalesces presence (at most a frame a second a room).
     return evicted
 
