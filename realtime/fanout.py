@@ -189,7 +189,7 @@ async def leave_all(consumer) -> None:
 class FanoutMember:
     """A consumer fed by the hub: its deliveries in order, never alongside its own frames.
 
-    Subclasses name their layer handlers in ``LAYER_HANDLERS`` (as for LeanLayerDispatch) and
+    Subclasses name their layer handlers in ``LAYER_HANDLERS`` and
     say which messages need the database (``fanout_waits``): those, and any message arriving
     while the socket handles a frame of its own or has a backlog, go to the backlog, drained in
     order by one task of the socket's.
