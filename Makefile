@@ -12,6 +12,9 @@ SERVICES_REDIS ?= redis://127.0.0.1:6379/0
 # test-deploy recreates this database and flushes this Redis database, and restarts both servers.
 DEPLOY_DB ?= postgres://postgres@127.0.0.1:5432/forum_deploy
 DEPLOY_REDIS ?= redis://127.0.0.1:6379/3
+# The browser journeys with a facilitator and members in separate contexts (tests/browser).
+LIVE_JOURNEYS := $(addprefix tests/browser/,test_live_journey.py test_live_console_journey.py \
+	test_live_summary_journey.py test_breakout_journey.py)
 
 .PHONY: setup run test test-services test-browser test-deploy lint format bench clean
 
@@ -38,8 +41,12 @@ run: setup
 test: setup
 	$(PY) -m pytest -q
 
+# Then the live journeys in services mode: a fresh PostgreSQL database of their own (named after
+# SERVICES_DB's), Redis, and two daphne processes, the facilitator on one and members on the other.
 test-services: setup
 	DATABASE_URL=$(SERVICES_DB) REDIS_URL=$(SERVICES_REDIS) $(PY) -m pytest -q
+	FORUM_BROWSER_TESTS=1 FORUM_BROWSER_SERVICES=1 DATABASE_URL=$(SERVICES_DB) REDIS_URL=$(SERVICES_REDIS) \
+		$(PY) -m pytest -q -m browser $(LIVE_JOURNEYS)
 
 test-browser: setup
 	FORUM_BROWSER_TESTS=1 $(PY) -m pytest -q -m browser tests/browser

@@ -2,12 +2,23 @@
 
 Everything here is skipped unless ``FORUM_BROWSER_TESTS=1`` and ``/usr/bin/chromium`` exists
 (``make test-browser``), so plain ``make test`` stays fast and needs no browser.
+
+Two modes:
+
+- single (default): ONE daphne on a fresh SQLite file with the in-memory channel layer;
+  ``live_app.url_b == live_app.url``.
+- services (``FORUM_BROWSER_SERVICES=1`` with ``DATABASE_URL`` on PostgreSQL and ``REDIS_URL``;
+  ``make test-services``): a fresh PostgreSQL database of its own (named after ``DATABASE_URL``'s,
+  dropped and recreated) and TWO daphne processes sharing it and Redis. ``live_app.url`` is
+  process A, ``live_app.url_b`` process B; the live journeys open the facilitator on A and the
+  members on B, so every frame between them crosses processes through Redis.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import secrets
 import shutil
 import socket
 import subprocess
@@ -19,6 +30,7 @@ import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlparse, urlunparse
 
 import pytest
 
@@ -42,13 +54,22 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+SERVICES = os.environ.get("FORUM_BROWSER_SERVICES") == "1"
+
+
 @dataclass
 class LiveApp:
     url: str
     env: dict[str, str]
     mail_dir: Path
     log_path: Path
+    # Process B's address in services mode (the members' side); the same as ``url`` otherwise.
+    url_b: str = ""
+    log_path_b: Path | None = None
     storage_states: dict[str, dict] = field(default_factory=dict)
+
+    def __post_init__(self):
+        self.url_b = self.url_b or self.url
 
     def manage(self, *args: str) -> str:
         """Run a management command against the app's database and return its output."""
@@ -89,7 +110,72 @@ class LiveApp:
         ]
 
     def server_log(self) -> str:
-        return self.log_path.read_text(errors="replace")[-5000:]
+        text = self.log_path.read_text(errors="replace")[-5000:]
+        if self.log_path_b is not None and self.log_path_b.exists():
+            text = f"-- process A --\n{text}\n-- process B --\n"
+            text += self.log_path_b.read_text(errors="replace")[-5000:]
+        return text
+
+
+def _services_database() -> tuple[str, str, str]:
+    """A fresh PostgreSQL database named after DATABASE_URL's: (its URL, admin URL, name)."""
+    import psycopg
+    from psycopg import sql as pgsql
+
+    database_url = os.environ.get("DATABASE_URL", "")
+    if not database_url.startswith(("postgres://", "postgresql://")) or not os.environ.get(
+        "REDIS_URL"
+    ):
+        raise RuntimeError(
+            "FORUM_BROWSER_SERVICES=1 needs DATABASE_URL on PostgreSQL and REDIS_URL set"
+        )
+    parsed = urlparse(database_url)
+    base = parsed.path.lstrip("/") or "forum"
+    name = f"{base}_browser_{os.getpid()}"
+    admin = urlunparse(parsed._replace(scheme="postgresql", path="/postgres"))
+    with psycopg.connect(admin, autocommit=True, connect_timeout=10) as conn:
+        conn.execute(
+            pgsql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(pgsql.Identifier(name))
+        )
+        conn.execute(pgsql.SQL("CREATE DATABASE {}").format(pgsql.Identifier(name)))
+    return urlunparse(parsed._replace(path=f"/{name}")), admin, name
+
+
+def _drop_database(admin: str, name: str) -> None:
+    import psycopg
+    from psycopg import sql as pgsql
+
+    with psycopg.connect(admin, autocommit=True, connect_timeout=10) as conn:
+        conn.execute(
+            pgsql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(pgsql.Identifier(name))
+        )
+
+
+def _start_daphne(port: int, env: dict[str, str], log) -> subprocess.Popen:
+    daphne = Path(sys.executable).parent / "daphne"
+    return subprocess.Popen(
+        [str(daphne), "-b", "127.0.0.1", "-p", str(port), "community.asgi:application"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+
+
+def _wait_healthy(process: subprocess.Popen, url: str, app: LiveApp) -> None:
+    deadline = time.monotonic() + 30
+    while True:
+        if process.poll() is not None:
+            raise RuntimeError(f"daphne at {url} exited early:\n{app.server_log()}")
+        try:
+            with urllib.request.urlopen(url + "/healthz", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"daphne at {url} did not answer /healthz:\n{app.server_log()}")
+        time.sleep(0.1)  # polling a starting server, not waiting on the page under test
 
 
 @pytest.fixture(scope="session")
@@ -98,58 +184,69 @@ def live_app() -> Iterator[LiveApp]:
     mail_dir = tmp / "mail"
     mail_dir.mkdir()
     port = _free_port()
+    port_b = _free_port() if SERVICES else port
+    url, url_b = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{port_b}"
     env = {
         **os.environ,
         "DEBUG": "1",
-        "DATABASE_URL": f"sqlite:///{tmp / 'db.sqlite3'}",
         # dj-email-url's file backend: the absolute path needs the fourth slash.
         "EMAIL_URL": f"file:///{mail_dir}",
         "MFA_REQUIRED_FOR_ROLES": "0",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        # Mail links are built on SITE_URL, never on the request's host: the app's own address.
-        "SITE_URL": f"http://127.0.0.1:{port}",
+        # Both processes' origins pass CSRF's and the socket handshake's exact-origin checks.
+        "CSRF_TRUSTED_ORIGINS": ",".join(dict.fromkeys([url, url_b])),
+        # Mail links are built on SITE_URL, never on the request's host: process A's address.
+        "SITE_URL": url,
         "PYTHONUNBUFFERED": "1",
         # Breakout rooms' "minute" (test_breakout_journey.py): short enough to wait for.
         "LIVE_BREAKOUT_MINUTE_SECONDS": "15",
     }
-    env.pop("REDIS_URL", None)
     env.pop("DJANGO_SETTINGS_MODULE", None)
+    dropped: tuple[str, str] | None = None
+    if SERVICES:
+        database_url, admin, name = _services_database()
+        dropped = (admin, name)
+        env["DATABASE_URL"] = database_url
+        # REDIS_URL is kept: both processes share the channel layer and cache. A prefix of
+        # this run's own keeps earlier runs' (and other suites') keys out of it.
+        env["CHANNEL_PREFIX"] = f"browser{os.getpid()}{secrets.token_hex(3)}"
+    else:
+        env["DATABASE_URL"] = f"sqlite:///{tmp / 'db.sqlite3'}"
+        env.pop("REDIS_URL", None)
     app = LiveApp(
-        url=f"http://127.0.0.1:{port}", env=env, mail_dir=mail_dir, log_path=tmp / "daphne.log"
-    )
-    app.manage("migrate", "--noinput", "--verbosity", "0")
-    app.manage("seed_demo", "--extra-members", "2")
-    log = app.log_path.open("w")
-    daphne = Path(sys.executable).parent / "daphne"
-    process = subprocess.Popen(
-        [str(daphne), "-b", "127.0.0.1", "-p", str(port), "community.asgi:application"],
-        cwd=ROOT,
+        url=url,
+        url_b=url_b,
         env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
+        mail_dir=mail_dir,
+        log_path=tmp / "daphne.log",
+        log_path_b=tmp / "daphne-b.log" if SERVICES else None,
     )
+    processes: list[subprocess.Popen] = []
+    logs = []
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"daphne exited early:\n{app.server_log()}")
-            try:
-                with urllib.request.urlopen(app.url + "/healthz", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"daphne did not answer /healthz:\n{app.server_log()}")
-            time.sleep(0.1)  # polling a starting server, not waiting on the page under test
+        app.manage("migrate", "--noinput", "--verbosity", "0")
+        app.manage("seed_demo", "--extra-members", "2")
+        servers = [(port, url, app.log_path)]
+        if SERVICES:
+            servers.append((port_b, url_b, app.log_path_b))
+        for server_port, _, log_path in servers:
+            logs.append(log_path.open("w"))
+            processes.append(_start_daphne(server_port, env, logs[-1]))
+        for process, (_, server_url, _) in zip(processes, servers, strict=True):
+            _wait_healthy(process, server_url, app)
         yield app
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        for log in logs:
+            log.close()
+        if dropped:
+            _drop_database(*dropped)
         shutil.rmtree(tmp, ignore_errors=True)
 
 
@@ -168,10 +265,13 @@ def new_context(browser, live_app):
     """Factory for isolated browser contexts (one per person), closed after the test."""
     contexts = []
 
-    def factory(email: str | None = None, viewport: dict | None = None):
+    def factory(
+        email: str | None = None, viewport: dict | None = None, base_url: str | None = None
+    ):
+        """``base_url=live_app.url_b``: the context talks to process B (services mode)."""
         state = sign_in_state(browser, live_app, email) if email else None
         context = browser.new_context(
-            base_url=live_app.url, viewport=viewport or DESKTOP, storage_state=state
+            base_url=base_url or live_app.url, viewport=viewport or DESKTOP, storage_state=state
         )
         context.set_default_timeout(10_000)
         contexts.append(context)

@@ -61,11 +61,12 @@ def room_send(page, text: str) -> None:
     expect(page.locator("#breakout-stream li").filter(has_text=text)).to_be_visible()
 
 
-def test_two_breakout_rooms_then_everyone_back_in_the_main_room(new_context, session_url):
+def test_two_breakout_rooms_then_everyone_back_in_the_main_room(new_context, session_url, live_app):
     word = uuid.uuid4().hex[:8]
     host = enter(new_context("facilitator@example.org").new_page(), session_url)
-    one = enter(new_context("member@example.org").new_page(), session_url)
-    two_context = new_context("member2@example.org")
+    # The members on daphne process B (services mode): every frame crosses through Redis.
+    one = enter(new_context("member@example.org", base_url=live_app.url_b).new_page(), session_url)
+    two_context = new_context("member2@example.org", base_url=live_app.url_b)
     two = two_context.new_page()
     network = Network(two_context, two)
     enter(two, session_url)

@@ -46,8 +46,10 @@ def session_url(live_app) -> str:
     return f"/live/{session_id}/"
 
 
-def enter(new_context, email: str, url: str):
-    page = new_context(email).new_page()
+def enter(new_context, email: str, url: str, base_url: str | None = None):
+    """Into the room; members pass ``base_url=live_app.url_b`` (daphne process B in services
+    mode), so their frames and the facilitator's (process A) cross processes through Redis."""
+    page = new_context(email, base_url=base_url).new_page()
     page.goto(url)
     expect(page.locator("#live-connection")).to_have_attribute("data-state", "connected")
     return page
@@ -64,10 +66,10 @@ def vote(page, question: str, option: str) -> None:
     expect(poll).to_contain_text(f"You chose “{option}”")
 
 
-def test_console_follows_the_state_and_runs_a_poll(new_context, session_url):
+def test_console_follows_the_state_and_runs_a_poll(new_context, session_url, live_app):
     host = enter(new_context, "facilitator@example.org", session_url)
-    one = enter(new_context, "member@example.org", session_url)
-    two = enter(new_context, "member2@example.org", session_url)
+    one = enter(new_context, "member@example.org", session_url, live_app.url_b)
+    two = enter(new_context, "member2@example.org", session_url, live_app.url_b)
 
     # Scheduled: only "Open lobby"; members are told why Send is off, not just "Connected".
     expect(transitions(host)).to_have_text(["Open lobby"])
@@ -113,7 +115,7 @@ def test_console_follows_the_state_and_runs_a_poll(new_context, session_url):
     expect(host.locator("#live-polls")).to_contain_text("Safe enough: 1 vote (100%)")
     vote(two, question, "Very safe")
     others = [
-        enter(new_context, email, session_url)
+        enter(new_context, email, session_url, live_app.url_b)
         for email in ("staff@example.org", "moderator@example.org")
     ]
     for page in others:
@@ -145,8 +147,8 @@ def test_console_acknowledges_flags_keeps_upvote_errors_by_the_question_and_runs
     host.get_by_role("button", name="Open lobby").click()
     host.get_by_role("button", name="Start").click()
     expect(transitions(host)).to_have_text(["Lock chat", "End"])
-    one = enter(new_context, "member@example.org", session_url)
-    two = enter(new_context, "member2@example.org", session_url)
+    one = enter(new_context, "member@example.org", session_url, live_app.url_b)
+    two = enter(new_context, "member2@example.org", session_url, live_app.url_b)
 
     # A question, upvoted twice: the refusal sits by the question, not on the message box.
     two.get_by_label("Your message").fill("What does allyship look like here?")
@@ -196,8 +198,8 @@ def test_held_question_is_approved_and_spotlighted_and_the_backchannel_stays_pri
     host.get_by_role("button", name="Open lobby").click()
     host.get_by_role("button", name="Start").click()
     expect(transitions(host)).to_have_text(["Lock chat", "End"])
-    one = enter(new_context, "member@example.org", url)
-    two = enter(new_context, "member2@example.org", url)
+    one = enter(new_context, "member@example.org", url, live_app.url_b)
+    two = enter(new_context, "member2@example.org", url, live_app.url_b)
     frames: list[str] = []
     two.on(
         "websocket", lambda ws: ws.on("framereceived", lambda payload: frames.append(str(payload)))
@@ -265,7 +267,7 @@ def test_stream_pane_offers_jump_to_latest_when_scrolled_up(new_context, session
     pane = reader.locator("#live-stream-pane")
     expect(pane).to_have_attribute("role", "log")
     pane.evaluate("(el) => { el.scrollTop = 0; el.dispatchEvent(new Event('scroll')); }")
-    writer = enter(new_context, "member2@example.org", session_url)
+    writer = enter(new_context, "member2@example.org", session_url, live_app.url_b)
     writer.get_by_label("Your message").fill("The newest word")
     writer.get_by_role("button", name="Send", exact=True).click()
     jump = reader.get_by_role("button", name=re.compile("^Jump to latest"))
@@ -295,7 +297,7 @@ print(json.dumps({'id': session.pk}))
 
 def test_feedback_form_keeps_text_on_error_and_is_accessible(new_context, live_app):
     session_id = json.loads(live_app.shell(ENDED_WITH_ATTENDEE).strip().splitlines()[-1])["id"]
-    page = new_context("member@example.org").new_page()
+    page = new_context("member@example.org", base_url=live_app.url_b).new_page()
     page.goto(f"/live/{session_id}/feedback/")
     page.get_by_label("What helped?").fill("Hearing others first")
     page.get_by_role("button", name="Send feedback").click()

@@ -70,7 +70,7 @@ class Network:
         self.context.set_offline(False)
 
 
-def test_facilitator_runs_a_live_session_with_two_participants(new_context, demo_ids):
+def test_facilitator_runs_a_live_session_with_two_participants(new_context, demo_ids, live_app):
     if not demo_ids.get("live"):
         pytest.skip("the demo data has no live session in safe-spaces yet")
     url = f"/live/{demo_ids['live']}/"
@@ -79,13 +79,17 @@ def test_facilitator_runs_a_live_session_with_two_participants(new_context, demo
     facilitator = new_context("facilitator@example.org").new_page()
     open_room(facilitator, url)
     expect(facilitator.get_by_role("heading", name="Facilitator panel")).to_be_visible()
-    one = new_context("member1@example.org").new_page()
+    # The members on daphne process B (services mode): every frame crosses through Redis.
+    one = new_context("member1@example.org", base_url=live_app.url_b).new_page()
     open_room(one, url)
-    two_context = new_context("member2@example.org")
+    two_context = new_context("member2@example.org", base_url=live_app.url_b)
     two = two_context.new_page()
     network = Network(two_context, two)
     open_room(two, url)
     expect(two.get_by_role("heading", name="Facilitator panel")).to_have_count(0)
+    # In services mode the two sides are on different daphne processes (different origins).
+    assert facilitator.evaluate("location.origin") == live_app.url
+    assert {one.evaluate("location.origin"), two.evaluate("location.origin")} == {live_app.url_b}
 
     present = facilitator.locator("#live-present")
     expect(present).to_contain_text("Demo Member 1")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import expect
@@ -80,7 +81,8 @@ def test_summary_is_drafted_one_quote_withdrawn_then_published_without_names(new
     expect(facilitator.get_by_role("button", name="Publish")).to_have_count(0)
 
     # The quoted member is told in-app and withdraws their quote.
-    member = new_context("member@example.org", viewport=DESKTOP).new_page()
+    # Members on daphne process B (services mode), the facilitator on A.
+    member = new_context("member@example.org", viewport=DESKTOP, base_url=live_app.url_b).new_page()
     member.goto("/notifications/")
     expect(member.locator("main")).to_contain_text(f"/live/{session}/summary/quotes/")
     member.goto(f"/live/{session}/summary/quotes/")
@@ -99,8 +101,8 @@ def test_summary_is_drafted_one_quote_withdrawn_then_published_without_names(new
     facilitator.get_by_role("link", name="Read the summary").click()
 
     # The resource thread: themes and the kept quote, not the withdrawn one, and no names.
-    reader = new_context("member@example.org", viewport=DESKTOP).new_page()
-    reader.goto(facilitator.url)
+    reader = new_context("member@example.org", viewport=DESKTOP, base_url=live_app.url_b).new_page()
+    reader.goto(urlsplit(facilitator.url).path)
     main = reader.locator("main")
     expect(main).to_contain_text("acting together")
     expect(main).to_contain_text(f"Kept words {word}")
