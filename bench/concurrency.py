@@ -35,6 +35,12 @@ from http.cookies import SimpleCookie
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+from bench.procs import cpu_seconds, percentile  # noqa: E402
+from bench.procs import rss_kb as _rss_kb  # noqa: E402
+from bench.procs import stop as _stop  # noqa: E402
+
 PY = sys.executable
 HOST = "127.0.0.1"
 SIZE = {
@@ -129,18 +135,6 @@ async def _proxy(listen: int, upstreams: list[int]) -> None:
 # -- processes ---------------------------------------------------------------------------------
 
 
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def _rss_kb(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    return 0
-
-
 def _wait_http(port: int, proc: subprocess.Popen, log: Path, path: str = "/healthz") -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -157,16 +151,6 @@ def _wait_http(port: int, proc: subprocess.Popen, log: Path, path: str = "/healt
         time.sleep(0.3)
     proc.kill()
     raise SystemExit(f"nothing answers on {port}; see {log}")
-
-
-def _stop(proc: subprocess.Popen | None) -> None:
-    if proc is not None and proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def _start(argv: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
@@ -258,11 +242,6 @@ def _browse(
         finished = time.perf_counter()
         if measure_from <= finished <= stop_at:  # completed inside the measured window
             out.append((kind, status, finished - started))
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[max(int(fraction * len(ordered) + 0.999999) - 1, 0)] if ordered else 0.0
 
 
 def _summary(samples: list[tuple[str, int, float]]) -> dict:

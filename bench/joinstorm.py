@@ -38,6 +38,12 @@ import urllib.parse
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+from bench.procs import cpu_seconds, percentile  # noqa: E402
+from bench.procs import stop as _stop  # noqa: E402
+from bench.procs import wait_port as _wait_port  # noqa: E402
+
 PY = sys.executable
 HOST = "127.0.0.1"
 TARGET_CPU_MS_PER_JOIN = 10.0
@@ -81,38 +87,6 @@ def _seed(members: int) -> dict:
 
 
 # -- processes ---------------------------------------------------------------------------------
-
-
-def _wait_port(port: int, proc: subprocess.Popen, log: Path, seconds: float = 60) -> None:
-    import socket
-
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"{proc.args[0]} exited early; see {log}")
-        try:
-            socket.create_connection((HOST, port), timeout=0.5).close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    proc.kill()
-    raise SystemExit(f"nothing listens on {port}; see {log}")
-
-
-def cpu_seconds(pid: int) -> float:
-    """utime + stime of a process, from /proc/<pid>/stat."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def _stop(proc: subprocess.Popen | None) -> None:
-    if proc is not None and proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 class Stack:
@@ -236,11 +210,6 @@ class Member:
         if self.reader is not None:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self.reader, 5)
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[max(int(fraction * len(ordered) + 0.999999) - 1, 0)] if ordered else 0.0
 
 
 async def scenario(stack: Stack, seed: dict, mode: str, members: int, seconds: float) -> dict:

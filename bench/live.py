@@ -26,6 +26,11 @@ import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+from bench.procs import cpu_seconds, percentile, rss_kb  # noqa: E402
+from bench.procs import wait_port as _wait_port  # noqa: E402
+
 PY = sys.executable
 HOST = "127.0.0.1"
 TARGET_RATIO = 1.5  # p99 against the channels floor
@@ -98,35 +103,6 @@ def _free_port() -> int:
 
 
 _PORTS_TAKEN: set[int] = set()
-
-
-def _wait_port(port: int, proc: subprocess.Popen, log: Path, seconds: float = 60) -> None:
-    import socket
-
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"{proc.args[0]} exited early; see {log}")
-        try:
-            socket.create_connection((HOST, port), timeout=0.5).close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    proc.kill()
-    raise SystemExit(f"nothing listens on {port}; see {log}")
-
-
-def cpu_seconds(pid: int) -> float:
-    """utime + stime of a process, from /proc/<pid>/stat."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def rss_kb(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    return 0
 
 
 class Stack:
@@ -340,11 +316,6 @@ class Scenario:
         self.sent_at: dict[str, float] = {}
         self.resilient = resilient
         self.on_reconnect = None
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[max(int(fraction * len(ordered) + 0.999999) - 1, 0)] if ordered else 0.0
 
 
 async def _connect_all(peers: list[Peer], after_seq: int, batch: int) -> list[str]:
