@@ -344,3 +344,18 @@ async def test_remove_and_flag_over_the_socket(live_session, facilitator, people
     finally:
         for room in (ben, cleo, host):
             await room.close()
+
+
+@pytest.mark.django_db
+def test_the_review_queue_shows_the_breakout_card_without_the_reporter(
+    login, live_session, moderator, people, two_rooms
+):
+    say(people[2], live_session, "A *flagged* room message")
+    breakouts.flag_message(
+        actor=people[1], session=live_session, room_id=two_rooms[1].pk, seq=1, reason="spam"
+    )
+    html = login(moderator).get("/moderation/").content.decode()
+    assert f"Breakout room message in {live_session.title} (Room 2)" in html
+    assert "<em>flagged</em>" in html
+    # A participant's queue is their own reports only: Cleo (reported) sees nothing of it.
+    assert "flagged</em>" not in login(people[2]).get("/moderation/").content.decode()
