@@ -359,3 +359,34 @@ def test_the_review_queue_shows_the_breakout_card_without_the_reporter(
     assert "<em>flagged</em>" in html
     # A participant's queue is their own reports only: Cleo (reported) sees nothing of it.
     assert "flagged</em>" not in login(people[2]).get("/moderation/").content.decode()
+
+
+@pytest.mark.django_db
+def test_the_queue_still_opens_once_a_flagged_room_message_is_deleted_with_the_session(
+    login, live_session, moderator, people, two_rooms
+):
+    say(people[2], live_session, "Gone at the end")
+    breakouts.flag_message(
+        actor=people[1], session=live_session, room_id=two_rooms[1].pk, seq=1, reason="spam"
+    )
+    breakouts.forget_spoken(live_session)  # a session that keeps no transcript, at its end
+    assert not BreakoutMessage.objects.exists()
+    response = login(moderator).get("/moderation/")
+    assert response.status_code == 200
+    assert "Gone at the end" not in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_resumed_replay_reads_removals_in_a_fixed_number_of_queries(
+    django_assert_max_num_queries, live_session, facilitator, people, two_rooms
+):
+    for n in range(6):
+        message = say(people[1 + n % 2], live_session, f"Message {n}")
+        if n % 2:
+            breakouts.remove_message(
+                actor=facilitator, session=live_session, room_id=two_rooms[1].pk, seq=message.seq
+            )
+    with django_assert_max_num_queries(2):
+        frames = breakouts.messages_after(two_rooms[1].pk, 4)
+    assert [f["target_seq"] for f in frames if f["type"] == "breakout.removed"] == [2, 4]
+    assert [f["seq"] for f in frames if f["type"] == "breakout.message"] == [5, 6]
