@@ -42,6 +42,7 @@ class FlagKind(models.TextChoices):
     THREAD = "thread", "Thread"
     MEMBER = "member", "Member"
     LIVE_MESSAGE = "live_message", "Live message"
+    BREAKOUT_MESSAGE = "breakout_message", "Breakout room message"
     COMMITMENT = "commitment", "Commitment"
 
 

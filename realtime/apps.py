@@ -14,10 +14,11 @@ class RealtimeConfig(AppConfig):
         from moderation import registry
 
         from . import receivers
-        from .kinds import LiveMessageKind
+        from .kinds import BreakoutMessageKind, LiveMessageKind
         from .services import tell_sockets
 
         registry.register(LiveMessageKind())
+        registry.register(BreakoutMessageKind())
         signals.standing_changed.connect(tell_sockets, dispatch_uid="realtime.tell_sockets")
         # A sign-in that ends closes its sockets (SPEC.md principle 5).
         user_logged_out.connect(

@@ -27,13 +27,20 @@ from datetime import timedelta
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
+from django.http import Http404
 from django.utils import timezone
 
+from community import audit, notices, sanctions
 from community import policy as community_policy
-from community.models import User
+from community.models import AuditAction, User
 from community.rendering import render_markdown, rendered_first
+from moderation import policy as moderation_policy
+from moderation import screening
+from moderation import services as moderation_services
+from moderation.models import FlagReason
 
 from . import policy, selectors, services
 from .broadcast import (
@@ -60,6 +67,7 @@ MAX_MINUTES = 120
 CALL_COOLDOWN_SECONDS = 30
 RETURN_NOTICE = "The breakout rooms have closed: everyone is back in the main room."
 REPLAY_MAX = 1000
+FLAG_REASON_MAX = 1000
 
 logger = logging.getLogger(__name__)
 
@@ -129,7 +137,17 @@ def messages_after(room_id: int, after_seq: int, *, until_seq: int | None = None
     )
     if until_seq is not None:
         qs = qs.filter(seq__lte=until_seq)
-    return [message_frame(message) for message in qs[:REPLAY_MAX]]
+    frames = [message_frame(message) for message in qs[:REPLAY_MAX]]
+    if until_seq is None and after_seq > 0:
+        # A reconnecting client may hold messages removed while it was away: it drops their
+        # bodies (a removal frame is idempotent).
+        removed = BreakoutMessage.objects.filter(room_id=room_id, seq__lte=after_seq, removed=True)
+        frames += [removed_frame(room_id, seq) for seq in removed.values_list("seq", flat=True)]
+    return frames
+
+
+def removed_frame(room_id: int, seq: int) -> dict:
+    return {"type": "breakout.removed", "room_id": room_id, "target_seq": seq}
 
 
 def room_people(room: BreakoutRoom) -> list[dict]:
@@ -475,7 +493,7 @@ def send_message(
         community_policy.check_guidelines_accepted(actor, session.space)
         body = services._clean_body(body)
         _check_pace(actor, session, round_, facilitating=facilitating)
-        services._screen(actor, session, body)
+        outcome = services._screen(actor, session, body)
         room.last_seq += 1
         BreakoutRoom.objects.filter(pk=room.pk).update(last_seq=room.last_seq)
         message = BreakoutMessage.objects.create(
@@ -486,8 +504,144 @@ def send_message(
             body_html=render_markdown(body),
             client_msg_id=client_msg_id,
         )
+        if outcome == screening.Outcome.FLAG:  # as the main room's message.send
+            moderation_services.raise_automatic_flag(
+                target=message,
+                space=session.space,
+                details="Contains a watched word.",
+                screened=outcome,
+            )
         _room_event(session.pk, room, message_frame(message))
         return message, True
+
+
+def _message_in(room: BreakoutRoom, seq) -> BreakoutMessage:
+    if isinstance(seq, bool) or not isinstance(seq, int):
+        raise LiveRefusal("invalid", "seq must be a whole number.")
+    message = (
+        BreakoutMessage.objects.select_for_update(of=("self",))
+        .select_related("author")
+        .filter(room=room, seq=seq)
+        .first()
+    )
+    if message is None:
+        raise LiveRefusal("invalid", "There is no such message in this breakout room.")
+    return message
+
+
+def _remove(session_id: int, room: BreakoutRoom, message: BreakoutMessage) -> bool:
+    """Mark ``message`` removed (its body stays for the moderators until retention ends) and
+    tell the room; it replays without its body from now on."""
+    if message.removed:
+        return False
+    message.removed = True
+    message.save(update_fields=["removed"])
+    _room_push(session_id, room, removed_frame(room.pk, message.seq))
+    return True
+
+
+@transaction.atomic
+def remove_message(*, actor: User, session: LiveSession, room_id, seq, reason: str = "") -> bool:
+    """``breakout.message.remove``: whoever may remove a main-room message removes one in a
+    breakout room of the open round. Audited as the main room's removal."""
+    session = services._locked(session)
+    services._check_facilitator(actor, session)
+    if room_id is None:
+        raise LiveRefusal("invalid", "room_id must be the number of a breakout room.")
+    _round, room = _room_for(actor, session, room_id)
+    message = _message_in(room, seq)
+    removed = _remove(session.pk, room, message)
+    if removed:
+        audit.record(
+            actor=actor,
+            action=AuditAction.LIVE_MESSAGE_REMOVE,
+            space=session.space,
+            target=message,
+            reason=reason if isinstance(reason, str) else "",
+        )
+    return removed
+
+
+def flag_message(*, actor: User, session: LiveSession, room_id, seq, reason) -> None:
+    """``breakout.flag``: a member flags a message of a room they read, for the space's
+    moderators (the main room's ``flag``: same reasons, same queue, reporter confidential)."""
+    if not isinstance(reason, str) or not reason.strip():
+        raise LiveRefusal("invalid", "Say why you are flagging this message.")
+    if len(reason) > FLAG_REASON_MAX:
+        raise LiveRefusal("too_long", "Keep the reason under 1,000 characters.")
+    with transaction.atomic():
+        session = LiveSession.objects.select_related("space").get(pk=session.pk)
+        policy.check_in_room(actor, session)
+        if room_id is None:
+            raise LiveRefusal("invalid", "room_id must be the number of a breakout room.")
+        _round, room = _room_for(actor, session, room_id)
+        if isinstance(seq, bool) or not isinstance(seq, int):
+            raise LiveRefusal("invalid", "seq must be a whole number.")
+        message = (
+            BreakoutMessage.objects.select_related("author", "room__round__session__space")
+            .filter(room=room, seq=seq)
+            .first()
+        )
+        if message is None:
+            raise LiveRefusal("invalid", "There is no such message in this breakout room.")
+        fields = services.flag_reason(reason)
+        try:
+            moderation_services.flag_item(actor=actor, target=message, **fields)
+        except Http404 as exc:
+            raise LiveRefusal("invalid", "That message was removed.") from exc
+        except ValidationError as exc:
+            raise LiveRefusal("invalid", " ".join(exc.messages)) from exc
+        except PermissionDenied as exc:
+            raise LiveRefusal("forbidden", str(exc)) from exc
+        broadcast_on_commit(
+            facilitators_group(session.pk),
+            {
+                "type": "report",
+                "room_id": room.pk,
+                "target_seq": message.seq,
+                "reason": FlagReason(fields["reason"]).label,
+            },
+            handler="live.push",
+        )
+
+
+@transaction.atomic
+def hide_message(*, actor: User | None, message: BreakoutMessage, reason: str) -> bool:
+    """A moderator removes a flagged breakout message (the review queue), or moderation does
+    at the flag threshold (``actor`` None), as :func:`realtime.services.hide_message` does for
+    the main room. The room is told if it is still open."""
+    message = BreakoutMessage.objects.select_for_update(of=("self",)).get(pk=message.pk)
+    room = BreakoutRoom.objects.select_related("round__session__space").get(pk=message.room_id)
+    session = room.round.session
+    space = session.space
+    title = session.title
+    if actor is None:
+        if not _remove(session.pk, room, message):
+            return False
+        audit.record(
+            actor=None, action=AuditAction.LIVE_AUTOHIDE, space=space, target=message, reason=reason
+        )
+        notices.tell(
+            message.author,
+            f"Your message in a breakout room of “{title}” was hidden after members flagged it. "
+            "A moderator will review it and you will be told what they decide.",
+        )
+        return True
+    moderation_policy.check_moderate(actor, space)
+    reason = sanctions.required_reason(reason, "the author is told why their message was removed.")
+    if not _remove(session.pk, room, message):
+        return False
+    moderation_services.resolve_flags_on(
+        actor=actor, target=message, upheld=True, reason=reason, outcome="We removed it"
+    )
+    audit.record(
+        actor=actor, action=AuditAction.LIVE_HIDE, space=space, target=message, reason=reason
+    )
+    notices.tell(
+        message.author,
+        f"Your message in a breakout room of “{title}” was removed by a moderator: {reason}",
+    )
+    return True
 
 
 @transaction.atomic

@@ -702,6 +702,25 @@ class LiveSessionConsumer(FanoutMember, AsyncJsonWebsocketConsumer):
             }
         )
 
+    async def cmd_breakout_message_remove(self, content: dict) -> None:
+        await self._service(
+            breakouts.remove_message,
+            room_id=content["room_id"],
+            seq=content["seq"],
+            reason=content.get("reason", ""),
+        )
+
+    async def cmd_breakout_flag(self, content: dict) -> None:
+        await self._service(
+            breakouts.flag_message,
+            room_id=content["room_id"],
+            seq=content["seq"],
+            reason=content["reason"],
+        )
+        await self.send_json(
+            {"type": "flag.received", "room_id": content["room_id"], "seq": content["seq"]}
+        )
+
     async def cmd_breakout_hand_raise(self, content: dict) -> None:
         await self._service(breakouts.raise_hand)
 
@@ -755,6 +774,8 @@ class LiveSessionConsumer(FanoutMember, AsyncJsonWebsocketConsumer):
         "breakout.close": cmd_breakout_close,
         "breakout.call": cmd_breakout_call,
         "breakout.send": cmd_breakout_send,
+        "breakout.message.remove": cmd_breakout_message_remove,
+        "breakout.flag": cmd_breakout_flag,
         "breakout.hand.raise": cmd_breakout_hand_raise,
         "breakout.hand.lower": cmd_breakout_hand_lower,
         "breakout.visit": cmd_breakout_visit,

@@ -15,8 +15,8 @@ from community import policy as community_policy
 from community.models import Space, User
 from moderation.registry import ActionSpec, ModeratableKind
 
-from . import services
-from .models import LiveEvent
+from . import breakouts, services
+from .models import BreakoutMessage, LiveEvent
 
 
 class LiveMessageKind(ModeratableKind):
@@ -87,4 +87,64 @@ class LiveMessageKind(ModeratableKind):
 
     def restore(self, *, actor: User, item: LiveEvent, reason: str = "") -> bool:
         """A removed live message stays removed: every client dropped its body."""
+        return False
+
+
+class BreakoutMessageKind(ModeratableKind):
+    """A message of a breakout room, flagged from the room (``breakout.flag``) or by a
+    ``flag`` watched word. Removing it is :func:`realtime.breakouts.hide_message`."""
+
+    name = "breakout_message"
+    label = "Breakout room message"
+    model = BreakoutMessage
+    card_template = "realtime/moderation/breakout_card.html"
+    actions = {
+        "hide": ActionSpec(
+            label="Remove", form="reason", done="The message was removed from the room."
+        ),
+    }
+
+    def space_of(self, item: BreakoutMessage) -> Space:
+        return item.room.round.session.space
+
+    def author_of(self, item: BreakoutMessage) -> User | None:
+        return item.author
+
+    def describe(self, item: BreakoutMessage) -> str:
+        return item.audit_label()
+
+    def load_many(self, pks: Iterable[int]) -> dict[int, BreakoutMessage]:
+        messages = BreakoutMessage.objects.select_related(
+            "room__round__session__space", "author"
+        ).filter(pk__in=list(pks))
+        return {message.pk: message for message in messages}
+
+    def lock(self, item: BreakoutMessage) -> BreakoutMessage:
+        return (
+            BreakoutMessage.objects.select_for_update(of=("self",))
+            .select_related("room__round__session__space", "author")
+            .get(pk=item.pk)
+        )
+
+    def check_flaggable_by(self, user: User, item: BreakoutMessage) -> None:
+        """A message still in its room, of a session whose space ``user`` reads."""
+        if item.removed or not community_policy.can_read_space(user, item.room.round.session.space):
+            raise Http404("No such message.")
+
+    def is_hidden(self, item: BreakoutMessage) -> bool:
+        return item.removed
+
+    def is_autohidden(self, item: BreakoutMessage) -> bool:
+        return False
+
+    def perform(self, *, actor: User, item: BreakoutMessage, action: str, data: dict) -> bool:
+        if action != "hide":
+            raise ValueError(f"A breakout message has no {action!r} action.")
+        return self.hide(actor=actor, item=item, reason=data.get("reason", ""))
+
+    def hide(self, *, actor: User | None, item: BreakoutMessage, reason: str) -> bool:
+        return breakouts.hide_message(actor=actor, message=item, reason=reason)
+
+    def restore(self, *, actor: User, item: BreakoutMessage, reason: str = "") -> bool:
+        """A removed breakout message stays removed: every client dropped its body."""
         return False

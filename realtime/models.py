@@ -552,3 +552,7 @@ class BreakoutMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.room_id}#{self.seq}"
+
+    def audit_label(self) -> str:
+        """How the audit log and the review queue name it (never its author)."""
+        return f"Breakout message #{self.seq} in {self.room.name}"

@@ -103,11 +103,87 @@ function start(root) {
       el("p", { class: "forum-meta" }, el("span", { class: "forum-live-author" }, frame.author ? frame.author.display_name : "A member"), " ", el("time", { datetime: new Date(frame.created).toISOString() }, clock.format(new Date(frame.created)))),
       content,
     );
+    if (!frame.removed) addActions(item, frame);
     // In seq order, whatever order they came in.
     const after = [...stream.children].find((li) => Number(li.dataset.seq) > frame.seq);
     stream.insertBefore(item, after || null);
     cursor = Math.max(cursor, frame.seq);
     if (atEnd) pane.scrollTop = pane.scrollHeight;
+  }
+
+  // -- moderation: the main room's Flag and Remove, on each message of the room --------------
+
+  function actionButton(label, hidden, onClick) {
+    const button = el("button", { type: "button", class: "forum-link-button" }, label);
+    if (hidden) button.append(el("span", { class: "nhsuk-u-visually-hidden" }, hidden));
+    button.addEventListener("click", onClick);
+    return button;
+  }
+
+  function note(item, text, isError = false) {
+    let box = item.querySelector(":scope > .forum-live-note");
+    if (!box) {
+      box = el("p", { class: "forum-live-note", role: "status" });
+      item.append(box);
+    }
+    box.classList.toggle("nhsuk-error-message", isError);
+    box.textContent = text;
+  }
+
+  function addActions(item, frame) {
+    const seq = frame.seq;
+    const roomId = frame.room_id;
+    const actions = el("p", { class: "forum-actions forum-meta" });
+    if (!frame.author || frame.author.id !== Number(root.dataset.userId)) {
+      actions.append(
+        actionButton("Flag", ` message ${seq} of this room for moderators`, () => {
+          // The guidelines' reasons (moderation.models.FlagReason), as in the main room.
+          const reasons = ["racist", "personal_attack", "confidentiality", "spam", "other"];
+          const answer = prompt(
+            "Why are you reporting this message? Type a number, or say why in your own words.\n" +
+              "1 Racism, discrimination or a microaggression\n2 Personal attack\n" +
+              "3 Breach of confidentiality\n4 Spam\n5 Other\n" +
+              "The member is not told who reported it.",
+          );
+          const text = (answer || "").trim();
+          const reason = reasons[Number(text) - 1] || text;
+          if (reason) command({ type: "breakout.flag", room_id: roomId, seq, reason }, { onError: (e) => note(item, e.detail, true) });
+        }),
+      );
+    }
+    if (isFacilitator) {
+      actions.append(
+        actionButton("Remove", ` message ${seq} of this room`, () => {
+          if (confirm("Remove this message for everyone in the room?")) {
+            command({ type: "breakout.message.remove", room_id: roomId, seq }, { onError: (e) => note(item, e.detail, true) });
+          }
+        }),
+      );
+    }
+    if (actions.children.length) item.append(actions);
+  }
+
+  function removed(frame) {
+    if (!room || frame.room_id !== room.id) return;
+    const item = stream.querySelector(`[data-seq="${frame.target_seq}"]`);
+    if (!item) return;
+    item.querySelector(".forum-post-body")?.replaceChildren(el("p", {}, el("em", {}, "This message was removed.")));
+    item.querySelector(".forum-live-author")?.replaceChildren("A member");
+    item.querySelector(".forum-actions")?.remove();
+  }
+
+  function flagged(frame) {
+    const item = room && frame.room_id === room.id && stream.querySelector(`[data-seq="${frame.seq}"]`);
+    if (item) note(item, "Thank you: you flagged this for the moderators, who will review it.");
+  }
+
+  function reported(frame) {
+    // Facilitators: a breakout message was reported (what and where, never who reported it).
+    const calls = $("breakout-calls");
+    if (!calls) return;
+    const button = el("button", { type: "button", class: "nhsuk-button nhsuk-button--secondary nhsuk-button--small" }, "Visit the room");
+    button.addEventListener("click", () => visit(frame.room_id));
+    calls.append(el("p", { class: "nhsuk-inset-text nhsuk-u-margin-top-0", "data-report-room-id": frame.room_id }, el("strong", {}, `Message ${frame.target_seq} in a breakout room was reported`), ` (${frame.reason}). `, button));
   }
 
   function setHands(frame) {
@@ -275,6 +351,15 @@ function start(root) {
         break;
       case "breakout.message":
         addMessage(frame);
+        break;
+      case "breakout.removed":
+        removed(frame);
+        break;
+      case "flag.received":
+        flagged(frame);
+        break;
+      case "report":
+        reported(frame);
         break;
       case "breakout.hands":
         setHands(frame);

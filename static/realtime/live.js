@@ -190,6 +190,8 @@ function start(root) {
 
   function handle(frame) {
     if (STREAM.has(frame.type)) return onStream(frame);
+    // A breakout room's flag acknowledgement or report (room_id set): breakout.js shows it.
+    if (frame.room_id !== undefined && (frame.type === "flag.received" || frame.type === "report")) return tell("live:frame", frame);
     switch (frame.type) {
       case "welcome":
         applySession(frame.session);

@@ -137,6 +137,19 @@ def test_two_breakout_rooms_then_everyone_back_in_the_main_room(new_context, ses
     texts = two.locator("#breakout-stream li").all_inner_texts()
     assert [i for i, t in enumerate(texts) if word in t] == [0, 1], texts
 
+    # Moderation holds in the room: member 2 flags the facilitator's message (a reason from the
+    # guidelines' list), then the facilitator removes it and it loses its body for the room.
+    held = two.locator("#breakout-stream li").filter(has_text=missed)
+    two.once("dialog", lambda dialog: dialog.accept("4"))
+    held.get_by_role("button", name=re.compile(r"^Flag message")).click()
+    expect(held).to_contain_text("you flagged this for the moderators")
+    host.once("dialog", lambda dialog: dialog.accept())
+    mine = host.locator("#breakout-stream li").filter(has_text=missed)
+    mine.get_by_role("button", name=re.compile(r"^Remove message")).click()
+    for page in (host, two):
+        expect(page.locator("#breakout-stream")).to_contain_text("This message was removed.")
+        expect(page.locator("#breakout-stream")).not_to_contain_text(missed)
+
     # Time is up: everyone is back in the main room, told so in the main stream.
     notice = "The breakout rooms have closed: everyone is back in the main room."
     for page in (host, one, two):
