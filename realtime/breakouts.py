@@ -458,20 +458,8 @@ def _room_for(actor: User, session: LiveSession, room_id) -> tuple[BreakoutRound
 
 def _check_pace(actor: User, session: LiveSession, round_: BreakoutRound, *, facilitating: bool):
     """The room's rate limit and slow mode, counted over this round's rooms."""
-    now = timezone.now()
     mine = BreakoutMessage.objects.filter(room__round=round_, author=actor)
-    count, seconds = settings.LIVE_RATE_LIMIT
-    if mine.filter(created__gt=now - timedelta(seconds=seconds)).count() >= count:
-        raise LiveRefusal(
-            "rate_limited", f"You can send {count} messages every {seconds} seconds. Wait a moment."
-        )
-    if session.slow_mode_seconds and not facilitating:
-        last = mine.order_by("-created").values_list("created", flat=True).first()
-        if last is not None and last > now - timedelta(seconds=session.slow_mode_seconds):
-            wait = session.slow_mode_seconds - int((now - last).total_seconds())
-            raise LiveRefusal(
-                "slow_mode", f"Slow mode is on: you can send again in {max(wait, 1)} seconds."
-            )
+    services.check_pace_of(mine, session, facilitating=facilitating, newest="-created")
 
 
 @rendered_first("body")

@@ -126,15 +126,21 @@ def _clean_client_msg_id(client_msg_id) -> str:
 
 def _check_pace(actor: User, session: LiveSession, *, facilitating: bool) -> None:
     """Rate limit (everyone) and slow mode (not facilitators), counted from stored events."""
-    now = timezone.now()
     mine = LiveEvent.objects.filter(session=session, author=actor, kind__in=SPEAKING)
+    check_pace_of(mine, session, facilitating=facilitating, newest="-seq")
+
+
+def check_pace_of(mine, session: LiveSession, *, facilitating: bool, newest: str) -> None:
+    """The rate limit and slow mode over ``mine`` (the member's stored messages with a
+    ``created``), the one rule for the main room and its breakout rooms."""
+    now = timezone.now()
     count, seconds = settings.LIVE_RATE_LIMIT
     if mine.filter(created__gt=now - timedelta(seconds=seconds)).count() >= count:
         raise LiveRefusal(
             "rate_limited", f"You can send {count} messages every {seconds} seconds. Wait a moment."
         )
     if session.slow_mode_seconds and not facilitating:
-        last = mine.order_by("-seq").values_list("created", flat=True).first()
+        last = mine.order_by(newest).values_list("created", flat=True).first()
         if last is not None and last > now - timedelta(seconds=session.slow_mode_seconds):
             wait = session.slow_mode_seconds - int((now - last).total_seconds())
             raise LiveRefusal(
