@@ -128,6 +128,15 @@ def end_sockets_on_commit(group: str, *, code: int, frame: dict, keep=()) -> Non
     transaction.on_commit(lambda: _group_send(group, message))
 
 
+def roles_on_commit(user_id: int, *, space_id: int | None) -> None:
+    """Tell every socket of a member that something their sockets' roles are read from changed
+    (a space role, staff, a session's facilitators, an MFA authenticator; ``space_id`` None:
+    anywhere). Each socket reads the roles again and, if what it may see changed, closes so that
+    the client reconnects and is authorized afresh (realtime.receivers)."""
+    message = {"type": "socket.roles", "space_id": space_id}
+    transaction.on_commit(lambda: _group_send(account_group(user_id), message))
+
+
 def standing_on_commit(
     user_id: int, *, space_id: int | None, change: str, action: str, frame: dict
 ) -> None:

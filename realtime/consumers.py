@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from community import policy as community_policy
 from community.http import guidelines_url
+from community.models import User
 from community.policy import GuidelinesRequired
 
 from . import breakouts, fanout, policy, selectors, services
@@ -159,6 +160,7 @@ class LiveSessionConsumer(FanoutMember, AsyncJsonWebsocketConsumer):
         "live.control": "live_control",
         "socket.end": "socket_end",
         "socket.standing": "socket_standing",
+        "socket.roles": "socket_roles",
         "breakout.event": "breakout_event",
         "breakout.push": "breakout_push",
         "breakout.join": "breakout_join",
@@ -361,7 +363,11 @@ class LiveSessionConsumer(FanoutMember, AsyncJsonWebsocketConsumer):
             raise LiveRefusal("invalid", "backchannel_after must be a whole number, 0 or more.")
         self.backchannel_after = backchannel_after
         breakout_after = _breakout_after(content)
-        welcome, frames, resync, extras = await database_sync_to_async(self._hello)(after)
+        hello = await database_sync_to_async(self._hello)(after)
+        if hello is None:  # the roles read at connect changed since: authorize afresh
+            await self._end(encode(policy.ROLES_CHANGED), policy.CLOSE_RECONNECT)
+            return
+        welcome, frames, resync, extras = hello
         await self.send(text_data=encode(welcome))
         if resync is not None:
             await self.send(text_data=encode(resync))
@@ -382,8 +388,14 @@ class LiveSessionConsumer(FanoutMember, AsyncJsonWebsocketConsumer):
         if session is None:
             raise LiveSession.DoesNotExist
         policy.check_in_room(self.user, session)
+        # The groups were joined with the roles read at connect; a change committed since then
+        # and before the groups were joined never reached this socket (realtime.receivers).
+        # Read from the membership the line above cached: no query more.
+        roles = policy.room_roles(self.user, session)
+        if roles != (self.sees_authors, self.facilitating, self.backchannel):
+            return None
         cap = selectors.backfill_cap()
-        facilitating = policy.can_facilitate(self.user, session)
+        facilitating = roles[1]
         welcome = {
             "type": "welcome",
             "last_seq": session.last_seq,
@@ -785,7 +797,10 @@ class LiveSessionConsumer(FanoutMember, AsyncJsonWebsocketConsumer):
 
     def fanout_waits(self, message: dict) -> bool:
         """A stored event past a gap is preceded by the missing events, read from the database:
-        that one waits in this socket's backlog (in order) instead of holding up the hub."""
+        that one waits in this socket's backlog (in order) instead of holding up the hub. So
+        does a change of roles, which reads them again (before ``hello`` too)."""
+        if message.get("type") == "socket.roles":
+            return not self.revoked
         if self.cursor is None or self.revoked:
             return False
         kind = message.get("type")
@@ -883,6 +898,32 @@ class LiveSessionConsumer(FanoutMember, AsyncJsonWebsocketConsumer):
         """The sign-in this socket was opened with ended (or was renewed): say so and close."""
         if self.session_hash not in message.get("keep", ()):
             await self._end(message["text"], message["code"])
+
+    async def socket_roles(self, message: dict) -> None:
+        """Something the member's roles are read from changed (realtime.receivers): read them
+        again; if what this socket may see changed, it closes and the client reconnects, so
+        that every group and the ``welcome`` are read afresh. Needing MFA first closes it with
+        the same refusal as a connect."""
+        space_id = message.get("space_id")
+        if self.revoked or self.user is None or space_id not in (None, self.space_id):
+            return
+        verdict = await database_sync_to_async(self._roles_verdict)()
+        if verdict is not None:
+            await self._end(*verdict)
+
+    def _roles_verdict(self) -> tuple[str, int] | None:
+        user = User.objects.filter(pk=self.user.pk).first()
+        if user is None or not user.is_active:
+            return None  # erasure and deactivation close the socket themselves
+        if community_policy.mfa_setup_required(user):
+            return encode(policy.mfa_required_frame()), policy.CLOSE_NOT_ALLOWED
+        session = policy.room_session(user, self.session_id)
+        if session is None:
+            return None
+        roles = policy.room_roles(user, session)
+        if roles != (self.sees_authors, self.facilitating, self.backchannel):
+            return encode(policy.ROLES_CHANGED), policy.CLOSE_RECONNECT
+        return None
 
     async def socket_standing(self, message: dict) -> None:
         """A sanction: a ban or removal in this room's space, or a suspension, closes the room;

@@ -71,6 +71,15 @@ def signed_out_frame(reason: str) -> dict:
     }
 
 
+# Told to a socket whose roles changed (realtime.receivers) before it closes with
+# CLOSE_RECONNECT: the client reconnects at once and is authorized afresh.
+ROLES_CHANGED = {
+    "type": "notice",
+    "code": "reconnect",
+    "detail": "Your roles in this space changed. Reconnecting…",
+}
+
+
 def mfa_required_frame() -> dict:
     """Why a socket of a member whose role needs two-factor authentication is refused, and where
     to set it up: the rule and the page of ``MfaRequiredMiddleware``."""

@@ -31,6 +31,7 @@ class ThreadConsumer(FanoutMember, AsyncJsonWebsocketConsumer):
         "thread.push": "thread_push",
         "socket.end": "socket_end",
         "socket.standing": "socket_standing",
+        "socket.roles": "socket_roles",
         "thread.evict": "thread_evict",
     }
 
@@ -105,7 +106,10 @@ class ThreadConsumer(FanoutMember, AsyncJsonWebsocketConsumer):
         await self.close(code=code)
 
     def fanout_waits(self, message: dict) -> bool:
-        """A ban or removal in the thread's space reads the database: off the hub's path."""
+        """A ban or removal in the thread's space, or a change of roles, reads the database: off
+        the hub's path."""
+        if message.get("type") == "socket.roles":
+            return message.get("space_id") in (None, self.space_id)
         return (
             message.get("type") == "socket.standing"
             and message.get("change") in _MAY_HIDE
@@ -134,6 +138,30 @@ class ThreadConsumer(FanoutMember, AsyncJsonWebsocketConsumer):
         elif change == signals.SUSPENDED:
             frame = json.loads(message["text"])
             await self.send_json({**frame, "type": "notice", "code": "suspended"})
+
+    async def socket_roles(self, message: dict) -> None:
+        """A role changed (realtime.receivers): a member who must now set up MFA first is
+        refused as at connect, and one who may no longer see the thread is closed."""
+        if self.revoked or message.get("space_id") not in (None, self.space_id):
+            return
+        verdict = await database_sync_to_async(self._roles_verdict)()
+        if verdict is not None:
+            await self._end(*verdict)
+
+    def _roles_verdict(self) -> tuple[str, int] | None:
+        user = User.objects.filter(pk=self.user_id, is_active=True).first()
+        if user is None:
+            return None  # erasure and deactivation close the socket themselves
+        if community_policy.mfa_setup_required(user):
+            return json.dumps(policy.mfa_required_frame()), policy.CLOSE_NOT_ALLOWED
+        if not Thread.objects.visible_to(user).filter(pk=self.thread_id).exists():
+            frame = {
+                "type": "error",
+                "code": "forbidden",
+                "detail": "You can no longer see this thread.",
+            }
+            return json.dumps(frame), policy.CLOSE_NOT_ALLOWED
+        return None
 
     async def thread_evict(self, message: dict) -> None:
         """The member opened more thread pages than the cap: the newest socket wins."""
