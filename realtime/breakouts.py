@@ -67,7 +67,6 @@ MAX_MINUTES = 120
 CALL_COOLDOWN_SECONDS = 30
 RETURN_NOTICE = "The breakout rooms have closed: everyone is back in the main room."
 REPLAY_MAX = 1000
-FLAG_REASON_MAX = 1000
 
 logger = logging.getLogger(__name__)
 
@@ -553,10 +552,7 @@ def remove_message(*, actor: User, session: LiveSession, room_id, seq, reason: s
 def flag_message(*, actor: User, session: LiveSession, room_id, seq, reason) -> None:
     """``breakout.flag``: a member flags a message of a room they read, for the space's
     moderators (the main room's ``flag``: same reasons, same queue, reporter confidential)."""
-    if not isinstance(reason, str) or not reason.strip():
-        raise LiveRefusal("invalid", "Say why you are flagging this message.")
-    if len(reason) > FLAG_REASON_MAX:
-        raise LiveRefusal("too_long", "Keep the reason under 1,000 characters.")
+    fields = services.check_flag_reason(reason)
     with transaction.atomic():
         session = LiveSession.objects.select_related("space").get(pk=session.pk)
         policy.check_in_room(actor, session)
@@ -572,7 +568,6 @@ def flag_message(*, actor: User, session: LiveSession, room_id, seq, reason) -> 
         )
         if message is None:
             raise LiveRefusal("invalid", "There is no such message in this breakout room.")
-        fields = services.flag_reason(reason)
         try:
             moderation_services.flag_item(actor=actor, target=message, **fields)
         except Http404 as exc:

@@ -1054,10 +1054,26 @@ def flag_reason(reason: str, details: str = "") -> dict:
     return {"reason": FlagReason.OTHER, "details": extra[:1000]}
 
 
-def flag_event(*, actor: User, session: LiveSession, seq, reason) -> None:
-    """Flag a live message or question for the space's moderators."""
+# What a reporter may write, as the flag form allows (``Flag.details``).
+FLAG_REASON_MAX = 1000
+
+
+def check_flag_reason(reason) -> dict:
+    """The one rule for a live report's reason, the main room's and a breakout room's: some
+    text, and no more than the flag form takes (refused, never cut short). Returns the flag's
+    fields (:func:`flag_reason`)."""
     if not isinstance(reason, str) or not reason.strip():
         raise LiveRefusal("invalid", "Say why you are flagging this message.")
+    if len(reason) > FLAG_REASON_MAX:
+        raise LiveRefusal(
+            "too_long", f"Keep the reason to {FLAG_REASON_MAX:,} characters or fewer."
+        )
+    return flag_reason(reason)
+
+
+def flag_event(*, actor: User, session: LiveSession, seq, reason) -> None:
+    """Flag a live message or question for the space's moderators."""
+    fields = check_flag_reason(reason)
     with transaction.atomic():
         session = LiveSession.objects.select_related("space").get(pk=session.pk)
         policy.check_in_room(actor, session)
@@ -1070,7 +1086,6 @@ def flag_event(*, actor: User, session: LiveSession, seq, reason) -> None:
         )
         if event is None:
             raise LiveRefusal("invalid", "There is no such message in this session.")
-        fields = flag_reason(reason)
         try:
             moderation_services.flag_item(actor=actor, target=event, **fields)
         except Http404 as exc:

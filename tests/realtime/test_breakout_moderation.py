@@ -204,7 +204,7 @@ def test_a_moderator_removes_a_flagged_breakout_message_from_the_queue(
         (1, 1, 1, "", "invalid", "Say why you are flagging this message."),
         (1, 1, 1, "   ", "invalid", "Say why you are flagging this message."),
         (1, 1, 1, 42, "invalid", "Say why you are flagging this message."),
-        (1, 1, 1, "x" * 1001, "too_long", "Keep the reason under 1,000 characters."),
+        (1, 1, 1, "x" * 1001, "too_long", "Keep the reason to 1,000 characters or fewer."),
         (1, 1, "1", "spam", "invalid", "seq must be a whole number."),
         (1, 1, 99, "spam", "invalid", "There is no such message in this breakout room."),
         (1, 1, None, "spam", "invalid", "seq must be a whole number."),

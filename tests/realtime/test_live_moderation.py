@@ -284,3 +284,23 @@ def test_moderators_are_not_held_by_watched_words(space, live_session, moderator
     WatchedWord.objects.create(space=space, word="forbiddenword", action="block")
     say(moderator, live_session, body="quoting forbiddenword to explain the rule")
     assert LiveEvent.objects.filter(kind=LiveEvent.Kind.MESSAGE).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_reason_longer_than_the_flag_form_takes_is_refused_not_cut_short(
+    live_session, member, other_member, enter
+):
+    """The main room's rule is the breakout rooms' and the flag form's: 1,000 characters."""
+    await db(say)(other_member, live_session, body="theirs", cid="t")
+    room = await enter(member, live_session)
+    try:
+        await room.send({"type": "flag", "seq": 1, "reason": "x" * 1001})
+        error = await room.recv_type("error")
+        assert error["code"] == "too_long" and "1,000" in error["detail"]
+        assert not await db(Flag.objects.exists)()
+        await room.send({"type": "flag", "seq": 1, "reason": "y" * 1000})
+        assert (await room.recv_type("flag.received"))["seq"] == 1
+        flag = await db(Flag.objects.get)()
+        assert flag.details == "y" * 1000
+    finally:
+        await room.close()
