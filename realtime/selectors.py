@@ -292,28 +292,54 @@ def poll_state_for(
 
 
 def open_reports(session_id: int) -> list[dict]:
-    """The open reports on the room's messages, one frame per message, oldest first (three
-    queries whatever the numbers)."""
+    """The open reports on the room's messages, and on the messages of its open breakout rooms
+    (with their ``room_id``, as ``breakout.flag`` pushes them), one frame per message, oldest
+    first: a facilitator who reconnects sees what they saw live. Two queries, three when a
+    breakout message is reported, whatever the numbers."""
+    from .models import BreakoutMessage
+
+    event_type = ContentType.objects.get_for_model(LiveEvent, for_concrete_model=False)
+    message_type = ContentType.objects.get_for_model(BreakoutMessage, for_concrete_model=False)
+    events = LiveEvent.objects.filter(session_id=session_id, kind__in=SPEAKING_KINDS)
+    messages = BreakoutMessage.objects.filter(
+        room__round__session_id=session_id, room__round__closed_at__isnull=True
+    )
     flags = list(
         Flag.objects.open()
         .filter(
-            target_type=ContentType.objects.get_for_model(LiveEvent, for_concrete_model=False),
-            target_id__in=LiveEvent.objects.filter(
-                session_id=session_id, kind__in=SPEAKING_KINDS
-            ).values("pk"),
+            Q(target_type=event_type, target_id__in=events.values("pk"))
+            | Q(target_type=message_type, target_id__in=messages.values("pk"))
         )
         .order_by("created_at", "pk")
     )
-    seqs = dict(
-        LiveEvent.objects.filter(pk__in={flag.target_id for flag in flags}).values_list("pk", "seq")
-    )
-    frames: dict[int, dict] = {}
+    wanted = {
+        kind: {f.target_id for f in flags if f.target_type_id == kind.pk}
+        for kind in (event_type, message_type)
+    }
+    seqs = dict(events.filter(pk__in=wanted[event_type]).values_list("pk", "seq"))
+    rooms = {
+        pk: (room_id, seq)
+        for pk, room_id, seq in (
+            messages.filter(pk__in=wanted[message_type]).values_list("pk", "room_id", "seq")
+            if wanted[message_type]
+            else ()
+        )
+    }
+    frames: dict[tuple[int, int], dict] = {}
     for flag in flags:
-        if flag.target_id in seqs and flag.target_id not in frames:
-            frames[flag.target_id] = {
+        key = (flag.target_type_id, flag.target_id)
+        if key in frames:
+            continue
+        reason = flag.get_reason_display()
+        if flag.target_type_id == event_type.pk and flag.target_id in seqs:
+            frames[key] = {"type": "report", "target_seq": seqs[flag.target_id], "reason": reason}
+        elif flag.target_type_id == message_type.pk and flag.target_id in rooms:
+            room_id, seq = rooms[flag.target_id]
+            frames[key] = {
                 "type": "report",
-                "target_seq": seqs[flag.target_id],
-                "reason": flag.get_reason_display(),
+                "room_id": room_id,
+                "target_seq": seq,
+                "reason": reason,
             }
     return list(frames.values())
 

@@ -181,9 +181,11 @@ function start(root) {
     // Facilitators: a breakout message was reported (what and where, never who reported it).
     const calls = $("breakout-calls");
     if (!calls) return;
+    // A reconnect's hello sends the open reports again: one line per message.
+    if (calls.querySelector(`[data-report-room-id="${frame.room_id}"][data-report-seq="${frame.target_seq}"]`)) return;
     const button = el("button", { type: "button", class: "nhsuk-button nhsuk-button--secondary nhsuk-button--small" }, "Visit the room");
     button.addEventListener("click", () => visit(frame.room_id));
-    calls.append(el("p", { class: "nhsuk-inset-text nhsuk-u-margin-top-0", "data-report-room-id": frame.room_id }, el("strong", {}, `Message ${frame.target_seq} in a breakout room was reported`), ` (${frame.reason}). `, button));
+    calls.append(el("p", { class: "nhsuk-inset-text nhsuk-u-margin-top-0", "data-report-room-id": frame.room_id, "data-report-seq": frame.target_seq }, el("strong", {}, `Message ${frame.target_seq} in a breakout room was reported`), ` (${frame.reason}). `, button));
   }
 
   function setHands(frame) {

@@ -390,3 +390,78 @@ def test_a_resumed_replay_reads_removals_in_a_fixed_number_of_queries(
         frames = breakouts.messages_after(two_rooms[1].pk, 4)
     assert [f["target_seq"] for f in frames if f["type"] == "breakout.removed"] == [2, 4]
     assert [f["seq"] for f in frames if f["type"] == "breakout.message"] == [5, 6]
+
+
+# -- a facilitator who reconnects sees the open reports again -------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_reconnecting_facilitator_is_sent_the_open_breakout_reports_again(
+    live_session, facilitator, member, people, two_rooms, enter
+):
+    """The console's list of reports is not lost to a dropped connection: the main room's and
+    the open breakout rooms' both come back with the hello (reporter never named)."""
+    from realtime import selectors
+
+    def seed():
+        message = say(people[2], live_session, "Something hurtful")
+        breakouts.flag_message(
+            actor=people[1],
+            session=live_session,
+            room_id=two_rooms[1].pk,
+            seq=message.seq,
+            reason="personal attack",
+        )
+        # A second report on the same message is one line, not two.
+        breakouts.flag_message(
+            actor=facilitator,
+            session=live_session,
+            room_id=two_rooms[1].pk,
+            seq=message.seq,
+            reason="spam",
+        )
+        services.send_live_message(
+            actor=member, session=live_session, body="Main room", client_msg_id="m"
+        )
+        services.flag_event(actor=people[0], session=live_session, seq=2, reason="spam")
+
+    await db(seed)()
+    console = await enter(facilitator, live_session)
+    reports = []
+    while len(reports) < 2:
+        reports.append(await console.recv_type("report"))
+    assert {"type": "report", "target_seq": 2, "reason": "Spam"} in reports
+    assert {
+        "type": "report",
+        "room_id": two_rooms[1].pk,
+        "target_seq": 1,
+        "reason": "Personal attack",
+    } in reports
+    assert "Ben" not in str(reports)
+    await console.close()
+    # A closed round's rooms are gone from the console: their reports stay in the queue only.
+    await db(breakouts.close_breakouts)(actor=facilitator, session=live_session)
+    frames = await db(selectors.open_reports)(live_session.pk)
+    assert frames == [{"type": "report", "target_seq": 2, "reason": "Spam"}]
+
+
+@pytest.mark.django_db
+def test_open_reports_take_a_constant_number_of_queries(
+    live_session, facilitator, people, two_rooms, django_assert_max_num_queries
+):
+    from realtime import selectors
+
+    ben, cleo = people[1], people[2]
+    for number in range(6):
+        author, flagger = (ben, cleo) if number % 2 else (cleo, ben)
+        message = say(author, live_session, f"Message {number}")
+        breakouts.flag_message(
+            actor=flagger,
+            session=live_session,
+            room_id=two_rooms[1].pk,
+            seq=message.seq,
+            reason="spam",
+        )
+    with django_assert_max_num_queries(3):
+        frames = selectors.open_reports(live_session.pk)
+    assert len(frames) == 6 and all(f["room_id"] == two_rooms[1].pk for f in frames)
