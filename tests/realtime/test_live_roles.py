@@ -63,6 +63,16 @@ def membership(user, space) -> Membership:
     return Membership.objects.get(user=user, space=space)
 
 
+async def set_moderator(actor, user, space, moderator: bool) -> bool:
+    """Through the members page's service, as a space moderator or staff would."""
+    return await db(community_services.set_roles)(
+        actor=actor,
+        membership=await db(membership)(user, space),
+        moderator=moderator,
+        facilitator=False,
+    )
+
+
 # -- moderators: author names of anonymous messages ---------------------------------------------
 
 
@@ -75,12 +85,7 @@ async def test_a_demoted_moderator_stops_seeing_who_wrote_anonymous_questions(
     assert (await watcher.recv_type("question"))["author"] is None
     assert (await watcher.recv_type("author"))["author"]["display_name"] == "Mel Member"
 
-    changed = await db(community_services.set_roles)(
-        actor=staff,
-        membership=await db(membership)(moderator, space),
-        moderator=False,
-        facilitator=False,
-    )
+    changed = await set_moderator(staff, moderator, space, False)
     assert changed
     await told_to_reconnect(watcher)
 
@@ -100,12 +105,7 @@ async def test_a_member_made_moderator_is_reconnected_and_then_sees_authors(
 ):
     watcher = await enter(other_member, live_session)
     asker = await enter(member, live_session)
-    await db(community_services.set_roles)(
-        actor=staff,
-        membership=await db(membership)(other_member, space),
-        moderator=True,
-        facilitator=False,
-    )
+    await set_moderator(staff, other_member, space, True)
     await told_to_reconnect(watcher)
     again = await enter(other_member, live_session)
     await ask_anonymously(asker, "Who asked?")
@@ -292,12 +292,7 @@ async def test_a_member_made_moderator_without_mfa_is_refused_until_they_set_it_
     mfa_on, live_session, space, member, staff, enter
 ):
     room = await enter(member, live_session)
-    await db(community_services.set_roles)(
-        actor=staff,
-        membership=await db(membership)(member, space),
-        moderator=True,
-        facilitator=False,
-    )
+    await set_moderator(staff, member, space, True)
     await refused_for_mfa(room)
     _, connected, _ = await open_room(member, live_session.pk)
     assert connected  # accepted, then refused with the same frame (SPEC.md)
