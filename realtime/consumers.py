@@ -908,8 +908,19 @@ class LiveSessionConsumer(FanoutMember, AsyncJsonWebsocketConsumer):
         if self.revoked or self.user is None or space_id not in (None, self.space_id):
             return
         verdict = await database_sync_to_async(self._roles_verdict)()
-        if verdict is not None:
+        # A ban or removal sends its own message right after (same commit): it says why.
+        if verdict is not None and not self.fanout_pending(self._closes_this_socket):
             await self._end(*verdict)
+
+    def _closes_this_socket(self, message: dict) -> bool:
+        kind = message.get("type")
+        if kind == "socket.end":
+            return self.session_hash not in message.get("keep", ())
+        return (
+            kind == "socket.standing"
+            and message.get("action") == "kick"
+            and message.get("space_id") in (None, self.space_id)
+        )
 
     def _roles_verdict(self) -> tuple[str, int] | None:
         user = User.objects.filter(pk=self.user.pk).first()
@@ -919,7 +930,12 @@ class LiveSessionConsumer(FanoutMember, AsyncJsonWebsocketConsumer):
             return encode(policy.mfa_required_frame()), policy.CLOSE_NOT_ALLOWED
         session = policy.room_session(user, self.session_id)
         if session is None:
-            return None
+            frame = _error("forbidden", "This session is no longer available to you.")
+            return encode(frame), policy.CLOSE_NOT_FOUND
+        refusal = policy.room_refusal(user, session)
+        if refusal is not None:  # no longer in the room at all (left the space, say)
+            frame = _error(refusal.code, refusal.detail, None, **refusal.extra)
+            return encode(frame), refusal.close or policy.CLOSE_NOT_ALLOWED
         roles = policy.room_roles(user, session)
         if roles != (self.sees_authors, self.facilitating, self.backchannel):
             return encode(policy.ROLES_CHANGED), policy.CLOSE_RECONNECT

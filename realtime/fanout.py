@@ -209,6 +209,11 @@ class FanoutMember:
         """True when handling ``message`` reaches the database (run it off the hub's path)."""
         return False
 
+    def fanout_pending(self, test) -> bool:
+        """Whether a delivery already waiting in this socket's backlog passes ``test`` (a
+        handler that would close the socket can leave the closing to one that says why)."""
+        return any(test(message) for message in self._fanout_backlog)
+
     async def fanout_deliver(self, message: dict) -> None:
         if self._fanout_gone:
             return

@@ -145,8 +145,19 @@ class ThreadConsumer(FanoutMember, AsyncJsonWebsocketConsumer):
         if self.revoked or message.get("space_id") not in (None, self.space_id):
             return
         verdict = await database_sync_to_async(self._roles_verdict)()
-        if verdict is not None:
+        # A ban or removal sends its own message right after (same commit): it says why.
+        if verdict is not None and not self.fanout_pending(self._closes_this_socket):
             await self._end(*verdict)
+
+    def _closes_this_socket(self, message: dict) -> bool:
+        kind = message.get("type")
+        if kind == "socket.end":
+            return self.session_hash not in message.get("keep", ())
+        return (
+            kind == "socket.standing"
+            and message.get("change") in _MAY_HIDE
+            and message.get("space_id") == self.space_id
+        )
 
     def _roles_verdict(self) -> tuple[str, int] | None:
         user = User.objects.filter(pk=self.user_id, is_active=True).first()

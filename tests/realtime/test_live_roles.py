@@ -63,6 +63,13 @@ def membership(user, space) -> Membership:
     return Membership.objects.get(user=user, space=space)
 
 
+def demote(user, space) -> None:
+    """A save of the membership as the admin or a shell would make it."""
+    row = membership(user, space)
+    row.is_moderator = False
+    row.save()
+
+
 async def set_moderator(actor, user, space, moderator: bool) -> bool:
     """Through the members page's service, as a space moderator or staff would."""
     return await db(community_services.set_roles)(
@@ -120,13 +127,7 @@ async def test_a_role_taken_away_in_the_admin_or_a_shell_reaches_the_socket(
 ):
     """Not only the members page: any save of the membership."""
     watcher = await enter(moderator, live_session)
-
-    def demote_directly():
-        row = membership(moderator, space)
-        row.is_moderator = False
-        row.save()
-
-    await db(demote_directly)()
+    await db(demote)(moderator, space)
     await told_to_reconnect(watcher)
 
 
@@ -137,7 +138,7 @@ async def test_a_socket_that_has_not_said_hello_yet_is_reconnected_too(
     assert connected
     await room.send({"type": "ping"})  # answered once the connect has joined the groups
     await room.recv_type("pong")
-    await db(lambda: membership(moderator, space).delete())()
+    await db(demote)(moderator, space)
     await told_to_reconnect(room)
 
 
@@ -153,13 +154,7 @@ async def test_a_change_between_the_connect_and_the_hello_is_caught_by_the_hello
     assert connected
     await room.send({"type": "ping"})
     await room.recv_type("pong")
-
-    def demote():
-        row = membership(moderator, space)
-        row.is_moderator = False
-        row.save()
-
-    await db(demote)()
+    await db(demote)(moderator, space)
     await room.send({"type": "hello", "after_seq": 0})
     await told_to_reconnect(room)
 
@@ -306,3 +301,38 @@ async def test_a_member_who_needs_no_mfa_keeps_their_socket_when_an_authenticato
     await db(authenticator.delete)()
     await still_open(room)
     await room.close()
+
+
+# -- leaving the space --------------------------------------------------------------------------
+
+
+async def test_leaving_the_space_closes_its_live_rooms_and_thread_pages(
+    live_session, space, member, thread, enter
+):
+    """Leaving sends no sanction: the membership's deletion is what the sockets hear."""
+    room = await enter(member, live_session)
+    page, connected, _ = await open_room(member, 0, path=f"/ws/threads/{thread.pk}/")
+    assert connected
+    await page.send({"type": "ping"})
+    assert await page.silent(0.2)
+
+    assert await db(community_services.leave_space)(actor=member, space=space)
+    error = await room.recv_type("error")
+    assert error["code"] == "forbidden" and error["detail"].startswith("Only active members")
+    assert (await room.comm.receive_output(2))["code"] == policy.CLOSE_NOT_ALLOWED
+    frame = await page.recv()
+    assert frame["code"] == "forbidden"
+    assert (await page.comm.receive_output(2))["code"] == policy.CLOSE_NOT_ALLOWED
+
+
+async def test_a_banned_moderator_is_told_why_not_told_to_reconnect(
+    live_session, space, moderator, staff, enter
+):
+    """A ban changes the roles too; the ban's own message, which says why, closes the room."""
+    from community import sanctions
+
+    room = await enter(moderator, live_session)
+    await db(sanctions.ban_member)(actor=staff, member=moderator, space=space, reason="Abuse")
+    error = await room.recv_type("error")
+    assert error["detail"].startswith("You have been banned from") and "Abuse" in error["detail"]
+    assert (await room.comm.receive_output(2))["code"] == policy.CLOSE_NOT_ALLOWED
