@@ -25,7 +25,8 @@ pytestmark = [pytest.mark.django_db]
 
 # Bounds for one socket, each the most any of the cases below takes (savepoints included: the
 # tests run inside a transaction, so join_presence's atomic block adds SAVEPOINT and RELEASE).
-AUTHORIZE_QUERIES = 2  # the session with the member's removal and facilitation; membership
+AUTHORIZE_QUERIES = 4  # the sign-in (session row, user), read here since channels' AuthMiddleware
+# skips the live rooms; the session with the member's removal and facilitation; membership
 JOIN_QUERIES = 6  # lock the member's row, their sockets here, one INSERT each for presence and
 # attendance, and the savepoint pair
 HELLO_QUERIES = 6  # standing (session row, user), the session with its flags, membership,
