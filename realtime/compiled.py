@@ -29,6 +29,8 @@ class CompiledRow:
     values are the ``params``: whole numbers (ids), or text for the names in ``texts``, each
     compared as it is (no lookup that transforms it); ``get(**params)`` runs it."""
 
+    one = True  # LIMIT 1
+
     def __init__(
         self, build: Callable[..., QuerySet], *names: str, texts: tuple[str, ...] = ()
     ) -> None:
@@ -48,7 +50,9 @@ class CompiledRow:
 
     def _compile(self, alias: str):
         stand_ins = {name: self._stand_in(n, name) for n, name in enumerate(self.names)}
-        queryset = self.build(**stand_ins)[:1]
+        queryset = self.build(**stand_ins)
+        if self.one:
+            queryset = queryset[:1]
         compiler = queryset.query.get_compiler(using=alias)
         sql, params = compiler.as_sql()
         by_value = {(type(v), v): name for name, v in stand_ins.items()}
@@ -57,6 +61,8 @@ class CompiledRow:
             raise ValueError("Every parameter of a CompiledRow must reach its SQL as given.")
         fields = [s[0] for s in compiler.select[0 : compiler.col_count]]
         klass_info = compiler.klass_info
+        if klass_info is None:  # values_list(): rows, no model
+            return (sql, list(params), slots, compiler, compiler.get_converters(fields))
         start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
         return (
             sql,
@@ -71,7 +77,7 @@ class CompiledRow:
             get_related_populators(klass_info, compiler.select, alias),
         )
 
-    def get(self, **values):
+    def _run(self, values: dict, *, fetch_all: bool):
         alias = DEFAULT_DB_ALIAS
         connection = connections[alias]
         key = (alias, connection.vendor)
@@ -80,23 +86,37 @@ class CompiledRow:
             with self._lock:
                 compiled = self._compiled.get(key) or self._compile(alias)
                 self._compiled[key] = compiled
-        sql, params, slots, compiler, converters, model, span, names, annotations, related = (
-            compiled
-        )
+        sql, params, slots, compiler, converters = compiled[:5]
         params = [
             p if slot is None else self._value(slot, values)
             for p, slot in zip(params, slots, strict=True)
         ]
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
-            row = cursor.fetchone()
-        if row is None:
+            rows = cursor.fetchall() if fetch_all else cursor.fetchmany(1)
+        if converters and rows:
+            rows = [tuple(row) for row in compiler.apply_converters(rows, converters)]
+        return compiled, rows
+
+    def get(self, **values):
+        compiled, rows = self._run(values, fetch_all=False)
+        if not rows:
             return None
-        if converters:
-            row = next(iter(compiler.apply_converters([row], converters)))
-        obj = model.from_db(alias, names, row[span[0] : span[1]])
+        row = rows[0]
+        model, span, names, annotations, related = compiled[5:]
+        obj = model.from_db(DEFAULT_DB_ALIAS, names, row[span[0] : span[1]])
         for populator in related:
             populator.populate(row, obj)
         for name, position in annotations.items():
             setattr(obj, name, row[position])
         return obj
+
+
+class CompiledValues(CompiledRow):
+    """As :class:`CompiledRow` for a ``values_list()`` queryset of any number of rows:
+    ``rows(**params)`` returns them as tuples."""
+
+    one = False
+
+    def rows(self, **values) -> list[tuple]:
+        return self._run(values, fetch_all=True)[1]

@@ -25,14 +25,15 @@ pytestmark = [pytest.mark.django_db]
 
 # Bounds for one socket, each the most any of the cases below takes (savepoints included: the
 # tests run inside a transaction, so join_presence's atomic block adds SAVEPOINT and RELEASE).
-AUTHORIZE_QUERIES = 4  # the sign-in (session row, user), read here since channels' AuthMiddleware
-# skips the live rooms; the session with the member's removal and facilitation; membership
+AUTHORIZE_QUERIES = 3  # the sign-in (session row, user), read here since channels' AuthMiddleware
+# skips the live rooms; the session with the member's removal, facilitation and membership
 JOIN_QUERIES = 6  # lock the member's row, their sockets here, one INSERT each for presence and
 # attendance, and the savepoint pair
-HELLO_QUERIES = 6  # standing (session row, user), the session with its flags, membership,
-# presence (count, then the list or the present facilitators)
-FACILITATOR_HELLO_QUERIES = 8  # the full list instead (1), open reports, the backchannel
-BUSY_HELLO_QUERIES = 12  # and in a room with events, polls, held questions and hands: the
+HELLO_QUERIES = 5  # standing (session row, user), the session with its flags and the member's
+# removal, facilitation and membership, presence (count, then the list or the present
+# facilitators)
+FACILITATOR_HELLO_QUERIES = 7  # the full list instead (1), open reports, the backchannel
+BUSY_HELLO_QUERIES = 11  # and in a room with events, polls, held questions and hands: the
 # replay, polls (3), held questions, hands
 
 
