@@ -14,11 +14,12 @@ import json
 import logging
 from datetime import datetime
 
-from channels.db import aclose_old_connections
+from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import DEFAULT_CACHE_ALIAS, caches
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.signals import setting_changed
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -94,8 +95,30 @@ def _muted(refusal: LiveRefusal | None) -> dict | None:
 # shared by every process when REDIS_URL is set); when it ends, one snapshot goes out.
 PRESENCE_WINDOW_SECONDS = 1.0
 
+_process_cache = None
+
+
+def presence_cache():
+    """The process's one client of the default cache. ``django.core.cache.cache`` is one per
+    asyncio context, so each socket had its own, and with Redis its own connection: a TCP
+    connect per join and per leave (issue 17). Redis and locmem clients are thread-safe."""
+    global _process_cache
+    if _process_cache is None:
+        _process_cache = caches.create_connection(DEFAULT_CACHE_ALIAS)
+    return _process_cache
+
+
+def _caches_changed(*, setting, **kwargs) -> None:
+    global _process_cache
+    if setting == "CACHES":
+        _process_cache = None
+
+
+setting_changed.connect(_caches_changed)
+
 
 def _presence_snapshot(session_id: int, key: str) -> list[tuple[str, dict]]:
+    cache = presence_cache()
     cache.delete(f"{key}.pending")
     frames, people = selectors.presence_frames(session_id, cache.get(f"{key}.last") or [])
     cache.set(f"{key}.last", people, timeout=24 * 3600)
@@ -119,7 +142,7 @@ async def _flush_presence(layer, session_id: int, key: str) -> None:
 def presence_window_opened(key: str) -> bool:
     """Note that someone came or went (call in a worker thread): True when this change opens
     the room's window, so the caller schedules the one snapshot at its end."""
-    return cache.add(f"{key}.pending", 1, timeout=int(PRESENCE_WINDOW_SECONDS * 10))
+    return presence_cache().add(f"{key}.pending", 1, timeout=int(PRESENCE_WINDOW_SECONDS * 10))
 
 
 def schedule_presence(layer, session_id: int, key: str) -> None:
@@ -167,6 +190,19 @@ class LiveSessionConsumer(FanoutMember, AsyncJsonWebsocketConsumer):
         "breakout.leave": "breakout_leave",
     }
 
+    async def dispatch(self, message: dict) -> None:
+        """As channels' (and realtime.fanout's), without the ``close_old_connections`` thread
+        hop channels takes before every handler: all of this consumer's database work runs in
+        ``database_sync_to_async`` calls, which close their connections themselves (two hops
+        fewer per join: its connect and its hello)."""
+        if message["type"] in self.LAYER_HANDLERS:
+            await self.fanout_deliver(message)
+            return
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
+
     # -- connection -------------------------------------------------------------------------
 
     async def connect(self) -> None:
@@ -186,13 +222,14 @@ class LiveSessionConsumer(FanoutMember, AsyncJsonWebsocketConsumer):
         # that take over 5 s, which a burst of connects can reach); frames the client sends
         # meanwhile wait until this handler returns.
         await self.accept()
-        code, refusal = await database_sync_to_async(self._authorize)()
+        # One worker call for the sign-in, the authorization and the presence row (issue 17).
+        code, refusal, window_opened = await database_sync_to_async(self._admit)()
         if code is not None:
             if refusal is not None:
                 await self.send_json(refusal)
             await self.close(code=code)
             return
-        if await database_sync_to_async(self._join)():
+        if window_opened:
             schedule_presence(self.channel_layer, self.session_id, self.presence_key)
         self.present = True
         groups = [
@@ -214,16 +251,23 @@ class LiveSessionConsumer(FanoutMember, AsyncJsonWebsocketConsumer):
         for group in groups:  # one subscription per group per process (realtime.fanout)
             await fanout.join(self, group)
             self.joined.append(group)
-        await aclose_old_connections()
+
+    def _admit(self) -> tuple[int | None, dict | None, bool]:
+        """``connect``'s worker call: the close code and its frame (see :meth:`_authorize`),
+        and whether recording the socket opened the room's presence window."""
+        code, refusal = self._authorize()
+        if code is not None:
+            return code, refusal, False
+        return None, None, self._join()
 
     def _authorize(self) -> tuple[int | None, dict | None]:
         """The close code (and the frame that explains it, if any) or ``(None, None)``."""
-        user = self.scope.get("user")
-        if user is None or not user.is_authenticated:
-            return policy.CLOSE_NOT_SIGNED_IN, None
-        # Resolve the lazy user once, here; every command reads the member again.
-        user = getattr(user, "_wrapped", user)
+        # The sign-in is read here, not by channels' AuthMiddleware (community.asgi skips the
+        # live rooms): the same checks, in this worker call instead of a thread hop of its own.
         self.session_key = self.scope["session"].session_key
+        user, _ = policy.socket_sign_in(self.session_key)
+        if user is None:
+            return policy.CLOSE_NOT_SIGNED_IN, None
         self.session_hash = auth_session_group(self.session_key or "")
         code, session, refusal = policy.connect_refusal(user, self.session_id)
         self.user = user
@@ -272,7 +316,6 @@ class LiveSessionConsumer(FanoutMember, AsyncJsonWebsocketConsumer):
             if await database_sync_to_async(self._leave)():
                 schedule_presence(self.channel_layer, self.session_id, self.presence_key)
         self.joined = []
-        await aclose_old_connections()
 
     # -- frames from the client ---------------------------------------------------------------
 
@@ -382,9 +425,7 @@ class LiveSessionConsumer(FanoutMember, AsyncJsonWebsocketConsumer):
         self._standing()
         # One query for the session, the member's removal and facilitation, and whether the
         # room has polls, held questions and hands at all (constant queries per join).
-        session = policy.room_session(
-            self.user, self.session_id, base=selectors.with_room_flags(LiveSession.objects.all())
-        )
+        session = policy.room_session(self.user, self.session_id, flags=True)
         if session is None:
             raise LiveSession.DoesNotExist
         policy.check_in_room(self.user, session)

@@ -10,16 +10,19 @@ from importlib import import_module
 
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-from django.core.exceptions import PermissionDenied
+from django.contrib.sessions.models import Session
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from django.http import Http404
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 
 from community import policy as community_policy
 from community.formats import when
 from community.models import Membership, Space, User
 
+from .compiled import CompiledRow
 from .models import Attendance, FeedbackSubmission, LiveSession, ParticipantRemoval
 
 # Close codes of SPEC.md: the client stops reconnecting on any of them.
@@ -103,6 +106,28 @@ def suspended_refusal(user) -> LiveRefusal:
     )
 
 
+# The sign-in's two reads, compiled once (realtime.compiled): every connect and every command.
+_USER = CompiledRow(lambda user_id: User.objects.filter(pk=user_id), "user_id")
+_SESSION_ROW = CompiledRow(
+    lambda key: Session.objects.filter(session_key=key), "key", texts=("key",)
+)
+DB_SESSIONS = "django.contrib.sessions.backends.db"
+
+
+def _session_data(session_key: str) -> dict:
+    """What the sign-in session holds, as ``SessionStore.load`` reads it ({} when it is gone or
+    expired); with the database engine through one compiled query."""
+    store = import_module(settings.SESSION_ENGINE).SessionStore(session_key)
+    if settings.SESSION_ENGINE != DB_SESSIONS:
+        return store.load()
+    if store.session_key is None:  # not a valid key
+        return {}
+    row = _SESSION_ROW.get(key=store.session_key)
+    if row is None or row.expire_date <= timezone.now():
+        return {}
+    return store.decode(row.session_data)
+
+
 def session_member(user_id: int, session_key: str | None) -> tuple[User | None, str | None]:
     """The member a socket's sign-in session still stands for, read again: ``(user, None)``, or
     ``(None, reason)`` when the session is gone or expired (signed out), no longer theirs, was
@@ -114,13 +139,30 @@ def session_member(user_id: int, session_key: str | None) -> tuple[User | None, 
     """
     if not session_key:
         return None, SIGNED_OUT
-    engine = import_module(settings.SESSION_ENGINE)
-    data = engine.SessionStore(session_key).load()
+    data = _session_data(session_key)
     if str(data.get(SESSION_KEY)) != str(user_id):
         return None, SIGNED_OUT
+    return _member_signed_in(data, user_id)
+
+
+def socket_sign_in(session_key: str | None) -> tuple[User | None, str | None]:
+    """Who a live socket's sign-in session stands for, read in the consumer's first worker call
+    instead of channels' ``AuthMiddleware`` (community.asgi): the same checks as
+    :func:`session_member` (and as ``django.contrib.auth.get_user``), without its writes."""
+    if not session_key:
+        return None, SIGNED_OUT
+    data = _session_data(session_key)
+    try:
+        user_id = User._meta.pk.to_python(data[SESSION_KEY])
+    except (KeyError, ValidationError):
+        return None, SIGNED_OUT
+    return _member_signed_in(data, user_id)
+
+
+def _member_signed_in(data: dict, user_id) -> tuple[User | None, str | None]:
     if data.get(BACKEND_SESSION_KEY) not in settings.AUTHENTICATION_BACKENDS:
         return None, SIGNED_OUT
-    user = User.objects.filter(pk=user_id).first()
+    user = _USER.get(user_id=user_id)
     if user is None or not user.is_active:
         return None, ACCOUNT_CLOSED
     session_hash = data.get(HASH_SESSION_KEY) or ""
@@ -154,29 +196,76 @@ def can_see_session(user, session: LiveSession) -> bool:
     return community_policy.can_read_space(user, session.space)
 
 
-def room_session(user, session_id: int, base: QuerySet | None = None) -> LiveSession | None:
-    """The session (with its space) as a socket's connect and ``hello`` ask about it, in one
-    query whatever the data: with, for ``user``, whether a facilitator removed them (and why)
-    and whether they are one of its facilitators, which :func:`room_refusal` and
-    :func:`can_facilitate` then read instead of asking again. ``base`` may add annotations
-    (``selectors.with_room_flags``)."""
-    removals = ParticipantRemoval.objects.filter(session=OuterRef("pk"), user_id=user.pk)
+# The member's membership of the session's space, read in the same query (each field a
+# subquery on the one (user, space) row): community.policy.membership_of is seeded with it.
+_MEMBERSHIP_FIELDS = (
+    "pk",
+    "status",
+    "is_moderator",
+    "is_facilitator",
+    "muted_until",
+    "mute_reason",
+    "ban_reason",
+)
+
+
+def _room_query(user_id: int, session_id: int, base: QuerySet) -> QuerySet:
+    removals = ParticipantRemoval.objects.filter(session=OuterRef("pk"), user_id=user_id)
     facilitating = LiveSession.facilitators.through.objects.filter(
-        livesession_id=OuterRef("pk"), user_id=user.pk
+        livesession_id=OuterRef("pk"), user_id=user_id
     )
-    session = (
-        (LiveSession.objects.all() if base is None else base)
-        .select_related("space")
+    membership = Membership.objects.filter(user_id=user_id, space_id=OuterRef("space_id"))
+    return (
+        base.select_related("space")
         .filter(pk=session_id)
         .annotate(
             _removed=Exists(removals),
             _removal_reason=Subquery(removals.values("reason")[:1]),
             _facilitates=Exists(facilitating),
+            **{
+                f"_membership_{name}": Subquery(membership.values(name)[:1])
+                for name in _MEMBERSHIP_FIELDS
+            },
         )
-        .first()
     )
-    if session is not None:
-        session._read_for = user.pk
+
+
+def _room_with_flags(user_id: int, session_id: int) -> QuerySet:
+    from .selectors import with_room_flags
+
+    return _room_query(user_id, session_id, with_room_flags(LiveSession.objects.all()))
+
+
+# Compiled once per process (realtime.compiled): building these annotated queries cost several
+# times what running them does, twice per join.
+_ROOM = CompiledRow(
+    lambda user_id, session_id: _room_query(user_id, session_id, LiveSession.objects.all()),
+    "user_id",
+    "session_id",
+)
+_ROOM_WITH_FLAGS = CompiledRow(_room_with_flags, "user_id", "session_id")
+
+
+def room_session(user, session_id: int, *, flags: bool = False) -> LiveSession | None:
+    """The session (with its space) as a socket's connect and ``hello`` ask about it, in one
+    query whatever the data: with, for ``user``, whether a facilitator removed them (and why)
+    and whether they are one of its facilitators, which :func:`room_refusal` and
+    :func:`can_facilitate` then read instead of asking again. ``flags`` adds
+    ``selectors.with_room_flags`` (whether the room has polls, waiting questions, hands)."""
+    query = _ROOM_WITH_FLAGS if flags else _ROOM
+    session = query.get(user_id=user.pk, session_id=session_id)
+    if session is None:
+        return None
+    session._read_for = user.pk
+    values = [getattr(session, f"_membership_{name}") for name in _MEMBERSHIP_FIELDS]
+    membership = None
+    if values[0] is not None:
+        membership = Membership.from_db(
+            "default",
+            ["user_id", "space_id", "id", *_MEMBERSHIP_FIELDS[1:]],
+            [user.pk, session.space_id, *values],
+        )
+    community_policy.remember_memberships(session.space, {user.pk: membership})
     return session
 
 

@@ -10,6 +10,7 @@ from community.models import AuditAction, AuditEntry, Membership, Space, User
 from moderation.models import Flag
 
 from . import policy
+from .compiled import CompiledValues
 from .models import (
     BackchannelMessage,
     FeedbackAnswer,
@@ -362,15 +363,22 @@ def with_room_flags(sessions: QuerySet) -> QuerySet:
     )
 
 
-def present(session_id: int) -> list[dict]:
-    """Members with at least one open connection to the room, by name."""
-    rows = (
+def _present_query(session_id: int) -> QuerySet:
+    return (
         Presence.objects.filter(session_id=session_id)
         .values_list("user_id", "user__display_name")
         .distinct()
         .order_by("user__display_name", "user_id")
     )
-    return [{"id": uid, "display_name": name} for uid, name in rows]
+
+
+# Every welcome and every presence snapshot reads these: compiled once (realtime.compiled).
+_PRESENT = CompiledValues(_present_query, "session_id")
+
+
+def present(session_id: int) -> list[dict]:
+    """Members with at least one open connection to the room, by name."""
+    return [{"id": uid, "display_name": name} for uid, name in _PRESENT.rows(session_id=session_id)]
 
 
 # Rooms over this many people show participants a count and the facilitators, not everyone.
@@ -405,9 +413,35 @@ def present_facilitators(session_id: int, people: list[dict]) -> list[dict]:
     return [person for person in people if person["id"] in ids]
 
 
+def _present_count_query(session_id: int) -> QuerySet:
+    counts = (
+        Presence.objects.filter(session_id=OuterRef("pk"))
+        .order_by()
+        .values("session_id")
+        .annotate(n=Count("user_id", distinct=True))
+        .values("n")
+    )
+    return LiveSession.objects.filter(pk=session_id).values_list(Subquery(counts))
+
+
+def _present_facilitators_query(session_id: int) -> QuerySet:
+    facilitators = User.objects.filter(_facilitates(session_id)).values("pk")
+    return (
+        Presence.objects.filter(session_id=session_id, user_id__in=facilitators)
+        .values_list("user_id", "user__display_name")
+        .distinct()
+        .order_by("user__display_name", "user_id")
+    )
+
+
+_PRESENT_COUNT = CompiledValues(_present_count_query, "session_id")
+_PRESENT_FACILITATORS = CompiledValues(_present_facilitators_query, "session_id")
+
+
 def present_count(session_id: int) -> int:
     """How many members have a socket open in the room. One query."""
-    return Presence.objects.filter(session_id=session_id).values("user_id").distinct().count()
+    rows = _PRESENT_COUNT.rows(session_id=session_id)
+    return (rows[0][0] or 0) if rows else 0
 
 
 def presence_for(session_id: int, *, facilitating: bool) -> dict:
@@ -424,13 +458,7 @@ def presence_for(session_id: int, *, facilitating: bool) -> dict:
         count = len(people)  # joins between the two reads: the list is the truth
         if count <= PRESENCE_FULL_LIST_MAX:
             return {"present": people, "count": count, "summary": False}
-    facilitators = User.objects.filter(_facilitates(session_id)).values("pk")
-    rows = (
-        Presence.objects.filter(session_id=session_id, user_id__in=facilitators)
-        .values_list("user_id", "user__display_name")
-        .distinct()
-        .order_by("user__display_name", "user_id")
-    )
+    rows = _PRESENT_FACILITATORS.rows(session_id=session_id)
     return {
         "present": [{"id": uid, "display_name": name} for uid, name in rows],
         "count": count,

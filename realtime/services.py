@@ -43,6 +43,7 @@ from .broadcast import (
     session_group,
     standing_on_commit,
 )
+from .compiled import CompiledValues
 from .models import (
     Attendance,
     BackchannelMessage,
@@ -1108,6 +1109,21 @@ def flag_event(*, actor: User, session: LiveSession, seq, reason) -> None:
 
 # Presence: rows shared by every process; a member shows once however many tabs they open.
 
+# Both read on every join: compiled once (realtime.compiled).
+_LOCK_MEMBER = CompiledValues(
+    lambda user_id: User.objects.select_for_update().filter(pk=user_id).values_list("pk"),
+    "user_id",
+)
+_SOCKETS_HERE = CompiledValues(
+    lambda session_id, user_id: (
+        Presence.objects.filter(session_id=session_id, user_id=user_id)
+        .order_by("connected_at", "pk")
+        .values_list("channel_name")
+    ),
+    "session_id",
+    "user_id",
+)
+
 
 @transaction.atomic
 def join_presence(*, user: User, session_id: int, channel_name: str) -> list[str]:
@@ -1116,10 +1132,9 @@ def join_presence(*, user: User, session_id: int, channel_name: str) -> list[str
     without closing its sockets, which would otherwise lock the member out for good.
     Returns the channel names evicted."""
     # The member's row serializes their own connects, so two at once cannot both slip under.
-    User.objects.select_for_update().filter(pk=user.pk).exists()
-    mine = Presence.objects.filter(session_id=session_id, user=user).order_by("connected_at", "pk")
+    _LOCK_MEMBER.rows(user_id=user.pk)
     cap = policy.max_sockets_per_member()
-    held = list(mine.values_list("channel_name", flat=True))
+    held = [name for (name,) in _SOCKETS_HERE.rows(session_id=session_id, user_id=user.pk)]
     evicted = held[: max(0, len(held) - cap + 1)]
     if evicted:
         Presence.objects.filter(channel_name__in=evicted).delete()
