@@ -206,6 +206,30 @@ def wire_frame(message: dict) -> bytes:
     return wire
 
 
+def _write(transport, wire: bytes) -> None:
+    """Write ``wire`` to a twisted TCP transport: straight to its socket when nothing is
+    waiting in the transport's buffers (one ``send`` call, instead of registering the socket
+    for writing and writing on the reactor's next turn, two ``epoll_ctl`` and a ``send``); what
+    the socket does not take, and every other case (TLS, data already queued, closing), goes
+    through ``transport.write`` as before, so bytes never overtake each other."""
+    if (
+        getattr(transport, "TLS", True) is False
+        and transport.connected
+        and not transport.disconnecting
+        and not transport._writeDisconnected
+        and not transport._tempDataBuffer
+        and transport.offset == len(transport.dataBuffer)
+    ):
+        try:
+            sent = transport.socket.send(wire)
+        except OSError:  # full (EAGAIN) or lost: twisted's own write finds out which
+            sent = 0
+        if sent < len(wire):
+            transport.write(wire[sent:])
+        return
+    transport.write(wire)
+
+
 def _daphne_protocol(send):
     """The daphne WebSocket protocol behind an ASGI ``send`` (``functools.partial(
     server.handle_reply, protocol)``, reached through channels' middleware wrappers, which
@@ -271,7 +295,7 @@ class FanoutMember:
                 and transport is not None
                 and "disconnected" not in server.connections.get(protocol, {"disconnected": 1})
             ):
-                transport.write(wire_frame(message))
+                _write(transport, wire_frame(message))
                 return
         await self.send(text_data=message["text"])
 

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -156,6 +156,35 @@ def _screen(actor: User, session: LiveSession, body: str) -> str:
         raise LiveRefusal("forbidden", " ".join(exc.messages)) from exc
 
 
+def _stored_and_room(session: LiveSession, actor: User, client_msg_id: str) -> dict:
+    """In one query: the event and the held question already stored for ``client_msg_id``
+    (their ids, or None), and whether a facilitator removed ``actor`` (and why) and whether
+    they facilitate the session, for :func:`policy.remember_room`. Written out in SQL: every
+    live message asks it, and it is the same four lookups by index whatever the data."""
+    quote = connection.ops.quote_name
+    events, held = quote(LiveEvent._meta.db_table), quote(HeldQuestion._meta.db_table)
+    removals = quote(ParticipantRemoval._meta.db_table)
+    facilitators = quote(LiveSession.facilitators.through._meta.db_table)
+    sql = (
+        f"SELECT (SELECT id FROM {events} WHERE session_id = %s AND client_msg_id = %s LIMIT 1), "  # noqa: S608 (models' table names, not input)
+        f"(SELECT id FROM {held} WHERE session_id = %s AND client_msg_id = %s LIMIT 1), "
+        f"EXISTS (SELECT 1 FROM {removals} WHERE session_id = %s AND user_id = %s), "
+        f"(SELECT reason FROM {removals} WHERE session_id = %s AND user_id = %s LIMIT 1), "
+        f"EXISTS (SELECT 1 FROM {facilitators} WHERE livesession_id = %s AND user_id = %s)"
+    )
+    params = [session.pk, client_msg_id] * 2 + [session.pk, actor.pk] * 3
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        event, held, removed, reason, facilitates = cursor.fetchone()
+    return {
+        "_event": event,
+        "_held": held,
+        "_removed": bool(removed),
+        "_removal_reason": reason,
+        "_facilitates": bool(facilitates),
+    }
+
+
 @rendered_first("body")
 def _post(
     *,
@@ -170,15 +199,14 @@ def _post(
     client_msg_id = _clean_client_msg_id(client_msg_id)
     with transaction.atomic():
         session = _locked(session)
-        existing = (
-            LiveEvent.objects.filter(session=session, client_msg_id=client_msg_id)
-            .select_related("author")
-            .first()
-        )
-        if existing is None:
-            existing = HeldQuestion.objects.filter(
-                session=session, client_msg_id=client_msg_id
-            ).first()
+        # One query after the lock (so it sees every write committed before it).
+        row = _stored_and_room(session, actor, client_msg_id)
+        policy.remember_room(session, actor, row)
+        existing = None
+        if row["_event"] is not None:
+            existing = LiveEvent.objects.select_related("author").get(pk=row["_event"])
+        elif row["_held"] is not None:
+            existing = HeldQuestion.objects.get(pk=row["_held"])
         if existing is not None:
             if existing.author_id != actor.pk:
                 raise LiveRefusal("invalid", "This client_msg_id is already taken; use a new one.")
