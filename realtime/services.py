@@ -158,30 +158,42 @@ def _screen(actor: User, session: LiveSession, body: str) -> str:
 
 def _stored_and_room(session: LiveSession, actor: User, client_msg_id: str) -> dict:
     """In one query: the event and the held question already stored for ``client_msg_id``
-    (their ids, or None), and whether a facilitator removed ``actor`` (and why) and whether
-    they facilitate the session, for :func:`policy.remember_room`. Written out in SQL: every
-    live message asks it, and it is the same four lookups by index whatever the data."""
+    (their ids, or None); whether a facilitator removed ``actor`` (and why) and whether they
+    facilitate the session, for :func:`policy.remember_room`; and the actor's membership of the
+    session's space (None without one), which is remembered on ``session.space`` for every
+    check of this command. Written out in SQL: every live message asks it, and it is the same
+    lookups by index whatever the data."""
     quote = connection.ops.quote_name
     events, held = quote(LiveEvent._meta.db_table), quote(HeldQuestion._meta.db_table)
     removals = quote(ParticipantRemoval._meta.db_table)
     facilitators = quote(LiveSession.facilitators.through._meta.db_table)
+    memberships = quote(Membership._meta.db_table)
     sql = (
-        f"SELECT (SELECT id FROM {events} WHERE session_id = %s AND client_msg_id = %s LIMIT 1), "  # noqa: S608 (models' table names, not input)
-        f"(SELECT id FROM {held} WHERE session_id = %s AND client_msg_id = %s LIMIT 1), "
-        f"EXISTS (SELECT 1 FROM {removals} WHERE session_id = %s AND user_id = %s), "
-        f"(SELECT reason FROM {removals} WHERE session_id = %s AND user_id = %s LIMIT 1), "
-        f"EXISTS (SELECT 1 FROM {facilitators} WHERE livesession_id = %s AND user_id = %s)"
+        "SELECT m.*, "  # noqa: S608 (models' table names, not input)
+        f"(SELECT id FROM {events} WHERE session_id = %s AND client_msg_id = %s LIMIT 1) "
+        "AS stored_event, "
+        f"(SELECT id FROM {held} WHERE session_id = %s AND client_msg_id = %s LIMIT 1) "
+        "AS stored_held, "
+        f"EXISTS (SELECT 1 FROM {removals} WHERE session_id = %s AND user_id = %s) AS removed, "
+        f"(SELECT reason FROM {removals} WHERE session_id = %s AND user_id = %s LIMIT 1) "
+        "AS removal_reason, "
+        f"EXISTS (SELECT 1 FROM {facilitators} WHERE livesession_id = %s AND user_id = %s) "
+        "AS facilitates "
+        f"FROM (SELECT 1 AS here) one LEFT JOIN {memberships} m "
+        "ON m.user_id = %s AND m.space_id = %s"
     )
     params = [session.pk, client_msg_id] * 2 + [session.pk, actor.pk] * 3
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        event, held, removed, reason, facilitates = cursor.fetchone()
+    params += [actor.pk, session.space_id]
+    (row,) = Membership.objects.raw(sql, params)
+    community_policy.remember_memberships(
+        session.space, {actor.pk: row if row.pk is not None else None}
+    )
     return {
-        "_event": event,
-        "_held": held,
-        "_removed": bool(removed),
-        "_removal_reason": reason,
-        "_facilitates": bool(facilitates),
+        "_event": row.stored_event,
+        "_held": row.stored_held,
+        "_removed": bool(row.removed),
+        "_removal_reason": row.removal_reason,
+        "_facilitates": bool(row.facilitates),
     }
 
 
