@@ -870,7 +870,7 @@ class LiveSessionConsumer(FanoutMember, AsyncJsonWebsocketConsumer):
                 )
                 for frame in frames:
                     await self.send(text_data=encode(frame))
-        await self.send(text_data=message["text"])
+        await self.send_shared(message)
         self.cursor = seq
 
     async def breakout_event(self, message: dict) -> None:
@@ -888,7 +888,7 @@ class LiveSessionConsumer(FanoutMember, AsyncJsonWebsocketConsumer):
                 room_id, cursors[room_id], until_seq=seq - 1
             )
             await self._send_room_frames(room_id, frames)
-        await self.send(text_data=message["text"])
+        await self.send_shared(message)
         cursors[room_id] = seq
 
     async def breakout_push(self, message: dict) -> None:
@@ -898,7 +898,7 @@ class LiveSessionConsumer(FanoutMember, AsyncJsonWebsocketConsumer):
             and not self.revoked
             and message["room_id"] in (self._breakout_cursors())
         ):
-            await self.send(text_data=message["text"])
+            await self.send_shared(message)
 
     async def breakout_join(self, message: dict) -> None:
         """This member was placed in a room: join its group, then read what it already holds."""
@@ -927,7 +927,7 @@ class LiveSessionConsumer(FanoutMember, AsyncJsonWebsocketConsumer):
     async def live_push(self, message: dict) -> None:
         """Presence, hands and upvote counts: state, not stream (no seq)."""
         if self.cursor is not None and not self.revoked:
-            await self.send(text_data=message["text"])
+            await self.send_shared(message)
 
     async def live_control(self, message: dict) -> None:
         if message.get("action") == "kick":

@@ -24,7 +24,9 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import functools
 import logging
+import struct
 import weakref
 
 logger = logging.getLogger(__name__)
@@ -186,6 +188,71 @@ async def leave_all(consumer) -> None:
         await hub.unsubscribe(group, consumer)
 
 
+def wire_frame(message: dict) -> bytes:
+    """The WebSocket frame of ``message["text"]`` as a server writes it (RFC 6455: FIN, text,
+    unmasked, no extension), built once per process and kept on the message: the hub hands the
+    same dict to every local socket, so each writes these bytes instead of framing it anew."""
+    wire = message.get("_wire")
+    if wire is None:
+        payload = message["text"].encode("utf-8")
+        size = len(payload)
+        if size < 126:
+            head = struct.pack("!BB", 0x81, size)
+        elif size < 65536:
+            head = struct.pack("!BBH", 0x81, 126, size)
+        else:
+            head = struct.pack("!BBQ", 0x81, 127, size)
+        wire = message["_wire"] = head + payload
+    return wire
+
+
+def _write(transport, wire: bytes) -> None:
+    """Write ``wire`` to a twisted TCP transport: straight to its socket when nothing is
+    waiting in the transport's buffers (one ``send`` call, instead of registering the socket
+    for writing and writing on the reactor's next turn, two ``epoll_ctl`` and a ``send``); what
+    the socket does not take, and every other case (TLS, data already queued, closing), goes
+    through ``transport.write`` as before, so bytes never overtake each other."""
+    if (
+        getattr(transport, "TLS", True) is False
+        and transport.connected
+        and not transport.disconnecting
+        and not transport._writeDisconnected
+        and not transport._tempDataBuffer
+        and transport.offset == len(transport.dataBuffer)
+    ):
+        try:
+            sent = transport.socket.send(wire)
+        except OSError:  # full (EAGAIN) or lost: twisted's own write finds out which
+            sent = 0
+        if sent < len(wire):
+            transport.write(wire[sent:])
+        return
+    transport.write(wire)
+
+
+def _daphne_protocol(send):
+    """The daphne WebSocket protocol behind an ASGI ``send`` (``functools.partial(
+    server.handle_reply, protocol)``, reached through channels' middleware wrappers, which
+    keep the next ``send`` as ``real_send``), with its server; None under any other server
+    (the test communicator), whose sockets then take the ordinary ``send``."""
+    for _ in range(10):
+        if isinstance(send, functools.partial):
+            server = getattr(send.func, "__self__", None)
+            if getattr(send.func, "__name__", "") != "handle_reply" or len(send.args) != 1:
+                return None
+            protocol = send.args[0]
+            needed = ("transport", "state", "STATE_OPEN", "_perMessageCompress")
+            if not all(hasattr(protocol, name) for name in needed):
+                return None
+            if not isinstance(getattr(server, "connections", None), dict):
+                return None
+            return protocol, server
+        send = getattr(getattr(send, "__self__", None), "real_send", None)
+        if send is None:
+            return None
+    return None
+
+
 class FanoutMember:
     """A consumer fed by the hub: its deliveries in order, never alongside its own frames.
 
@@ -204,6 +271,33 @@ class FanoutMember:
         self._fanout_backlog: collections.deque = collections.deque()
         self._fanout_drainer: asyncio.Task | None = None
         self._fanout_gone = False
+        self._fanout_protocol = None  # (daphne protocol, server), found on the first write
+
+    async def send_shared(self, message: dict) -> None:
+        """Write ``message["text"]`` (a frame the hub hands every local socket) to this socket.
+
+        Under daphne, the frame bytes are built once per process (:func:`wire_frame`) and
+        written to the socket's transport, below channels' send wrappers and autobahn's framing
+        (each socket's cost is one ``transport.write``). Only while the socket is open, without
+        compression, and not yet closed by either side: otherwise (closing, or another server)
+        the ordinary ``send``, so closed sockets behave exactly as before. Frames of one socket
+        keep their order: both ways write to the same transport at once, in call order.
+        """
+        found = self._fanout_protocol
+        if found is None:
+            found = self._fanout_protocol = _daphne_protocol(self.base_send) or False
+        if found:
+            protocol, server = found
+            transport = protocol.transport
+            if (
+                protocol.state == protocol.STATE_OPEN
+                and protocol._perMessageCompress is None
+                and transport is not None
+                and "disconnected" not in server.connections.get(protocol, {"disconnected": 1})
+            ):
+                _write(transport, wire_frame(message))
+                return
+        await self.send(text_data=message["text"])
 
     def fanout_waits(self, message: dict) -> bool:
         """True when handling ``message`` reaches the database (run it off the hub's path)."""

@@ -269,6 +269,16 @@ def room_session(user, session_id: int, *, flags: bool = False) -> LiveSession |
     return session
 
 
+def remember_room(session: LiveSession, user, values: dict) -> None:
+    """Keep on ``session`` what :func:`room_session` reads for ``user`` beside the session, read
+    by another query (``values``: ``_removed``, ``_removal_reason``, ``_facilitates``), which
+    :func:`room_refusal` and :func:`can_facilitate` then read instead of asking again."""
+    session._removed = values["_removed"]
+    session._removal_reason = values["_removal_reason"]
+    session._facilitates = values["_facilitates"]
+    session._read_for = user.pk
+
+
 def _read_for(session: LiveSession, user) -> bool:
     """Whether ``session`` came from :func:`room_session` for ``user``."""
     return getattr(session, "_read_for", None) == getattr(user, "pk", None)

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -157,6 +157,47 @@ def _screen(actor: User, session: LiveSession, body: str) -> str:
         raise LiveRefusal("forbidden", " ".join(exc.messages)) from exc
 
 
+def _stored_and_room(session: LiveSession, actor: User, client_msg_id: str) -> dict:
+    """In one query: the event and the held question already stored for ``client_msg_id``
+    (their ids, or None); whether a facilitator removed ``actor`` (and why) and whether they
+    facilitate the session, for :func:`policy.remember_room`; and the actor's membership of the
+    session's space (None without one), which is remembered on ``session.space`` for every
+    check of this command. Written out in SQL: every live message asks it, and it is the same
+    lookups by index whatever the data."""
+    quote = connection.ops.quote_name
+    events, held = quote(LiveEvent._meta.db_table), quote(HeldQuestion._meta.db_table)
+    removals = quote(ParticipantRemoval._meta.db_table)
+    facilitators = quote(LiveSession.facilitators.through._meta.db_table)
+    memberships = quote(Membership._meta.db_table)
+    sql = (
+        "SELECT m.*, "  # noqa: S608 (models' table names, not input)
+        f"(SELECT id FROM {events} WHERE session_id = %s AND client_msg_id = %s LIMIT 1) "
+        "AS stored_event, "
+        f"(SELECT id FROM {held} WHERE session_id = %s AND client_msg_id = %s LIMIT 1) "
+        "AS stored_held, "
+        f"EXISTS (SELECT 1 FROM {removals} WHERE session_id = %s AND user_id = %s) AS removed, "
+        f"(SELECT reason FROM {removals} WHERE session_id = %s AND user_id = %s LIMIT 1) "
+        "AS removal_reason, "
+        f"EXISTS (SELECT 1 FROM {facilitators} WHERE livesession_id = %s AND user_id = %s) "
+        "AS facilitates "
+        f"FROM (SELECT 1 AS here) one LEFT JOIN {memberships} m "
+        "ON m.user_id = %s AND m.space_id = %s"
+    )
+    params = [session.pk, client_msg_id] * 2 + [session.pk, actor.pk] * 3
+    params += [actor.pk, session.space_id]
+    (row,) = Membership.objects.raw(sql, params)
+    community_policy.remember_memberships(
+        session.space, {actor.pk: row if row.pk is not None else None}
+    )
+    return {
+        "_event": row.stored_event,
+        "_held": row.stored_held,
+        "_removed": bool(row.removed),
+        "_removal_reason": row.removal_reason,
+        "_facilitates": bool(row.facilitates),
+    }
+
+
 @rendered_first("body")
 def _post(
     *,
@@ -171,15 +212,14 @@ def _post(
     client_msg_id = _clean_client_msg_id(client_msg_id)
     with transaction.atomic():
         session = _locked(session)
-        existing = (
-            LiveEvent.objects.filter(session=session, client_msg_id=client_msg_id)
-            .select_related("author")
-            .first()
-        )
-        if existing is None:
-            existing = HeldQuestion.objects.filter(
-                session=session, client_msg_id=client_msg_id
-            ).first()
+        # One query after the lock (so it sees every write committed before it).
+        row = _stored_and_room(session, actor, client_msg_id)
+        policy.remember_room(session, actor, row)
+        existing = None
+        if row["_event"] is not None:
+            existing = LiveEvent.objects.select_related("author").get(pk=row["_event"])
+        elif row["_held"] is not None:
+            existing = HeldQuestion.objects.get(pk=row["_held"])
         if existing is not None:
             if existing.author_id != actor.pk:
                 raise LiveRefusal("invalid", "This client_msg_id is already taken; use a new one.")

@@ -118,7 +118,7 @@ class ThreadConsumer(FanoutMember, AsyncJsonWebsocketConsumer):
 
     async def thread_push(self, message: dict) -> None:
         if not self.revoked:
-            await self.send(text_data=message["text"])
+            await self.send_shared(message)  # the frame built once per process
 
     async def socket_end(self, message: dict) -> None:
         """The sign-in this page was opened with ended (or was renewed): say so and close."""

@@ -251,3 +251,161 @@ async def test_when_the_layer_fails_the_hub_closes_its_sockets_and_a_new_one_res
     event = await said(member, live_session, "Back again")
     assert (await again.recv_type("message"))["seq"] == event.seq
     await again.close()
+
+
+# -- one frame per process, written below autobahn (daphne) ------------------------------------
+
+
+@pytest.mark.parametrize("size", [0, 125, 126, 65535, 65536])
+def test_the_process_frame_is_the_text_frame_a_server_sends(size):
+    """RFC 6455: FIN and opcode 1, unmasked, the length in 7, 16 or 64 bits, then the UTF-8."""
+    text = "é" * (size // 2) + "x" * (size % 2)
+    message = {"type": "live.event", "text": text}
+    wire = fanout.wire_frame(message)
+    payload = text.encode("utf-8")
+    assert wire[0] == 0x81
+    if len(payload) < 126:
+        assert wire[1] == len(payload) and wire[2:] == payload
+    elif len(payload) < 65536:
+        assert wire[1] == 126 and int.from_bytes(wire[2:4], "big") == len(payload)
+        assert wire[4:] == payload
+    else:
+        assert wire[1] == 127 and int.from_bytes(wire[2:10], "big") == len(payload)
+        assert wire[10:] == payload
+    assert fanout.wire_frame(message) is wire  # built once, kept on the message
+
+
+class FakeSocket:
+    def __init__(self, takes: int | None = None, error: OSError | None = None):
+        self.takes, self.error, self.sent = takes, error, []
+
+    def send(self, data: bytes) -> int:
+        if self.error is not None:
+            raise self.error
+        taken = data if self.takes is None else data[: self.takes]
+        self.sent.append(bytes(taken))
+        return len(taken)
+
+
+class FakeTransport:
+    """The attributes of a twisted TCP transport that the direct write reads."""
+
+    TLS = False
+
+    def __init__(self, socket: FakeSocket, queued: bytes = b""):
+        self.socket = socket
+        self.connected, self.disconnecting, self._writeDisconnected = True, False, False
+        self._tempDataBuffer = [queued] if queued else []
+        self.dataBuffer, self.offset = b"", 0
+        self.written: list[bytes] = []
+
+    def write(self, data: bytes) -> None:
+        self.written.append(bytes(data))
+
+
+def test_a_frame_goes_straight_to_the_socket_when_nothing_is_queued():
+    transport = FakeTransport(FakeSocket())
+    fanout._write(transport, b"frame")
+    assert transport.socket.sent == [b"frame"] and transport.written == []
+
+
+def test_what_the_socket_does_not_take_is_queued_after_what_it_took():
+    transport = FakeTransport(FakeSocket(takes=2))
+    fanout._write(transport, b"frame")
+    assert transport.socket.sent == [b"fr"] and transport.written == [b"ame"]
+
+
+@pytest.mark.parametrize(
+    "transport",
+    [
+        FakeTransport(FakeSocket(), queued=b"earlier"),  # never overtakes queued bytes
+        FakeTransport(FakeSocket(error=BlockingIOError())),  # full: twisted writes it later
+        FakeTransport(FakeSocket(error=ConnectionResetError())),  # lost: twisted finds out
+    ],
+    ids=["queued", "full", "lost"],
+)
+def test_otherwise_the_frame_takes_the_transports_own_write(transport):
+    fanout._write(transport, b"frame")
+    assert transport.written == [b"frame"]
+
+
+def test_a_tls_transport_always_takes_its_own_write():
+    transport = FakeTransport(FakeSocket())
+    transport.TLS = True
+    fanout._write(transport, b"frame")
+    assert transport.socket.sent == [] and transport.written == [b"frame"]
+
+
+class FakeProtocol:
+    STATE_OPEN, STATE_CLOSING = 3, 4
+
+    def __init__(self):
+        self.state = self.STATE_OPEN
+        self._perMessageCompress = None
+        self.transport = FakeTransport(FakeSocket())
+
+
+class FakeServer:
+    def __init__(self):
+        self.connections = {}
+
+    async def handle_reply(self, protocol, message):  # daphne's signature
+        raise AssertionError("the frame went through daphne's handle_reply")
+
+
+class SessionWrapper:
+    """Like channels' InstanceSessionWrapper: keeps the next send as ``real_send``."""
+
+    def __init__(self, send):
+        self.real_send = send
+
+    async def send(self, message):
+        await self.real_send(message)
+
+
+class Member(fanout.FanoutMember):
+    def __init__(self, base_send):
+        super().__init__()
+        self.base_send = base_send
+        self.ordinary: list[str] = []
+
+    async def send(self, text_data=None):
+        self.ordinary.append(text_data)
+
+
+def daphne_member():
+    import functools
+
+    server, protocol = FakeServer(), FakeProtocol()
+    server.connections[protocol] = {"connected": 0}
+    send = SessionWrapper(functools.partial(server.handle_reply, protocol)).send
+    return Member(send), server, protocol
+
+
+async def test_under_daphne_every_socket_writes_the_one_frame_of_the_process():
+    (first, _, one), (second, _, two) = daphne_member(), daphne_member()
+    message = {"type": "live.event", "seq": 1, "text": '{"type":"message","seq":1}'}
+    await first.send_shared(message)
+    await second.send_shared(message)
+    wire = fanout.wire_frame(message)
+    assert one.transport.socket.sent == [wire] == two.transport.socket.sent
+    assert first.ordinary == [] == second.ordinary
+
+
+async def test_a_closing_or_gone_socket_takes_the_ordinary_send():
+    member, server, protocol = daphne_member()
+    protocol.state = protocol.STATE_CLOSING  # the consumer closed it, or the client did
+    await member.send_shared({"type": "live.push", "text": "a"})
+    server.connections[protocol]["disconnected"] = 1
+    protocol.state = protocol.STATE_OPEN
+    await member.send_shared({"type": "live.push", "text": "b"})
+    assert protocol.transport.socket.sent == [] and member.ordinary == ["a", "b"]
+
+
+async def test_under_another_server_sockets_take_the_ordinary_send():
+    async def send(message):
+        raise AssertionError("not this one")
+
+    member = Member(send)
+    await member.send_shared({"type": "live.push", "text": "a"})
+    assert member.ordinary == ["a"]
