@@ -299,8 +299,10 @@ def open_reports(session_id: int) -> list[dict]:
     breakout message is reported, whatever the numbers."""
     from .models import BreakoutMessage
 
-    event_type = ContentType.objects.get_for_model(LiveEvent, for_concrete_model=False)
-    message_type = ContentType.objects.get_for_model(BreakoutMessage, for_concrete_model=False)
+    types = ContentType.objects.get_for_models(
+        LiveEvent, BreakoutMessage, for_concrete_models=False
+    )  # one query for both, none once cached
+    event_type, message_type = types[LiveEvent], types[BreakoutMessage]
     events = LiveEvent.objects.filter(session_id=session_id, kind__in=SPEAKING_KINDS)
     messages = BreakoutMessage.objects.filter(
         room__round__session_id=session_id, room__round__closed_at__isnull=True
