@@ -96,6 +96,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "generate_data printed (skips building; migrations are applied).",
     )
     parser.add_argument("--label", default="", help="A note stored with the results.")
+    parser.add_argument(
+        "--pages",
+        default="",
+        help="Only these pages, comma-separated: space, first, last, search, home, notifications.",
+    )
+    parser.add_argument(
+        "--search-query",
+        action="append",
+        default=[],
+        metavar="QUERY",
+        help="Search for this instead of generate_data's query; repeat for one search page each.",
+    )
     render = parser.add_argument_group("render time (bench/render.py)")
     render.add_argument(
         "--render", action="store_true", help="Only the render time of pathological bodies."
@@ -375,19 +387,28 @@ class Client:
 # Measuring -----------------------------------------------------------------------------------
 
 
-def pages_for(data: dict) -> list[tuple[str, str, str]]:
-    """(name, forum path, baseline path) for each page measured."""
+def pages_for(data: dict, only: str = "", queries: list[str] | None = None) -> list:
+    """(name, forum path, baseline path) for each page measured; ``only``: comma-separated keys
+    (space, first, last, search, home, notifications); ``queries``: one search page each."""
     big, big_id, last = data["big_thread_path"], data["big_thread_id"], data["big_thread_last_page"]
-    query = urllib.parse.quote_plus(data.get("search_query", "reverse mentoring"))
     slug = data.get("space_slug", "safe-spaces")
-    return [
-        ("Space thread list", data.get("space_path", f"/spaces/{slug}/"), f"/bench/baseline/space/{slug}/"),
-        ("Big thread, first page", big, f"/bench/baseline/thread/{big_id}/"),
-        ("Big thread, last page", f"{big}?page={last}", f"/bench/baseline/thread/{big_id}/?page={last}"),
-        ("Search", f"/search/?q={query}", f"/bench/baseline/search/?q={query}"),
-        ("Home", "/", "/bench/baseline/home/"),
-        ("Notifications", "/notifications/", "/bench/baseline/notifications/"),
+    searches = []
+    for text in queries or [data.get("search_query", "reverse mentoring")]:
+        query = urllib.parse.quote_plus(text)
+        name = "Search" if not queries else f"Search “{text}”"
+        searches.append(
+            ("search", name, f"/search/?q={query}", f"/bench/baseline/search/?q={query}")
+        )
+    pages = [
+        ("space", "Space thread list", data.get("space_path", f"/spaces/{slug}/"), f"/bench/baseline/space/{slug}/"),
+        ("first", "Big thread, first page", big, f"/bench/baseline/thread/{big_id}/"),
+        ("last", "Big thread, last page", f"{big}?page={last}", f"/bench/baseline/thread/{big_id}/?page={last}"),
+        *searches,
+        ("home", "Home", "/", "/bench/baseline/home/"),
+        ("notifications", "Notifications", "/notifications/", "/bench/baseline/notifications/"),
     ]  # fmt: skip
+    keys = {key.strip() for key in only.split(",") if key.strip()}
+    return [(name, page, base) for key, name, page, base in pages if not keys or key in keys]
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -659,7 +680,11 @@ def main(argv: list[str] | None = None) -> int:
             client = Client(port)
             client.login(data["member_email"], PASSWORD)
             http_results = measure_pages(
-                client, pages_for(data), args.requests, args.warmup, daphne.pid
+                client,
+                pages_for(data, args.pages, args.search_query),
+                args.requests,
+                args.warmup,
+                daphne.pid,
             )
         finally:
             stop(daphne)

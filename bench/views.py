@@ -76,10 +76,12 @@ def baseline_search(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "")
     qs = Post.objects.select_related("author", "thread")
     if connection.vendor == "postgresql":
-        from django.contrib.postgres.search import SearchQuery, SearchVector
-
-        search = SearchQuery(query, config="english", search_type="websearch")
-        qs = qs.annotate(v=SearchVector("body", config="english")).filter(v=search)
+        # The stored, GIN-indexed vector (threads migration 0008), as the forum uses: computing
+        # each body's vector again took 22 s a request at 200,000 posts.
+        qs = qs.extra(
+            where=["threads_post.search_vector @@ websearch_to_tsquery('english', %s)"],
+            params=[query],
+        )
     else:
         for term in query.split():
             qs = qs.filter(Q(body__icontains=term) | Q(thread__title__icontains=term))

@@ -15,7 +15,9 @@ from django.db.models import (
     Case,
     Count,
     Exists,
+    Expression,
     F,
+    FloatField,
     OuterRef,
     Q,
     QuerySet,
@@ -337,10 +339,16 @@ def search_posts(user, query: str, *, space: Space | None = None) -> QuerySet[Po
     SQLite: every term must appear in the body or the title, found in the FTS5 index
     (migration 0005) and ranked there.
     """
+    return _search(user, query, space=space)[0]
+
+
+def _search(user, query: str, *, space: Space | None = None) -> tuple[QuerySet[Post], int | None]:
+    """:func:`search_posts`, and how many posts it finds when the search already knows
+    (capped: any number above SEARCH_COUNT_CAP means "more than"), else None."""
     query = (query or "").strip()[:SEARCH_MAX_LENGTH]
     terms = _terms(query)
     if not terms:
-        return Post.objects.none()
+        return Post.objects.none(), 0
     qs = (
         Post.objects.visible_to(user)
         .filter(status=PostStatus.PUBLISHED, is_deleted=False)
@@ -354,70 +362,154 @@ def search_posts(user, query: str, *, space: Space | None = None) -> QuerySet[Po
         return _search_sqlite(qs, terms)
     for term in terms:
         qs = qs.filter(Q(body__icontains=term) | Q(is_opening=True, thread__title__icontains=term))
-    return qs.order_by("-created_at", "-pk")
+    return qs.order_by("-created_at", "-pk"), None
 
 
-# How many of the newest matching posts search ranks (PostgreSQL): one more than the count
-# shown ("more than 1,000").
+# How many of the newest matching posts search ranks: one more than the count shown ("more
+# than 1,000").
 SEARCH_CANDIDATES = 1001
+# PostgreSQL: how many of the newest posts (by id) the body match walks first. Within this
+# window any plan is cheap; only a search that finds fewer than SEARCH_CANDIDATES posts there
+# looks at the older ones (see _search_postgresql).
+SEARCH_RECENT_WINDOW = 20_000
 
 
-def _search_postgresql(qs: QuerySet[Post], query: str) -> QuerySet[Post]:
+class _StoredVector(Expression):
+    """SQL over a post's stored search vector (PostgreSQL, migration 0006; Django does not map
+    the column), named through the query's own alias for the post table: inside a subquery the
+    ORM renames the table (``U0``), and a raw ``threads_post.search_vector`` would silently
+    mean the outer query's row."""
+
+    def __init__(self, template: str, query: str, output_field, alias: str | None = None):
+        super().__init__(output_field=output_field)
+        self.template, self.query, self.alias = template, query, alias
+
+    def resolve_expression(self, query=None, *args, **kwargs):
+        resolved = self.copy()
+        resolved.alias = query.get_initial_alias()
+        return resolved
+
+    def relabeled_clone(self, change_map):
+        clone = self.copy()
+        clone.alias = change_map.get(self.alias, self.alias)
+        return clone
+
+    def as_sql(self, compiler, connection):
+        vector = f"{compiler.quote_name_unless_alias(self.alias)}.search_vector"
+        tsquery = "websearch_to_tsquery('english'::regconfig, %s)"
+        return self.template.format(vector=vector, tsquery=tsquery), [self.query]
+
+
+def _search_postgresql(qs: QuerySet[Post], query: str) -> tuple[QuerySet[Post], int]:
     """PostgreSQL: the stored, GIN-indexed vector of each body (migration 0006) and the GIN
     index on thread titles (migration 0002). Title matches (the thread's opening post) first,
-    then by ``ts_rank`` on the stored vector, newest first among equals."""
+    then by ``ts_rank`` on the stored vector, newest first among equals.
+
+    The candidates are the newest SEARCH_CANDIDATES body matches this reader may see and the
+    newest SEARCH_CANDIDATES title matches, found in one statement of three arms, each the same
+    visible queryset: body matches among the newest SEARCH_RECENT_WINDOW posts, body matches
+    among the older posts (its condition, that the first arm found too few, is evaluated
+    once, so for a common word it never runs), and title matches. The split is there because
+    the planner's estimate for several words ANDed together is the product of each word's
+    frequency (``reverse`` and ``mentoring`` each match 22 % of the posts, and always
+    together: it plans for 1 %) and for the visibility subqueries it charges their cost once per
+    row of a nested loop, so on one walk it read every matching row through the GIN bitmap and
+    sorted them (150-250 ms at 200,000 posts) where walking the newest posts takes a few
+    milliseconds; a bounded window is cheap whichever plan it gets, and for a rare word the
+    older arm is a GIN lookup. Only the candidates are ranked.
+    """
     from django.contrib.postgres.search import SearchQuery, SearchVector
 
     search = SearchQuery(query, config="english", search_type="websearch")
-    tsquery = "websearch_to_tsquery('english'::regconfig, %s)"
     title_hits = Thread.objects.annotate(v=SearchVector("title", config="english")).filter(v=search)
-    in_title = Q(is_opening=True, thread__in=title_hits.values("pk"))
-    body_match = RawSQL(  # noqa: S611 (fixed SQL; the query is a parameter)
-        f"threads_post.search_vector @@ {tsquery}", [query], output_field=BooleanField()
+    body_match = _StoredVector("{vector} @@ {tsquery}", query, BooleanField())
+    n = SEARCH_CANDIDATES
+    newest = Subquery(Post.objects.order_by("-pk").values("pk")[:1])
+    boundary = newest - SEARCH_RECENT_WINDOW
+    body = qs.filter(body_match)
+    # "The recent window holds at least n matches": its n-th row exists (in any order).
+    recent_full = Exists(body.filter(pk__gt=boundary).order_by()[n - 1 : n])
+
+    def arm(posts: QuerySet[Post], kind: int) -> QuerySet:
+        return posts.annotate(arm=Value(kind)).order_by("-pk").values_list("pk", "arm")[:n]
+
+    rows = arm(body.filter(pk__gt=boundary), 1).union(
+        arm(body.filter(~recent_full, pk__lte=boundary), 1),
+        arm(qs.filter(is_opening=True, thread__in=title_hits.values("pk")), 0),
+        all=True,
     )
-    # The candidates: the newest SEARCH_CANDIDATES matching posts this reader may see (the same
-    # visible queryset), walked newest first and stopped there, so a common word does not rank
-    # tens of thousands of rows. Fetched as ids: inside an ORM subquery the table is aliased
-    # and ``threads_post.search_vector`` would mean the outer row's.
-    candidates = list(
-        qs.annotate(body_match=body_match)
-        .filter(Q(body_match=True) | in_title)
-        .order_by("-pk")
-        .values_list("pk", flat=True)[:SEARCH_CANDIDATES]
-    )
-    rank = RawSQL(f"ts_rank(threads_post.search_vector, {tsquery})", [query])  # noqa: S611
-    return (
+    body_ids, title_ids = [], set()
+    for pk, kind in rows:
+        (title_ids.add if kind == 0 else body_ids.append)(pk)
+    candidates = title_ids.union(sorted(body_ids, reverse=True)[:n])
+    rank = _StoredVector("ts_rank({vector}, {tsquery})", query, FloatField())
+    found = (
         qs.filter(pk__in=candidates)
-        .annotate(search_rank=rank)
+        .alias(search_rank=rank)
         .order_by(
-            Case(When(in_title, then=Value(0)), default=Value(1)),
+            Case(When(pk__in=title_ids, then=Value(0)), default=Value(1)),
             F("search_rank").desc(),
             "-created_at",
             "-pk",
         )
     )
+    # Every candidate came from the reader's visible queryset: their number is the count
+    # shown (above SEARCH_COUNT_CAP it reads "more than"), without counting them again.
+    return found, len(candidates)
 
 
-def _search_sqlite(qs: QuerySet[Post], terms: list[str]) -> QuerySet[Post]:
-    """SQLite: the FTS5 index of migration 0005 (trigram: every term of three characters or
-    more is a substring of the body or the opening post's title). The index gives the matching
-    posts and those whose title holds every term, each set once (a subquery SQLite runs once,
-    not per row); title matches first, then the newest. Two-letter terms, which a trigram
-    index cannot look up, filter as before."""
-    indexed = [term for term in terms if len(term) >= 3]
-    for term in terms:
-        if len(term) < 3:
-            qs = qs.filter(
-                Q(body__icontains=term) | Q(is_opening=True, thread__title__icontains=term)
-            )
-    if not indexed:
-        return qs.order_by("-created_at", "-pk")
-    phrases = " AND ".join('"{}"'.format(term.replace('"', '""')) for term in indexed)
-    lookup = "SELECT rowid FROM threads_post_search WHERE threads_post_search MATCH %s"
-    in_title = Q(pk__in=RawSQL(lookup, [f"title : ({phrases})"]))  # noqa: S611
-    return qs.filter(pk__in=RawSQL(lookup, [phrases])).order_by(  # noqa: S611
-        Case(When(in_title, then=Value(0)), default=Value(1)), "-created_at", "-pk"
+def _search_sqlite(qs: QuerySet[Post], terms: list[str]) -> tuple[QuerySet[Post], int]:
+    """SQLite: the FTS5 index (migration 0011: body and opening posts' titles, English word
+    stems), ranked inside it by ``bm25``. Every term must be in the body or the title. Posts
+    whose thread title holds every term come first, ranked on that, then the others; newest
+    first among equals.
+
+    One statement (:func:`_sqlite_candidates`) walks the index newest first, keeping each
+    match the reader may see, and stops at SEARCH_CANDIDATES: FTS5 walks its doclists by rowid
+    and computes ``rank`` only for the rows it yields, so a common phrase costs about
+    SEARCH_CANDIDATES rows, not every match (``ORDER BY rank`` over all of them took 145-360 ms
+    for "reverse mentoring" or "staff" at 200,000 posts). So, as on PostgreSQL, the ranking is
+    of the newest SEARCH_CANDIDATES matches (the count shown stops there too)."""
+    phrases = " AND ".join('"{}"'.format(term.replace('"', '""')) for term in terms)
+    ranked = _sqlite_candidates(qs, [(0, f"title : ({phrases})"), (1, phrases)])
+    titles = sorted((rank, -pk) for kind, pk, rank in ranked if kind == 0)
+    in_title = {-negative for _, negative in titles}
+    body = sorted((rank, -pk) for kind, pk, rank in ranked if kind == 1 and pk not in in_title)
+    order = [-negative for _, negative in titles + body]
+    # A queryset in that order for callers that want one; search_page pages through the ids.
+    position = RawSQL(
+        "instr(%s, ',' || threads_post.id || ',')", [",{},".format(",".join(map(str, order)))]
     )
+    found = qs.filter(pk__in=order).order_by(position) if order else qs.none()
+    found.search_order = order
+    return found, len(order)
+
+
+def _sqlite_candidates(qs: QuerySet[Post], lookups: list[tuple[int, str]]) -> list[tuple]:
+    """(kind, post id, FTS5 rank) of the newest SEARCH_CANDIDATES posts of ``qs`` (the
+    reader's visible queryset) matching each FTS5 ``lookup``, in one statement. Each index row
+    is checked against ``qs`` through its primary key (a correlated EXISTS whose own subqueries
+    run once), so visibility is exactly ``qs``'s; the index is asked once per lookup, never once
+    per row (joining it to the posts through the ORM did that), and each walk stops at
+    SEARCH_CANDIDATES."""
+    visible, visible_params = (
+        qs.filter(pk=RawSQL("found.rowid", []))  # The index row, below.
+        .order_by()
+        .values("pk")
+        .query.sql_with_params()
+    )
+    # Django's SQL for qs, and fixed SQL; every value is a parameter.
+    walk = (
+        "SELECT * FROM (SELECT %s, found.rowid, found.rank FROM (SELECT rowid, rank"  # noqa: S608
+        " FROM threads_post_search WHERE threads_post_search MATCH %s ORDER BY rowid DESC)"
+        f" AS found WHERE EXISTS ({visible}) LIMIT %s)"
+    )
+    params = []
+    for kind, lookup in lookups:
+        params += [kind, lookup, *visible_params, SEARCH_CANDIDATES]
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join([walk] * len(lookups)), params)
+        return cursor.fetchall()
 
 
 SEARCH_COUNT_CAP = 1000
@@ -425,7 +517,13 @@ SEARCH_COUNT_CAP = 1000
 
 class _CappedPaginator(Paginator):
     """Counts at most ``SEARCH_COUNT_CAP + 1`` rows: a common word matches tens of thousands of
-    posts, and an exact total is not worth a second full pass over them ("more than 1,000")."""
+    posts, and an exact total is not worth a second full pass over them ("more than 1,000").
+    ``known_count``: the search already knows it (no query)."""
+
+    def __init__(self, *args, known_count: int | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if known_count is not None:
+            self._capped_count = min(known_count, SEARCH_COUNT_CAP + 1)
 
     @property
     def count(self) -> int:
@@ -445,8 +543,15 @@ class _CappedPaginator(Paginator):
 def search_page(user, query: str, *, space: Space | None = None, page=1) -> Page:
     from community.rendering import highlight_snippet
 
-    qs = search_posts(user, query, space=space)
-    result = _CappedPaginator(qs, RESULTS_PER_PAGE).get_page(page)
+    qs, known_count = _search(user, query, space=space)
+    order = getattr(qs, "search_order", None)
+    if order is None:
+        result = _CappedPaginator(qs, RESULTS_PER_PAGE, known_count=known_count).get_page(page)
+    else:
+        # The order is known (SQLite): page through the ids, fetch only this page's posts.
+        result = _CappedPaginator(order, RESULTS_PER_PAGE, known_count=known_count).get_page(page)
+        posts = qs.order_by().filter(pk__in=result.object_list).in_bulk()
+        result.object_list = [posts[pk] for pk in result.object_list if pk in posts]
     terms = _terms(query)
     for post in result.object_list:
         post.snippet_html = content_notes.snippet_html(post, terms)
