@@ -96,6 +96,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "generate_data printed (skips building; migrations are applied).",
     )
     parser.add_argument("--label", default="", help="A note stored with the results.")
+    parser.add_argument(
+        "--pages",
+        default="",
+        help="Only these pages, comma-separated: space, first, last, search, home, "
+        "notifications (default: all).",
+    )
     ref = parser.add_argument_group("Spirit reference (bench/spirit/)")
     ref.add_argument(
         "--spirit",
@@ -481,6 +487,28 @@ def pages_for(data: dict) -> list[tuple[str, str, str]]:
     ]  # fmt: skip
 
 
+PAGE_KEYS = {
+    "space": "Space thread list",
+    "first": "Big thread, first page",
+    "last": "Big thread, last page",
+    "search": "Search",
+    "home": "Home",
+    "notifications": "Notifications",
+}
+
+
+def selected_pages(data: dict, keys: str) -> list[tuple[str, str, str]]:
+    pages = pages_for(data)
+    if not keys:
+        return pages
+    wanted = set()
+    for key in keys.split(","):
+        if key.strip() not in PAGE_KEYS:
+            raise SystemExit(f"--pages: unknown {key!r}; one of {', '.join(PAGE_KEYS)}.")
+        wanted.add(PAGE_KEYS[key.strip()])
+    return [page for page in pages if page[0] in wanted]
+
+
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[max(math.ceil(fraction * len(ordered)) - 1, 0)]
@@ -839,7 +867,12 @@ def main(argv: list[str] | None = None) -> int:
                 spirit_login(spirit_client, data["member_email"], PASSWORD)
                 spirit = (spirit_client, spirit_pages(spirit_load), spirit_daphne.pid)
             http_results = measure_pages(
-                client, pages_for(data), args.requests, args.warmup, daphne.pid, spirit
+                client,
+                selected_pages(data, args.pages),
+                args.requests,
+                args.warmup,
+                daphne.pid,
+                spirit,
             )
         finally:
             stop(daphne)

@@ -33,6 +33,7 @@ from community.policy import remember_memberships
 
 from . import content_notes
 from .models import (
+    Bookmark,
     Notification,
     Post,
     PostRevision,
@@ -69,6 +70,10 @@ def thread_in_space(user, slug: str, thread_id: int) -> Thread:
                 ]
             ),
             is_followed=Exists(ThreadFollow.objects.filter(user=user, thread=OuterRef("pk"))),
+            # The thread's own bookmark (threads.bookmarks.is_thread_bookmarked), same query.
+            is_bookmarked_thread=Exists(
+                Bookmark.objects.filter(user=user, thread=OuterRef("pk"), post__isnull=True)
+            ),
         )
         qs = _with_membership(qs, user).annotate(
             visible_post_count=Coalesce(
