@@ -77,3 +77,38 @@ def test_thread_page_shows_the_thread_bookmark(login, thread, other_member):
     response = client.get(thread_url(thread))
     assert response.context["thread_bookmarked"] is True
     assert "Remove bookmark" in response.content.decode()
+
+
+def test_thread_page_state_brings_the_draft_and_email_choice_along(
+    space, thread, other_member, member, django_assert_num_queries
+):
+    from community.models import EmailFrequency
+    from threads.drafts import draft_for, save_draft
+    from threads.email_choices import USUAL, choice_for, choose_email
+
+    loaded = thread_in_space(other_member, space.slug, thread.pk, page_state=True)
+    with django_assert_num_queries(0):
+        assert draft_for(other_member, space, loaded) is None
+        assert choice_for(other_member, space, loaded) == USUAL
+    saved = save_draft(actor=other_member, space=space, thread=thread, body="Half a thought")
+    choose_email(actor=other_member, space=space, thread=thread, frequency=EmailFrequency.NEVER)
+    # Someone else's draft and choice, and the member's own for the whole space, are not these.
+    save_draft(actor=member, space=space, thread=thread, body="Not yours")
+    choose_email(actor=other_member, space=space, frequency=EmailFrequency.DAILY)
+    loaded = thread_in_space(other_member, space.slug, thread.pk, page_state=True)
+    with django_assert_num_queries(0):
+        draft = draft_for(other_member, space, loaded)
+        assert choice_for(other_member, space, loaded) == EmailFrequency.NEVER
+    stored = draft_for(other_member, space, thread)  # not annotated: from the database
+    assert (draft.pk, draft.title, draft.body, draft.updated_at) == (
+        stored.pk, stored.title, stored.body, stored.updated_at
+    ) == (saved.pk, "", "Half a thought", saved.updated_at)  # fmt: skip
+
+
+def test_thread_page_shows_the_saved_draft_and_email_choice(login, thread, other_member):
+    client = login(other_member)
+    client.post(thread_url(thread, "draft/"), {"body": "Something I was writing"})
+    client.post(thread_url(thread, "email/"), {"frequency": "never"})
+    html = client.get(thread_url(thread)).content.decode()
+    assert "Something I was writing" in html
+    assert '<option value="never" selected>' in html
