@@ -899,6 +899,8 @@ def main(argv: list[str] | None = None) -> int:
     if vendor == "sqlite" and not args.keep:
         for path in workdir.glob("bench.sqlite3*"):
             path.unlink()
+    for path in workdir.glob("spirit.sqlite3*"):  # rebuilt by every --spirit run
+        path.unlink()
     return 0
 
 
