@@ -70,7 +70,7 @@ QUICK = {
     "live_sessions": 5,
     "live_events": 5000,
 }
-TARGETS = {"queries": 15, "p95_ms": 150.0, "ratio": 3.0}
+TARGETS = {"queries": 15, "p95_ms": 150.0, "ratio": 3.0, "ratio_p95": 3.0, "spirit_ratio": 0.5}
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -108,6 +108,26 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         metavar="QUERY",
         help="Search for this instead of generate_data's query; repeat for one search page each.",
     )
+    ref = parser.add_argument_group("Spirit reference (bench/spirit/)")
+    ref.add_argument(
+        "--spirit",
+        action="store_true",
+        help="Also time Spirit 0.14's topic page on the same thread, first and last page, "
+        "interleaved with the forum's (its own venv, database and daphne).",
+    )
+    ref.add_argument(
+        "--spirit-venv",
+        default=None,
+        help="The Spirit venv (default $SPIRIT_VENV, else bench/spirit/.venv); created with pip "
+        "if it has no Spirit.",
+    )
+    ref.add_argument(
+        "--spirit-database-url",
+        default="",
+        help="Spirit's database, dropped and recreated (default: spirit.sqlite3 in the work dir "
+        "on SQLite, <forum database>_spirit on the forum's PostgreSQL server).",
+    )
+    ref.add_argument("--spirit-port", type=int, default=0, help="Spirit's daphne port.")
     render = parser.add_argument_group("render time (bench/render.py)")
     render.add_argument(
         "--render", action="store_true", help="Only the render time of pathological bodies."
@@ -285,16 +305,15 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_daphne(env: dict[str, str], port: int, log: Path) -> subprocess.Popen:
+def start_daphne(
+    env: dict[str, str],
+    port: int,
+    log: Path,
+    daphne: Path | None = None,
+    app: str = "community.asgi:application",
+) -> subprocess.Popen:
     proc = subprocess.Popen(
-        [
-            str(Path(PY).parent / "daphne"),
-            "-b",
-            HOST,
-            "-p",
-            str(port),
-            "community.asgi:application",
-        ],
+        [str(daphne or Path(PY).parent / "daphne"), "-b", HOST, "-p", str(port), app],
         cwd=ROOT,
         env=env,
         stdout=log.open("w"),
@@ -384,6 +403,78 @@ class Client:
             raise SystemExit(f"Sign-in as {email} failed (HTTP {response.status}).")
 
 
+# Spirit reference (bench/spirit/) -----------------------------------------------------------
+
+
+def spirit_database_url(args: argparse.Namespace, database_url: str, workdir: Path) -> str:
+    if args.spirit_database_url:
+        return args.spirit_database_url
+    if database_url.startswith("sqlite"):
+        return f"sqlite:///{workdir / 'spirit.sqlite3'}"
+    url = urllib.parse.urlsplit(database_url)
+    return url._replace(path=url.path + "_spirit").geturl()
+
+
+def spirit_env(spirit_url: str, workdir: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "DATABASE_URL"}}
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "bench.spirit.settings",
+            "SPIRIT_DATABASE_URL": spirit_url,
+            "SPIRIT_WORKDIR": str(workdir),
+            "BENCH_QUERY_COUNT": "1",
+            "PYTHONPATH": str(ROOT),
+        }
+    )
+    env.pop("VIRTUAL_ENV", None)
+    return env
+
+
+def prepare_spirit(args, database_url: str, data_file: Path, workdir: Path):
+    """Spirit's venv, a fresh Spirit database loaded from the forum's: (venv, env, load JSON)."""
+    from bench.spirit import venv
+
+    path = venv.ensure(Path(args.spirit_venv) if args.spirit_venv else None)
+    env = spirit_env(spirit_database_url(args, database_url, workdir), workdir)
+    out = subprocess.run(
+        [str(path / "bin" / "python"), "-m", "bench.spirit.load", "--source", database_url,
+         "--data", str(data_file)],
+        cwd=ROOT, env=env, check=True, text=True, stdout=subprocess.PIPE,
+    ).stdout  # fmt: skip
+    return path, env, json.loads(out.strip().splitlines()[-1])
+
+
+def spirit_login(client: Client, email: str, password: str) -> None:
+    """Spirit's sign-in form: ``username`` (or e-mail) and ``password``."""
+    _, page, _ = client.request("GET", "/user/login/")
+    match = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+    if not match:
+        raise SystemExit("No CSRF token on Spirit's sign-in page.")
+    form = urllib.parse.urlencode(
+        {"username": email, "password": password, "csrfmiddlewaretoken": match.group(1).decode()}
+    )
+    response, _, _ = client.request(
+        "POST",
+        "/user/login/",
+        form,
+        {
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Referer": f"http://{HOST}:{client.port}/user/login/",
+        },
+    )
+    if response.status != 302 or "sessionid" not in client.cookies:
+        raise SystemExit(f"Spirit sign-in as {email} failed (HTTP {response.status}).")
+
+
+def spirit_pages(load: dict) -> dict[str, str]:
+    """Forum page name -> Spirit path, for the pages both have."""
+    path = load["topic_path"]
+    return {
+        "Big thread, first page": path,
+        "Big thread, last page": f"{path}?page={load['topic_last_page']}",
+    }
+
+
 # Measuring -----------------------------------------------------------------------------------
 
 
@@ -408,6 +499,10 @@ def pages_for(data: dict, only: str = "", queries: list[str] | None = None) -> l
         ("notifications", "Notifications", "/notifications/", "/bench/baseline/notifications/"),
     ]  # fmt: skip
     keys = {key.strip() for key in only.split(",") if key.strip()}
+    unknown = keys - {page[0] for page in pages}
+    if unknown:
+        known = ", ".join(dict.fromkeys(page[0] for page in pages))
+        raise SystemExit(f"--pages: unknown {', '.join(sorted(unknown))}; one of {known}.")
     return [(name, page, base) for key, name, page, base in pages if not keys or key in keys]
 
 
@@ -431,24 +526,42 @@ def summarise(samples: list[tuple[int, float, int | None, int]]) -> dict:
     }
 
 
-def measure_pages(client: Client, pages, requests: int, warmup: int, pid: int) -> dict:
-    def hit(path: str):
-        response, content, elapsed = client.request("GET", path)
+def measure_pages(
+    client: Client,
+    pages,
+    requests: int,
+    warmup: int,
+    pid: int,
+    spirit: tuple[Client, dict[str, str], int] | None = None,
+) -> dict:
+    """Each page, its baseline and (with ``spirit``: its client, page name -> path, its
+    daphne's pid) Spirit's page, one after another in each round, the order rotating so none
+    always goes first."""
+
+    def hit(who: Client, path: str):
+        response, content, elapsed = who.request("GET", path)
         count = response.getheader("X-Query-Count")
         return response.status, elapsed, int(count) if count else None, len(content)
 
+    def kinds(name: str, page: str, baseline: str) -> list[tuple[str, Client, str]]:
+        order = [("page", client, page), ("baseline", client, baseline)]
+        if spirit and name in spirit[1]:
+            order.append(("spirit", spirit[0], spirit[1][name]))
+        return order
+
     for _ in range(warmup):
-        for _, page, baseline in pages:
-            hit(page)
-            hit(baseline)
-    samples = {name: {"page": [], "baseline": []} for name, _, _ in pages}
+        for name, page, baseline in pages:
+            for _, who, path in kinds(name, page, baseline):
+                hit(who, path)
+    samples = {name: {"page": [], "baseline": [], "spirit": []} for name, _, _ in pages}
     cpu_before = cpu_seconds(pid)
+    spirit_cpu_before = cpu_seconds(spirit[2]) if spirit else 0.0
     for round_ in range(requests):
         for name, page, baseline in pages:
-            # Alternate which goes first so neither always gets the warmer cache.
-            order = [("page", page), ("baseline", baseline)]
-            for kind, path in order if round_ % 2 == 0 else reversed(order):
-                samples[name][kind].append(hit(path))
+            order = kinds(name, page, baseline)
+            shift = round_ % len(order)
+            for kind, who, path in order[shift:] + order[:shift]:
+                samples[name][kind].append(hit(who, path))
     cpu_total = cpu_seconds(pid) - cpu_before
     results = {}
     for name, page, baseline in pages:
@@ -461,11 +574,25 @@ def measure_pages(client: Client, pages, requests: int, warmup: int, pid: int) -
             "ratio_median": round(forum["median_ms"] / max(base["median_ms"], 0.01), 2),
             "ratio_p95": round(forum["p95_ms"] / max(base["p95_ms"], 0.01), 2),
         }
+        if samples[name]["spirit"]:
+            ref = summarise(samples[name]["spirit"])
+            results[name].update(
+                spirit_path=spirit[1][name],
+                spirit=ref,
+                ratio_spirit_median=round(forum["median_ms"] / max(ref["median_ms"], 0.01), 2),
+                ratio_spirit_p95=round(forum["p95_ms"] / max(ref["p95_ms"], 0.01), 2),
+            )
     total_requests = requests * len(pages) * 2
-    return {
+    out = {
         "pages": results,
         "server_cpu_ms_per_request": round(cpu_total * 1000 / total_requests, 2),
     }
+    if spirit:
+        spirit_requests = requests * len(spirit[1])
+        out["spirit_cpu_ms_per_request"] = round(
+            (cpu_seconds(spirit[2]) - spirit_cpu_before) * 1000 / spirit_requests, 2
+        )
+    return out
 
 
 def live_delivery(args: argparse.Namespace, workdir: Path) -> dict:
@@ -571,9 +698,42 @@ def markdown(result: dict) -> str:
         f"Server CPU per request (forum and baseline together): "
         f"{result['http']['server_cpu_ms_per_request']} ms.",
         f"Targets: at most {TARGETS['queries']} queries, p95 under {TARGETS['p95_ms']:.0f} ms, "
-        f"ratio to the baseline under {TARGETS['ratio']:.0f}.",
+        f"ratio to the baseline under {TARGETS['ratio']:.0f}. Issue 17: every page's p95 at most "
+        f"{TARGETS['ratio_p95']:.0f}× its baseline's: "
+        + ", ".join(
+            f"{name} {r['ratio_p95']} ({'met' if r['ratio_p95'] <= TARGETS['ratio_p95'] else 'missed'})"
+            for name, r in result["http"]["pages"].items()
+        )
+        + ".",
         "",
     ]
+    spirit_rows = {n: r for n, r in result["http"]["pages"].items() if "spirit" in r}
+    if spirit_rows:
+        load = result.get("spirit_load", {})
+        lines += [
+            f"Spirit 0.14 on the same thread ({load.get('topic_comments')} comments, "
+            f"{load.get('comments_per_page')} per page, {load.get('members')} members; "
+            "bench/spirit/), signed in as the same member, its own daphne, interleaved with the "
+            "forum's requests. Issue 17: the forum's median at most "
+            f"{TARGETS['spirit_ratio']}× Spirit's.",
+            "",
+            "| page | forum median / p95 ms | Spirit queries | Spirit median / p95 ms "
+            "| ratio (median) | ratio (p95) | target |",
+            "| --- | ---: | ---: | ---: | ---: | ---: | --- |",
+        ]
+        for name, r in spirit_rows.items():
+            f, sp = r["forum"], r["spirit"]
+            ok = r["ratio_spirit_median"] <= TARGETS["spirit_ratio"] and sp["status"] == [200]
+            lines.append(
+                f"| {name} | {f['median_ms']} / {f['p95_ms']} | {sp['queries']} | "
+                f"{sp['median_ms']} / {sp['p95_ms']} | {r['ratio_spirit_median']} | "
+                f"{r['ratio_spirit_p95']} | {'met' if ok else 'missed'} |"
+            )
+        lines += [
+            "",
+            f"Spirit's server CPU per request: {result['http'].get('spirit_cpu_ms_per_request')} ms.",
+            "",
+        ]
     if result["live"].get("measured"):
         from bench import live
 
@@ -666,6 +826,7 @@ def main(argv: list[str] | None = None) -> int:
         env = server_env(database_url)
         manage(env, "migrate", "--noinput", "-v", "0")
         data = json.loads(Path(data_file).read_text().strip().splitlines()[-1])
+        data_file = Path(data_file)
         timings = {"generate_data_s": "reused"}
         args.keep = True
     elif not args.live_only:
@@ -673,21 +834,47 @@ def main(argv: list[str] | None = None) -> int:
         env = server_env(database_url)
         print(f"bench: {vendor} database, work files in {workdir}", file=sys.stderr)
         data, timings = generate(args, env, vendor)
+        data_file = workdir / "generate_data.json"
+        data_file.write_text(json.dumps(data))
     if not args.live_only:
+        spirit = spirit_daphne = None
+        if args.spirit:
+            started_load = time.monotonic()
+            spirit_venv, sp_env, spirit_load = prepare_spirit(
+                args, database_url, data_file, workdir
+            )
+            timings["spirit_load_s"] = round(time.monotonic() - started_load, 1)
+            result["spirit_load"] = spirit_load
+            print(f"bench: Spirit database {sp_env['SPIRIT_DATABASE_URL']}", file=sys.stderr)
         port = args.port or free_port()
         daphne = start_daphne(env, port, workdir / "daphne.log")
         try:
             client = Client(port)
             client.login(data["member_email"], PASSWORD)
+            if args.spirit:
+                spirit_port = args.spirit_port or free_port()
+                spirit_daphne = start_daphne(
+                    sp_env,
+                    spirit_port,
+                    workdir / "spirit-daphne.log",
+                    daphne=spirit_venv / "bin" / "daphne",
+                    app="bench.spirit.asgi:application",
+                )
+                spirit_client = Client(spirit_port)
+                spirit_login(spirit_client, data["member_email"], PASSWORD)
+                spirit = (spirit_client, spirit_pages(spirit_load), spirit_daphne.pid)
             http_results = measure_pages(
                 client,
                 pages_for(data, args.pages, args.search_query),
                 args.requests,
                 args.warmup,
                 daphne.pid,
+                spirit,
             )
         finally:
             stop(daphne)
+            if spirit_daphne is not None:
+                stop(spirit_daphne)
         result.update(
             size={name: getattr(args, name) for name in FULL} | {"seed": args.seed},
             requests=args.requests,
@@ -709,6 +896,8 @@ def main(argv: list[str] | None = None) -> int:
     if vendor == "sqlite" and not args.keep:
         for path in workdir.glob("bench.sqlite3*"):
             path.unlink()
+    for path in workdir.glob("spirit.sqlite3*"):  # rebuilt by every --spirit run
+        path.unlink()
     return 0
 
 

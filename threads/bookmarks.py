@@ -44,6 +44,8 @@ def bookmarked_post_ids(user, posts: list[Post]) -> set[int]:
 def is_thread_bookmarked(user, thread: Thread) -> bool:
     if not user.is_authenticated:
         return False
+    if hasattr(thread, "is_bookmarked_thread"):  # annotated by selectors.thread_in_space
+        return thread.is_bookmarked_thread
     return Bookmark.objects.filter(user=user, thread=thread, post__isnull=True).exists()
 
 

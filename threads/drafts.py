@@ -61,6 +61,19 @@ def draft_for(user, space: Space, thread: Thread | None = None) -> Draft | None:
     """The member's own draft for this form, if any."""
     if not user.is_authenticated:
         return None
+    if thread is not None and thread.space_id == space.pk and hasattr(thread, "my_draft_id"):
+        # Annotated by selectors.thread_in_space(page_state=True): every field of the draft.
+        if thread.my_draft_id is None:
+            return None
+        return Draft(
+            id=thread.my_draft_id,
+            user=user,
+            space=space,
+            thread=thread,
+            title=thread.my_draft_title,
+            body=thread.my_draft_body,
+            updated_at=thread.my_draft_updated_at,
+        )
     return Draft.objects.filter(user=user, space=space, thread=thread).first()
 
 

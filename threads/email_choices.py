@@ -47,6 +47,9 @@ def choice_for(user, space: Space, thread: Thread | None = None) -> str:
     """The member's own choice here, or ``USUAL``."""
     if not user.is_authenticated:
         return USUAL
+    if thread is not None and thread.space_id == space.pk and hasattr(thread, "my_email_choice"):
+        # Annotated by selectors.thread_in_space(page_state=True).
+        return thread.my_email_choice or USUAL
     found = EmailChoice.objects.filter(user=user, space=space, thread=thread).first()
     return found.frequency if found else USUAL
 

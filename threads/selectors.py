@@ -35,6 +35,9 @@ from community.policy import remember_memberships
 
 from . import content_notes
 from .models import (
+    Bookmark,
+    Draft,
+    EmailChoice,
     Notification,
     Post,
     PostRevision,
@@ -49,6 +52,9 @@ from .models import (
     ThreadVisibility,
 )
 
+# The draft's fields thread_in_space(page_state=True) brings along (threads.drafts.draft_for).
+DRAFT_FIELDS = ("id", "title", "body", "updated_at")
+
 THREADS_PER_PAGE = 25
 POSTS_PER_PAGE = 30
 RESULTS_PER_PAGE = 20
@@ -59,9 +65,25 @@ def _page(qs, number, per_page: int) -> Page:
     return Paginator(qs, per_page).get_page(number)
 
 
-def thread_in_space(user, slug: str, thread_id: int) -> Thread:
-    """The thread, if visible to ``user`` and really in the space named in the URL; else 404."""
+def thread_in_space(user, slug: str, thread_id: int, *, page_state: bool = False) -> Thread:
+    """The thread, if visible to ``user`` and really in the space named in the URL; else 404.
+
+    ``page_state`` (the thread page): the viewer's e-mail choice and server draft for the
+    thread come along too (``my_email_choice``, ``my_draft_*``, read by
+    threads.email_choices.choice_for and threads.drafts.draft_for): two queries fewer."""
     qs = Thread.objects.visible_to(user).select_related("space", "author")
+    if page_state and user.is_authenticated:
+        choice = EmailChoice.objects.filter(
+            user=user, space=OuterRef("space_id"), thread=OuterRef("pk")
+        )
+        draft = Draft.objects.filter(user=user, space=OuterRef("space_id"), thread=OuterRef("pk"))
+        qs = qs.annotate(
+            my_email_choice=Subquery(choice.order_by("pk").values("frequency")[:1]),
+            **{
+                f"my_draft_{name}": Subquery(draft.order_by("pk").values(name)[:1])
+                for name in DRAFT_FIELDS
+            },
+        )
     if user.is_authenticated:
         # The viewer's read position and follow state come with the thread: no extra queries.
         qs = qs.annotate(
@@ -71,6 +93,10 @@ def thread_in_space(user, slug: str, thread_id: int) -> Thread:
                 ]
             ),
             is_followed=Exists(ThreadFollow.objects.filter(user=user, thread=OuterRef("pk"))),
+            # The thread's own bookmark (threads.bookmarks.is_thread_bookmarked), same query.
+            is_bookmarked_thread=Exists(
+                Bookmark.objects.filter(user=user, thread=OuterRef("pk"), post__isnull=True)
+            ),
         )
         qs = _with_membership(qs, user).annotate(
             visible_post_count=Coalesce(

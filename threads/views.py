@@ -333,7 +333,7 @@ def _thread_form_page(request, space: Space, form, status: int = 200) -> HttpRes
 
 
 def thread_detail(request: HttpRequest, slug: str, thread_id: int) -> HttpResponse:
-    thread = selectors.thread_in_space(request.user, slug, thread_id)
+    thread = selectors.thread_in_space(request.user, slug, thread_id, page_state=True)
     space = thread.space
     user = request.user
     page = selectors.thread_posts_page(user, thread, request.GET.get("page"))
