@@ -774,6 +774,12 @@ def _parse_link_label(state: StateInline, start: int, disable_nested: bool = Fal
     found = -1
     src, end = state.src, state.posMax
     skip_token = state.md.inline.skipToken
+    bracket_is_link = state.__dict__.get("_forum_bracket_is_link")
+    if bracket_is_link is None:
+        dispatch = getattr(state.md.inline, "_rules_by_character", lambda: None)()
+        bracket_is_link = dispatch is not None and dispatch[1].get("[") == (_bounded_link,)
+        state.__dict__["_forum_bracket_is_link"] = bracket_is_link
+    cache, max_nesting = state.cache, state.md.options["maxNesting"]
     while state.pos < end:
         marker = src[state.pos]
         if marker == "]":
@@ -782,7 +788,23 @@ def _parse_link_label(state: StateInline, start: int, disable_nested: bool = Fal
                 found = state.pos
                 break
         prev_pos = state.pos
-        skip_token(state)
+        if (
+            marker == "["
+            and bracket_is_link
+            and prev_pos not in cache
+            and (state.level < max_nesting)
+        ):
+            # skipToken here would ask the link rule, whose first question is this label (at
+            # one level deeper): asked directly, a "[" with none moves skipToken on by one.
+            state.level += 1
+            inner_end = _parse_link_label(state, prev_pos, True)
+            state.level -= 1
+            if inner_end < 0:
+                state.pos = cache[prev_pos] = prev_pos + 1
+            else:
+                skip_token(state)
+        else:
+            skip_token(state)
         if marker == "[":
             if prev_pos == state.pos - 1:
                 level += 1
@@ -992,8 +1014,12 @@ def _bounded_heading(state: StateBlock, start_line: int, end_line: int, silent: 
 
 
 def _bounded_link(state: StateInline, silent: bool) -> bool:
-    """markdown-it's ``link`` rule, until the post has MAX_LINKS links (then text)."""
+    """markdown-it's ``link`` rule, until the post has MAX_LINKS links (then text). A ``[``
+    whose label is known to have no end is no link (the rule's first question), asked once."""
     if state.env.get(_LINKS, 0) >= MAX_LINKS:
+        return False
+    labels = state.__dict__.get("_forum_link_labels")
+    if labels is not None and labels.get((state.pos, state.posMax, True)) == -1:
         return False
     if not markdown_link(state, silent):
         return False

@@ -15,9 +15,12 @@ fall back to markdown-it's own loop.
 
 from __future__ import annotations
 
+import re
+
 from markdown_it.parser_inline import ParserInline
 from markdown_it.rules_inline import StateInline
 from markdown_it.rules_inline import newline as markdown_newline
+from markdown_it.rules_inline import text as markdown_text
 
 # Each built-in inline rule and the characters it can start at: every one of them returns
 # False, having changed nothing, when ``state.src[state.pos]`` is not one of these.
@@ -56,6 +59,7 @@ class MarkerInlineParser(ParserInline):
         if (
             not enabled
             or enabled[0].name != "text"
+            or enabled[0].fn is not markdown_text
             or any(rule.name not in INLINE_MARKERS for rule in enabled[1:])
         ):
             self._dispatch_for, self._dispatch = rules, None
@@ -64,13 +68,16 @@ class MarkerInlineParser(ParserInline):
         for rule in enabled[1:]:
             for character in INLINE_MARKERS[rule.name]:
                 by_character[character] = (*by_character.get(character, ()), rule.fn)
+        # A run of characters no rule starts at: markdown-it's loop takes it as the text rule's
+        # stretches (up to each terminator) and single terminators no rule wants, one by one.
+        plain = re.compile("[^" + re.escape("".join(sorted(by_character))) + "]+")
         self._dispatch_for = rules
-        self._dispatch = (enabled[0].fn, by_character, self.terminator_re)
+        self._dispatch = (enabled[0].fn, by_character, self.terminator_re, plain)
         return self._dispatch
 
     @staticmethod
     def _rules_at(dispatch: tuple, character: str) -> tuple:
-        text, by_character, terminators = dispatch
+        text, by_character, terminators, _plain = dispatch
         if terminators.match(character) is None:
             return (text,)  # ``text`` always moves past a non-terminator.
         return by_character.get(character, ())
@@ -105,7 +112,7 @@ class MarkerInlineParser(ParserInline):
         dispatch = self._rules_by_character()
         if dispatch is None:
             return super().tokenize(state)
-        text, by_character, terminators = dispatch
+        text, by_character, terminators, plain = dispatch
         is_terminator = terminators.match
         end = state.posMax
         max_nesting = state.md.options["maxNesting"]
@@ -116,6 +123,13 @@ class MarkerInlineParser(ParserInline):
             ok = False
             if state.level < max_nesting:
                 character = src[pos]
+                if character not in by_character:
+                    # Text, and terminators no rule starts at (``]``, ``#``, …), up to the next
+                    # character a rule starts at: the same pending text as one at a time.
+                    run = plain.match(src, pos, end)
+                    state.append_pending(run.group())
+                    state.pos = run.end()
+                    continue
                 if (
                     character == "\n"
                     and soft_breaks
