@@ -212,9 +212,28 @@ class _Linkifier(LinkifyIt):
         if env is not None and found:
             env[_LINKS] = env.get(_LINKS, 0) + found
 
+    def _could_link(self, text: str) -> bool:
+        """False when no link can be in ``text``: every scheme this instance links ends in
+        ``:``, a fuzzy link has a ``.`` before its top-level domain, and emails are not
+        fuzzy-linked. Most text of a post has neither, and linkify-it's test runs two large
+        regular expressions over each piece of text (markdown-it asks it of every text
+        token of a paragraph that has a ``.`` or ``:`` anywhere)."""
+        return ":" in text or "." in text or not self._cheap_test
+
+    @property
+    def _cheap_test(self) -> bool:
+        return not self._opts.get("fuzzy_email") and all(
+            name.endswith(":")
+            for name in self._compiled
+            if name  # "": the fuzzy links'.
+        )
+
+    def pretest(self, text):
+        return self._could_link(text) and super().pretest(text)
+
     def test(self, text):
         left = self._links_left()
-        return (left is None or left > 0) and super().test(text)
+        return (left is None or left > 0) and self._could_link(text) and super().test(text)
 
     def match(self, text):
         left = self._links_left()
