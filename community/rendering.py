@@ -1153,6 +1153,9 @@ def _markdown() -> MarkdownIt:
     md.helpers = _Helpers
     # The same inline parser, asking at each character only the rules that can start there.
     md.inline.__class__ = MarkerInlineParser
+    # The same block parser, asking at each block's first line only the rules that can start
+    # there.
+    md.block.__class__ = rendering_block.MarkerBlockParser
     md.inline.soft_breaks_in_text = True  # _link_text reads "\n" in text as a soft break.
     # Pure functions of one URL that parse it each time (mdurl): a body repeating one link
     # thousands of times (bare ``x.co``, a reused reference) parsed it thousands of times.
