@@ -36,7 +36,8 @@ TERMINATOR_MARKERS = {
     "heading": "#",
 }
 # The block rules asked at every block's first line whatever its first character: the table
-# looks at the next line, indented code at the indent, and the setext-heading rule's failure
+# looks at the next line (asked only when that could be its delimiter row), indented code at
+# the indent, and the setext-heading rule's failure
 # sets ``parentType`` (markdown-it's own behaviour, kept); the paragraph takes any line.
 EVERY_LINE_RULES = frozenset({"table", "code", "lheading", "paragraph"})
 # The rules that start a block only at these first characters (and a line starting with
@@ -158,17 +159,21 @@ class MarkerBlockParser(ParserBlock):
         if [rule.fn for rule in enabled] == list(rules) and all(
             rule.name in EVERY_LINE_RULES or rule.name in BLOCK_MARKERS for rule in enabled
         ):
-            characters = set("".join(BLOCK_MARKERS.get(rule.name, "") for rule in enabled))
+            # The table, when it is the first rule, only where the next line could be its
+            # delimiter row (the rule's own first test, as the paragraph's filter does).
+            table = enabled[0].fn if enabled[0].name == "table" else None
+            rest = enabled[1:] if table is not None else enabled
+            characters = set("".join(BLOCK_MARKERS.get(rule.name, "") for rule in rest))
             by_character = {
                 character: tuple(
                     rule.fn
-                    for rule in enabled
+                    for rule in rest
                     if rule.name in EVERY_LINE_RULES or character in BLOCK_MARKERS[rule.name]
                 )
                 for character in characters
             }
-            other = tuple(rule.fn for rule in enabled if rule.name in EVERY_LINE_RULES)
-            dispatch = (by_character, other)
+            other = tuple(rule.fn for rule in rest if rule.name in EVERY_LINE_RULES)
+            dispatch = (by_character, other, table)
         self._dispatch_for, self._dispatch = rules, dispatch
         return dispatch
 
@@ -177,8 +182,8 @@ class MarkerBlockParser(ParserBlock):
         dispatch = self._rules_by_character()
         if dispatch is None:
             return super().tokenize(state, startLine, endLine)
-        by_character, other = dispatch
-        src, bMarks, tShift = state.src, state.bMarks, state.tShift
+        by_character, other, table = dispatch
+        src, bMarks, tShift, eMarks = state.src, state.bMarks, state.tShift, state.eMarks
         line = startLine
         maxNesting = state.md.options.maxNesting
         hasEmptyLines = False
@@ -194,8 +199,14 @@ class MarkerBlockParser(ParserBlock):
                 break
 
             first = bMarks[line] + tShift[line]
+            asked = by_character.get(src[first : first + 1], other)
+            after = line + 1
+            if table is not None and after < endLine:
+                row = src[bMarks[after] + tShift[after] : eMarks[after]]
+                if "-" in row and _DELIMITER_ROW.fullmatch(row) is not None:
+                    asked = (table, *asked)
             ok = False
-            for rule in by_character.get(src[first : first + 1], other):
+            for rule in asked:
                 ok = rule(state, line, endLine, False)
                 if ok:
                     if state.line <= line:

@@ -19,8 +19,13 @@ import re
 
 from markdown_it.parser_inline import ParserInline
 from markdown_it.rules_inline import StateInline
+from markdown_it.rules_inline import fragments_join as markdown_fragments_join
 from markdown_it.rules_inline import newline as markdown_newline
 from markdown_it.rules_inline import text as markdown_text
+from markdown_it.rules_inline.balance_pairs import link_pairs as markdown_balance_pairs
+from markdown_it.rules_inline.emphasis import postProcess as markdown_emphasis_post
+from markdown_it.rules_inline.strikethrough import postProcess as markdown_strikethrough_post
+from markdown_it.token import Token
 
 # Each built-in inline rule and the characters it can start at: every one of them returns
 # False, having changed nothing, when ``state.src[state.pos]`` is not one of these.
@@ -37,6 +42,16 @@ INLINE_MARKERS = {
     "html_inline": "<",
     "entity": "&",
 }
+
+
+# The post-processing rules (markdown-it's ``ruler2``) that do nothing to a single text token
+# with no delimiters: they pair emphasis and strikethrough delimiters and join text tokens.
+PLAIN_POST_RULES = (
+    markdown_balance_pairs,
+    markdown_strikethrough_post,
+    markdown_emphasis_post,
+    markdown_fragments_join,
+)
 
 
 class MarkerInlineParser(ParserInline):
@@ -107,6 +122,23 @@ class MarkerInlineParser(ParserInline):
             state.pos += 1
         cache[pos] = state.pos
         return None
+
+    def parse(self, src, md, env, tokens: list[Token]) -> list[Token]:
+        """markdown-it's ``parse``; content no rule starts anywhere in (a table cell, a list
+        item, a heading of plain words) is one text token, as the tokenizer and the
+        post-processing rules would make it, without building their state."""
+        dispatch = self._rules_by_character()
+        if (
+            dispatch is not None
+            and src
+            and dispatch[3].fullmatch(src) is not None
+            and tuple(self.ruler2.getRules("")) == PLAIN_POST_RULES
+        ):
+            token = Token("text", "", 0)
+            token.content = src
+            tokens.append(token)
+            return tokens
+        return super().parse(src, md, env, tokens)
 
     def tokenize(self, state: StateInline) -> None:
         dispatch = self._rules_by_character()

@@ -122,6 +122,11 @@ def test_inline_parser_dispatch_gives_markdown_it_s_tokens():
         assert ours.render(text) == theirs.render(text), repr(text)
     for _, body in corpus(3_000):
         assert ours.render(body) == theirs.render(body), body[:60]
+    # Content no inline rule starts in is one text token, field for field.
+    for text in ["a", "one two", "| 1 | 2 |\n|-|-|\n| é | 1.5 |", '- x (y) "z" #h =', "A quote"]:
+        mine = [token.as_dict() for token in ours.parse(text)]
+        stock = [token.as_dict() for token in theirs.parse(text)]
+        assert mine == stock, text
 
 
 def test_inline_parser_falls_back_for_a_rule_it_does_not_know():
