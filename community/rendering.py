@@ -1034,12 +1034,17 @@ def _bounded_heading(state: StateBlock, start_line: int, end_line: int, silent: 
 
 def _bounded_link(state: StateInline, silent: bool) -> bool:
     """markdown-it's ``link`` rule, until the post has MAX_LINKS links (then text). A ``[``
-    whose label is known to have no end is no link (the rule's first question), asked once."""
+    whose label is known to have no end, or with no ``]`` after it, is no link (the rule's
+    first question), answered without asking the rule."""
     if state.env.get(_LINKS, 0) >= MAX_LINKS:
         return False
     labels = state.__dict__.get("_forum_link_labels")
-    if labels is not None and labels.get((state.pos, state.posMax, True)) == -1:
-        return False
+    if labels is not None:
+        if labels.get((state.pos, state.posMax, True)) == -1:
+            return False
+        last_close = labels.get(state.posMax)  # See _parse_link_label.
+        if last_close is not None and last_close < state.pos:
+            return False
     if not markdown_link(state, silent):
         return False
     if not silent:
