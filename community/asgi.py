@@ -1,5 +1,6 @@
 """ASGI entry point: HTTP through Django, WebSockets through channels (see community.site.routing)."""
 
+import gc
 import os
 
 from django.core.asgi import get_asgi_application
@@ -10,6 +11,7 @@ django_asgi_app = get_asgi_application()
 from channels.auth import AuthMiddleware  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.sessions import CookieMiddleware, SessionMiddleware  # noqa: E402
+from django.urls import get_resolver  # noqa: E402
 
 from community.site.origins import SiteOriginValidator  # noqa: E402
 from community.site.routing import websocket_urlpatterns  # noqa: E402
@@ -35,3 +37,11 @@ application = ProtocolTypeRouter(
         ),
     }
 )
+
+# Everything loaded so far (Django, the apps, the URLconf and its views) lives as long as the
+# process: moved out of the garbage collector's generations, a full collection no longer walks
+# it. A reply to a long post makes thousands of short-lived objects, and every few replies the
+# full collection that followed walked the whole process (80-90 ms, every request of the
+# process waiting; docs/performance.md, "A page view while another member posts").
+get_resolver().url_patterns  # noqa: B018 - loads the URLconf and the views it imports.
+gc.freeze()

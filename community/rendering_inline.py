@@ -15,9 +15,17 @@ fall back to markdown-it's own loop.
 
 from __future__ import annotations
 
+import re
+
 from markdown_it.parser_inline import ParserInline
 from markdown_it.rules_inline import StateInline
+from markdown_it.rules_inline import fragments_join as markdown_fragments_join
 from markdown_it.rules_inline import newline as markdown_newline
+from markdown_it.rules_inline import text as markdown_text
+from markdown_it.rules_inline.balance_pairs import link_pairs as markdown_balance_pairs
+from markdown_it.rules_inline.emphasis import postProcess as markdown_emphasis_post
+from markdown_it.rules_inline.strikethrough import postProcess as markdown_strikethrough_post
+from markdown_it.token import Token
 
 # Each built-in inline rule and the characters it can start at: every one of them returns
 # False, having changed nothing, when ``state.src[state.pos]`` is not one of these.
@@ -34,6 +42,16 @@ INLINE_MARKERS = {
     "html_inline": "<",
     "entity": "&",
 }
+
+
+# The post-processing rules (markdown-it's ``ruler2``) that do nothing to a single text token
+# with no delimiters: they pair emphasis and strikethrough delimiters and join text tokens.
+PLAIN_POST_RULES = (
+    markdown_balance_pairs,
+    markdown_strikethrough_post,
+    markdown_emphasis_post,
+    markdown_fragments_join,
+)
 
 
 class MarkerInlineParser(ParserInline):
@@ -56,6 +74,7 @@ class MarkerInlineParser(ParserInline):
         if (
             not enabled
             or enabled[0].name != "text"
+            or enabled[0].fn is not markdown_text
             or any(rule.name not in INLINE_MARKERS for rule in enabled[1:])
         ):
             self._dispatch_for, self._dispatch = rules, None
@@ -64,13 +83,16 @@ class MarkerInlineParser(ParserInline):
         for rule in enabled[1:]:
             for character in INLINE_MARKERS[rule.name]:
                 by_character[character] = (*by_character.get(character, ()), rule.fn)
+        # A run of characters no rule starts at: markdown-it's loop takes it as the text rule's
+        # stretches (up to each terminator) and single terminators no rule wants, one by one.
+        plain = re.compile("[^" + re.escape("".join(sorted(by_character))) + "]+")
         self._dispatch_for = rules
-        self._dispatch = (enabled[0].fn, by_character, self.terminator_re)
+        self._dispatch = (enabled[0].fn, by_character, self.terminator_re, plain)
         return self._dispatch
 
     @staticmethod
     def _rules_at(dispatch: tuple, character: str) -> tuple:
-        text, by_character, terminators = dispatch
+        text, by_character, terminators, _plain = dispatch
         if terminators.match(character) is None:
             return (text,)  # ``text`` always moves past a non-terminator.
         return by_character.get(character, ())
@@ -101,11 +123,28 @@ class MarkerInlineParser(ParserInline):
         cache[pos] = state.pos
         return None
 
+    def parse(self, src, md, env, tokens: list[Token]) -> list[Token]:
+        """markdown-it's ``parse``; content no rule starts anywhere in (a table cell, a list
+        item, a heading of plain words) is one text token, as the tokenizer and the
+        post-processing rules would make it, without building their state."""
+        dispatch = self._rules_by_character()
+        if (
+            dispatch is not None
+            and src
+            and dispatch[3].fullmatch(src) is not None
+            and tuple(self.ruler2.getRules("")) == PLAIN_POST_RULES
+        ):
+            token = Token("text", "", 0)
+            token.content = src
+            tokens.append(token)
+            return tokens
+        return super().parse(src, md, env, tokens)
+
     def tokenize(self, state: StateInline) -> None:
         dispatch = self._rules_by_character()
         if dispatch is None:
             return super().tokenize(state)
-        text, by_character, terminators = dispatch
+        text, by_character, terminators, plain = dispatch
         is_terminator = terminators.match
         end = state.posMax
         max_nesting = state.md.options["maxNesting"]
@@ -116,6 +155,13 @@ class MarkerInlineParser(ParserInline):
             ok = False
             if state.level < max_nesting:
                 character = src[pos]
+                if character not in by_character:
+                    # Text, and terminators no rule starts at (``]``, ``#``, …), up to the next
+                    # character a rule starts at: the same pending text as one at a time.
+                    run = plain.match(src, pos, end)
+                    state.append_pending(run.group())
+                    state.pos = run.end()
+                    continue
                 if (
                     character == "\n"
                     and soft_breaks

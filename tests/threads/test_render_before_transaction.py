@@ -158,3 +158,14 @@ def test_without_the_worker_long_bodies_render_in_process(monkeypatch, renders, 
     text = LONG.strip() + " in process"
     assert rendering._render_for_write(text) == rendering._render_now(text)
     assert _of(renders, text) == [False, False]
+
+
+def test_the_asgi_process_keeps_its_startup_objects_out_of_the_garbage_collector():
+    """What daphne loads at startup is frozen: a full collection, which a few replies to long
+    posts trigger, walks only what was made since (80-90 ms each before, holding every request
+    of the process)."""
+    import gc
+
+    import community.asgi  # noqa: F401 - the module daphne serves.
+
+    assert gc.get_freeze_count() > 10_000

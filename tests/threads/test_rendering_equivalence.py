@@ -16,6 +16,7 @@ from markdown_it.parser_inline import ParserInline
 
 from bench.render_corpus import BODY_MAX, corpus
 from community import rendering
+from community.rendering_block import MarkerBlockParser
 from community.rendering_inline import INLINE_MARKERS, MarkerInlineParser
 from tests.security.xss_vectors import VECTORS
 
@@ -121,6 +122,11 @@ def test_inline_parser_dispatch_gives_markdown_it_s_tokens():
         assert ours.render(text) == theirs.render(text), repr(text)
     for _, body in corpus(3_000):
         assert ours.render(body) == theirs.render(body), body[:60]
+    # Content no inline rule starts in is one text token, field for field.
+    for text in ["a", "one two", "| 1 | 2 |\n|-|-|\n| é | 1.5 |", '- x (y) "z" #h =', "A quote"]:
+        mine = [token.as_dict() for token in ours.parse(text)]
+        stock = [token.as_dict() for token in theirs.parse(text)]
+        assert mine == stock, text
 
 
 def test_inline_parser_falls_back_for_a_rule_it_does_not_know():
@@ -137,21 +143,29 @@ def test_every_listed_marker_rule_exists_in_markdown_it():
 
 
 def _stock_paragraph_markdown():
+    from markdown_it.parser_block import ParserBlock
     from markdown_it.rules_block import paragraph
 
     md = rendering._markdown.__wrapped__()
     md.block.ruler.at("paragraph", paragraph)
+    md.block.__class__ = ParserBlock
     return md
 
 
 def test_paragraph_rule_with_the_line_filter_gives_markdown_it_s_tokens():
+    """Both block fast paths (the paragraph's line filter and the block parser's choice of
+    rules by first character) against markdown-it's own rule and loop."""
     ours, theirs = rendering._markdown(), _stock_paragraph_markdown()
+    assert isinstance(ours.block, MarkerBlockParser)
+    assert ours.block._rules_by_character() is not None  # Dispatching, not falling back.
     lines = ["a", "b c", "# h", "#x", "> q", "- i", "* i", "+ i", "1. i", "2) i", "10. i", "---"]
     lines += ["***", "___", "```", "~~~", "| a | b |", "|-|-|", "-|-", ":-:", "a|b", "    code"]
     lines += ["", "  ", "\t- t", "   # h", "[a]: /u", "=", "-", "<div>", "x\\", "1.", "-a"]
     lines += ["|", "||", "| - |", "|\t-", ":|", "--", "- -", "|:-", "|-x", "a | b", ":"]
+    lines += ["> - a", "> > b", "- > c", "  - d", "    - e", "> ```", "- ---", "> [b]: /v", "[b]"]
+    lines += ["> # h", "-\t*", "2. 1. x", "> a|b", "> -|-", "~~~x", "===", "> ===", "-   ", "*"]
     rng = random.Random(37)
-    for _ in range(2_000):
+    for _ in range(3_000):
         text = "\n".join(rng.choice(lines) for _ in range(rng.randint(1, 14)))
         assert ours.render(text) == theirs.render(text), repr(text)
     for _, body in corpus(3_000):
@@ -175,6 +189,20 @@ def test_paragraph_rule_asks_every_line_for_a_terminator_it_does_not_know():
     assert _terminator_check(SimpleNamespace(md=md), terminators) is None
     assert md.render("a\nb\nc") == "<p>a\nb\nc</p>\n"
     assert 1 in asked and 2 in asked  # Lines that no built-in rule would stop at.
+
+
+def test_block_parser_falls_back_for_a_rule_it_does_not_know():
+    md = rendering._markdown.__wrapped__()
+    asked = []
+
+    def plugin(state, start, end, silent):
+        asked.append(start)
+        return False
+
+    md.block.ruler.before("paragraph", "plugin", plugin)
+    assert md.block._rules_by_character() is None
+    assert md.render("a\n\n# b") == "<p>a</p>\n<h1>b</h1>\n"
+    assert asked == [0]  # markdown-it's own loop: asked at the paragraph, not at the heading.
 
 
 def test_soft_breaks_kept_in_text_render_and_disclose_as_soft_break_tokens(monkeypatch):

@@ -2,8 +2,12 @@
 with allowed schemes and always with the safe rel; a link whose text names another host shows
 the real host beside it."""
 
-import pytest
+import random
 
+import pytest
+from linkify_it import LinkifyIt
+
+from community import rendering
 from community.rendering import RENDERER_VERSION, render_markdown, sanitize
 
 REL = 'rel="nofollow noopener noreferrer ugc"'
@@ -168,4 +172,30 @@ def test_only_our_link_host_spans_survive_sanitizing():
     assert sanitize('<span class="x" title="t">a</span>') == "<span>a</span>"
     assert sanitize('<span class="link-host" onclick="x()">(a)</span>') == (
         '<span class="link-host">(a)</span>'
+    )
+
+
+def test_text_without_a_colon_or_dot_is_not_asked_of_linkify_it_and_links_the_same():
+    """The linkifier answers "no link" at once for text with neither ``:`` nor ``.``; on
+    any text it answers as linkify-it does with the same options (fixed-seed fuzz)."""
+    ours = rendering._markdown().linkify
+    assert ours._cheap_test
+    stock = (
+        LinkifyIt(options={"fuzzy_link": True, "fuzzy_email": False, "fuzzy_ip": False})
+        .tlds(rendering.EXTRA_TLDS, True)
+        .add("ftp:", None)
+        .add("//", None)
+    )
+    pieces = ["a", " ", "localhost", "www", ".", ":", "@", "http", "https", "mailto", "//"]
+    pieces += ["org", "co", "uk", "1", "x", "\u3002", "\uff0e", "-", "_", "\n", "ftp", "<", ">"]
+    generator = random.Random(3)
+    for _ in range(3_000):
+        text = "".join(generator.choice(pieces) for _ in range(generator.randint(0, 12)))
+        assert ours.test(text) == stock.test(text), repr(text)
+        assert ours.pretest(text) <= stock.pretest(text), repr(text)
+        if not ours.pretest(text):
+            assert not stock.test(text), repr(text)
+    assert render_markdown("see localhost and www.nhs.uk or mailto:a@b.org") == (
+        f"<p>see localhost and {_link('http://www.nhs.uk', 'www.nhs.uk')} or "
+        f"{_link('mailto:a@b.org', 'mailto:a@b.org')}</p>"
     )

@@ -139,6 +139,20 @@ def test_link_labels_parse_as_markdown_it_does():
         assert ours.render(text) == theirs.render(text), text
     for text in ["[" * 150 + "a" + "]" * 150, "[" * 101 + "foo]()", "[" * 60 + "a](b)" * 60]:
         assert ours.render(text) == theirs.render(text), text
+    # Around the nesting limit, where a label walk meets brackets that open labels of their own.
+    for depth in (18, 19, 20, 38, 39, 40, 41, 79, 80, 81):
+        for text in [
+            "[" * depth + "a" + "]" * depth,
+            "[" * depth + "a](b)" + "]" * depth,
+            "[" * depth + "a]" * depth + "(b)",
+            "[a" * depth + "]" * (depth + 1) + "[x]: /u\n\n[x]",
+            "> " + "[" * depth + "*a*" + "](b)" * depth,
+        ]:
+            assert ours.render(text) == theirs.render(text), text
+    brackets = ["[", "[", "[", "]", "]", "a", "](b)", "[x]", "*", "`", "\\[", "\n"]
+    for _ in range(300):
+        text = "".join(generator.choice(brackets) for _ in range(generator.randint(30, 120)))
+        assert ours.render(text + "\n\n[x]: /u") == theirs.render(text + "\n\n[x]: /u"), text
 
 
 def test_tree_walker_cleans_as_bleach_does():
