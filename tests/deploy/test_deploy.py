@@ -261,3 +261,20 @@ def test_postgres_then_redis_restart_under_a_live_session(stack, member, facilit
     assert {d.port: d.proc.pid for d in stack.daphnes} == started, "daphne was restarted"
     assert stack.alive()
     print("\noutage report:", ", ".join(f"{k}={v}" for k, v in report.items()))
+
+
+def test_long_posts_render_in_the_worker_with_the_example_environment(stack):
+    """The example environment turns the render worker on (RENDER_WORKER=1): a long body is
+    rendered by the worker process, to the same HTML as in process."""
+    script = (
+        "from community import rendering as r\n"
+        "body = ('A long [story](https://example.org/a) of *lived* experience. ' * 60)\n"
+        "with r.prerendered(body):\n"
+        "    html = r.render_markdown(body)\n"
+        "assert r._Worker.process is not None and r._Worker.process.poll() is None\n"
+        "assert html == r._render_now(body).html\n"
+        "print('worker ok', len(body))\n"
+    )
+    result = stack.manage("shell", "-c", script, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "worker ok" in result.stdout
