@@ -45,7 +45,7 @@ from .broadcast import (
 from .fanout import FanoutMember
 from .models import HeldQuestion, LiveSession
 from .policy import LiveRefusal
-from .sockets import database_sync_to_async
+from .sockets import ReadsRolesAgain, database_sync_to_async
 
 logger = logging.getLogger(__name__)
 
@@ -175,7 +175,7 @@ async def _close_breakouts_if_due(session_id: int) -> None:
         logger.exception("Closing the breakout rooms of live session %s failed", session_id)
 
 
-class LiveSessionConsumer(FanoutMember, AsyncJsonWebsocketConsumer):
+class LiveSessionConsumer(ReadsRolesAgain, FanoutMember, AsyncJsonWebsocketConsumer):
     groups: list[str] = []
     LAYER_HANDLERS = {
         "live.event": "live_event",
@@ -940,30 +940,13 @@ class LiveSessionConsumer(FanoutMember, AsyncJsonWebsocketConsumer):
         if self.session_hash not in message.get("keep", ()):
             await self._end(message["text"], message["code"])
 
-    async def socket_roles(self, message: dict) -> None:
-        """Something the member's roles are read from changed (realtime.receivers): read them
-        again; if what this socket may see changed, it closes and the client reconnects, so
-        that every group and the ``welcome`` are read afresh. Needing MFA first closes it with
-        the same refusal as a connect."""
-        space_id = message.get("space_id")
-        if self.revoked or self.user is None or space_id not in (None, self.space_id):
-            return
-        verdict = await database_sync_to_async(self._roles_verdict)()
-        # A ban or removal sends its own message right after (same commit): it says why.
-        if verdict is not None and not self.fanout_pending(self._closes_this_socket):
-            await self._end(*verdict)
-
-    def _closes_this_socket(self, message: dict) -> bool:
-        kind = message.get("type")
-        if kind == "socket.end":
-            return self.session_hash not in message.get("keep", ())
-        return (
-            kind == "socket.standing"
-            and message.get("action") == "kick"
-            and message.get("space_id") in (None, self.space_id)
-        )
+    def _closed_by_standing(self, message: dict) -> bool:
+        """Whether a sanction's message closes this room (``socket_standing``)."""
+        return message.get("action") == "kick" and message.get("space_id") in (None, self.space_id)
 
     def _roles_verdict(self) -> tuple[str, int] | None:
+        """Roles changed: reconnect (4012), so every group and the ``welcome`` are read
+        afresh; MFA now needed: the connect's refusal; no longer in the room: its reason."""
         user = User.objects.filter(pk=self.user.pk).first()
         if user is None or not user.is_active:
             return None  # erasure and deactivation close the socket themselves

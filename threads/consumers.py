@@ -15,7 +15,7 @@ from community.models import User
 from realtime import fanout, policy
 from realtime.broadcast import account_group, auth_session_group, notify_group, thread_group
 from realtime.fanout import FanoutMember
-from realtime.sockets import database_sync_to_async
+from realtime.sockets import ReadsRolesAgain, database_sync_to_async
 
 from . import socket_cap
 from .models import Thread
@@ -24,7 +24,7 @@ from .models import Thread
 _MAY_HIDE = {signals.BANNED, signals.REMOVED}
 
 
-class ThreadConsumer(FanoutMember, AsyncJsonWebsocketConsumer):
+class ThreadConsumer(ReadsRolesAgain, FanoutMember, AsyncJsonWebsocketConsumer):
     """Pushes new replies (and the member's unread count) to an open thread page."""
 
     LAYER_HANDLERS = {
@@ -139,27 +139,12 @@ class ThreadConsumer(FanoutMember, AsyncJsonWebsocketConsumer):
             frame = json.loads(message["text"])
             await self.send_json({**frame, "type": "notice", "code": "suspended"})
 
-    async def socket_roles(self, message: dict) -> None:
-        """A role changed (realtime.receivers): a member who must now set up MFA first is
-        refused as at connect, and one who may no longer see the thread is closed."""
-        if self.revoked or message.get("space_id") not in (None, self.space_id):
-            return
-        verdict = await database_sync_to_async(self._roles_verdict)()
-        # A ban or removal sends its own message right after (same commit): it says why.
-        if verdict is not None and not self.fanout_pending(self._closes_this_socket):
-            await self._end(*verdict)
-
-    def _closes_this_socket(self, message: dict) -> bool:
-        kind = message.get("type")
-        if kind == "socket.end":
-            return self.session_hash not in message.get("keep", ())
-        return (
-            kind == "socket.standing"
-            and message.get("change") in _MAY_HIDE
-            and message.get("space_id") == self.space_id
-        )
+    def _closed_by_standing(self, message: dict) -> bool:
+        """Whether a sanction's message may close this page (``socket_standing``)."""
+        return message.get("change") in _MAY_HIDE and message.get("space_id") == self.space_id
 
     def _roles_verdict(self) -> tuple[str, int] | None:
+        """MFA now needed: the connect's refusal; the thread no longer visible: closed."""
         user = User.objects.filter(pk=self.user_id, is_active=True).first()
         if user is None:
             return None  # erasure and deactivation close the socket themselves
